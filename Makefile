@@ -1,0 +1,53 @@
+# pulumi-orderapi — build, generate, test, demo.
+#   make demo   deploy examples/yaml to an embedded AWS emulator (moto) and print the stack outputs
+#   make test   everything CI runs: fmt, clippy, unit + resource + protocol tests, drift checks, end-to-end
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+export ORDERAPI_CACHE ?= $(HOME)/.cache/pulumi-orderapi
+export CARGO_TARGET_DIR ?= $(ORDERAPI_CACHE)/target
+export CARGO_INCREMENTAL ?= 0
+PULUMI_BIN := $(ORDERAPI_CACHE)/pulumi-v3.274.1/bin
+MOTO_VENV := $(ORDERAPI_CACHE)/moto-5.2.5
+export ORDERAPI_MOTO_SERVER := $(MOTO_VENV)/bin/moto_server
+PROVIDER_DIR := $(CARGO_TARGET_DIR)/debug
+export PATH := $(PROVIDER_DIR):$(PULUMI_BIN):$(PATH)
+
+.PHONY: tools build schema proto check-proto lint unit e2e test demo demo-destroy dist clean
+
+tools:
+	bash scripts/tools.sh all
+
+build:
+	cargo build -p pulumi-resource-orderapi
+
+proto:
+	cd tools/protoexport && go run . -out ../../proto
+
+# Fails when the vendored protos differ from what the exporter produces.
+check-proto:
+	tmp=$$(mktemp -d) && (cd tools/protoexport && go run . -out $$tmp) && diff -r $$tmp proto --exclude=README.md && rm -rf $$tmp
+
+schema: build
+	$(PROVIDER_DIR)/pulumi-resource-orderapi --print-schema > schema.json
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --all-targets -- -D warnings
+
+unit: tools
+	cargo test -p pulumi-resource-orderapi
+
+e2e: tools build
+	$(MOTO_VENV)/bin/python -m pytest tests/e2e
+
+test: lint unit e2e
+
+demo: tools build
+	bash scripts/demo.sh up
+
+demo-destroy: tools build
+	bash scripts/demo.sh destroy
+
+clean:
+	rm -rf $(CARGO_TARGET_DIR)

@@ -1,0 +1,185 @@
+//! Provider configuration (modelled on pulumi-aws) and the AWS SDK clients built from it.
+
+use std::collections::BTreeMap;
+
+use aws_config::BehaviorVersion;
+use aws_config::retry::RetryConfig;
+use aws_credential_types::provider::ProvideCredentials;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::resource::{CheckFailure, Failures};
+
+/// The region used when neither the program nor the environment names one.
+pub const DEFAULT_REGION: &str = "us-east-1";
+
+/// The tag that marks a resource as created by this provider (and makes it adoptable after a crash).
+pub const OWNERSHIP_TAG: (&str, &str) = ("ManagedBy", "pulumi-orderapi");
+
+/// Configuration of the `orderapi` provider (`pulumi config set orderapi:<key> …`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ProviderConfig {
+    /// The AWS region to deploy to. Defaults to `AWS_REGION`/`AWS_DEFAULT_REGION`, then `us-east-1`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// The AWS shared-config profile to take credentials and settings from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    /// One endpoint URL for every AWS service (LocalStack style), e.g. `http://127.0.0.1:4566` for an emulator.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
+    /// Skip checking at configure time that AWS credentials can be resolved (for emulators).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skip_credentials_validation: Option<bool>,
+    /// Tags applied to every taggable resource this provider creates, below each resource's own tags.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default_tags: Option<BTreeMap<String, String>>,
+    /// How many attempts the AWS SDK makes for a throttled or failed request (default 10).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_retries: Option<u32>,
+}
+
+impl ProviderConfig {
+    /// Validates the configuration; each failure names the config key.
+    pub fn validate(&self) -> Result<(), Vec<CheckFailure>> {
+        let mut f = Failures::default();
+        if let Some(region) = &self.region {
+            let parts: Vec<&str> = region.split('-').collect();
+            let ok = parts.len() >= 3
+                && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
+                && parts.last().is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()));
+            f.require(ok, "region", format!("'{region}' is not an AWS region name such as us-east-1"));
+        }
+        if let Some(endpoint) = &self.endpoint {
+            let ok = endpoint
+                .parse::<http::Uri>()
+                .ok()
+                .is_some_and(|u| matches!(u.scheme_str(), Some("http" | "https")) && u.authority().is_some());
+            f.require(ok, "endpoint", format!("'{endpoint}' is not an http(s) URL such as http://127.0.0.1:4566"));
+        }
+        if let Some(retries) = self.max_retries {
+            f.require((1..=50).contains(&retries), "maxRetries", "must be between 1 and 50");
+        }
+        if let Some(tags) = &self.default_tags {
+            for (k, v) in tags {
+                f.require(!k.is_empty() && k.len() <= 128, "defaultTags", format!("tag key '{k}' must be 1-128 characters"));
+                f.require(v.len() <= 256, "defaultTags", format!("tag '{k}' value must be at most 256 characters"));
+                f.require(!k.starts_with("aws:"), "defaultTags", format!("tag key '{k}' uses the reserved aws: prefix"));
+            }
+        }
+        f.finish(())
+    }
+
+    /// The region in force.
+    pub fn region(&self) -> String {
+        self.region
+            .clone()
+            .or_else(|| std::env::var("AWS_REGION").ok().filter(|r| !r.is_empty()))
+            .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok().filter(|r| !r.is_empty()))
+            .unwrap_or_else(|| DEFAULT_REGION.to_string())
+    }
+}
+
+/// The AWS SDK clients of one configured provider.
+#[derive(Clone, Debug)]
+pub struct Aws {
+    pub region: String,
+    pub ec2: aws_sdk_ec2::Client,
+    /// Tags from the provider's `defaultTags`, merged under each resource's own.
+    pub default_tags: BTreeMap<String, String>,
+}
+
+impl Aws {
+    /// Builds the clients from the provider configuration and the standard credential chain.
+    pub async fn connect(config: &ProviderConfig) -> Result<Aws, String> {
+        let region = config.region();
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .region(aws_config::Region::new(region.clone()))
+            .retry_config(RetryConfig::standard().with_max_attempts(config.max_retries.unwrap_or(10)));
+        if let Some(profile) = &config.profile {
+            loader = loader.profile_name(profile);
+        }
+        if let Some(endpoint) = &config.endpoint {
+            loader = loader.endpoint_url(endpoint);
+        }
+        let sdk = loader.load().await;
+        if !config.skip_credentials_validation.unwrap_or(false) {
+            let provider = sdk.credentials_provider().ok_or_else(|| {
+                "no AWS credentials provider is configured; set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, \
+                 AWS_PROFILE or `orderapi:profile`"
+                    .to_string()
+            })?;
+            provider.provide_credentials().await.map_err(|e| {
+                format!(
+                    "AWS credentials could not be resolved ({}); set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, \
+                     AWS_PROFILE or `orderapi:profile`, or `orderapi:skipCredentialsValidation` for an emulator",
+                    aws_smithy_types::error::display::DisplayErrorContext(&e)
+                )
+            })?;
+        }
+        Ok(Aws {
+            region,
+            ec2: aws_sdk_ec2::Client::new(&sdk),
+            default_tags: config.default_tags.clone().unwrap_or_default(),
+        })
+    }
+
+    /// Clients that point nowhere, for tests that never reach AWS.
+    pub fn offline() -> Aws {
+        let sdk = aws_sdk_ec2::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(aws_config::Region::new(DEFAULT_REGION))
+            .endpoint_url("http://127.0.0.1:9")
+            .build();
+        Aws {
+            region: DEFAULT_REGION.to_string(),
+            ec2: aws_sdk_ec2::Client::from_conf(sdk),
+            default_tags: BTreeMap::new(),
+        }
+    }
+
+    /// The tags a resource carries: the ownership tag, the provider's default tags, then the resource's own.
+    pub fn effective_tags(&self, own: Option<&BTreeMap<String, String>>) -> BTreeMap<String, String> {
+        let mut tags = self.default_tags.clone();
+        if let Some(own) = own {
+            tags.extend(own.clone());
+        }
+        tags.insert(OWNERSHIP_TAG.0.to_string(), OWNERSHIP_TAG.1.to_string());
+        tags
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_config_names_the_key() {
+        let c = ProviderConfig { region: Some("mars".into()), endpoint: Some("localhost".into()), ..Default::default() };
+        let failures = c.validate().expect_err("invalid");
+        let keys: Vec<_> = failures.iter().map(|f| f.property.as_str()).collect();
+        assert_eq!(keys, vec!["region", "endpoint"]);
+    }
+
+    #[test]
+    fn good_config_passes() {
+        let c = ProviderConfig {
+            region: Some("eu-central-1".into()),
+            endpoint: Some("http://127.0.0.1:4566".into()),
+            max_retries: Some(5),
+            ..Default::default()
+        };
+        assert!(c.validate().is_ok());
+    }
+
+    #[test]
+    fn ownership_tag_always_wins() {
+        let mut aws = Aws::offline();
+        aws.default_tags.insert("Team".into(), "core".into());
+        let own = BTreeMap::from([("Team".to_string(), "orders".to_string()), ("ManagedBy".to_string(), "me".to_string())]);
+        let tags = aws.effective_tags(Some(&own));
+        assert_eq!(tags["Team"], "orders");
+        assert_eq!(tags["ManagedBy"], "pulumi-orderapi");
+    }
+}

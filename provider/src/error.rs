@@ -1,0 +1,92 @@
+//! Errors of resource operations. Each says what failed (the AWS operation and its error code) and, where there
+//! is one, what the user can do; the gRPC layer adds which resource.
+
+use std::time::Duration;
+
+use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
+use aws_smithy_types::error::display::DisplayErrorContext;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ResourceError {
+    /// An AWS API call failed.
+    #[error("AWS {operation} failed: {code}: {message}{}", hint.as_deref().map(|h| format!(" ({h})")).unwrap_or_default())]
+    Aws { operation: &'static str, code: String, message: String, hint: Option<String> },
+    /// AWS holds something that conflicts with what the program declares.
+    #[error("{0}")]
+    Conflict(String),
+    /// A wait did not finish within the operation's time budget.
+    #[error("timed out waiting for {what} (the operation's timeout was reached; raise it with the `customTimeouts` resource option, then run `pulumi up` again to continue)")]
+    Timeout { what: String, after: Duration },
+    /// The engine cancelled the operation.
+    #[error("cancelled by the engine")]
+    Cancelled,
+    /// The create or update got half-way: AWS holds `id`; the engine records it with `outputs`.
+    #[error("{source}")]
+    Partial { id: String, outputs: serde_json::Value, source: Box<ResourceError> },
+    /// A bug or an unexpected AWS answer.
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl ResourceError {
+    /// The AWS error code, if this is an AWS error.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            ResourceError::Aws { code, .. } => Some(code),
+            ResourceError::Partial { source, .. } => source.code(),
+            _ => None,
+        }
+    }
+
+    /// True when AWS says the thing does not exist (any service's spelling of NotFound).
+    pub fn is_not_found(&self) -> bool {
+        self.code().is_some_and(|c| c.contains("NotFound") || c.contains("Malformed") && c.contains("Id"))
+    }
+
+    /// Wraps this error as a half-way create/update of `id`, recording `outputs` known so far.
+    pub fn partial<T: serde::Serialize>(self, id: &str, outputs: &T) -> ResourceError {
+        ResourceError::Partial {
+            id: id.to_string(),
+            outputs: serde_json::to_value(outputs).unwrap_or(serde_json::Value::Null),
+            source: Box::new(self),
+        }
+    }
+}
+
+/// Converts an SDK error of `operation` (e.g. `ec2:CreateVpc`) into a [`ResourceError`] with a hint.
+pub fn aws_error<E, R>(operation: &'static str, err: SdkError<E, R>) -> ResourceError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    let (code, message) = match (err.code(), err.message()) {
+        (Some(code), message) => (code.to_string(), message.unwrap_or("").to_string()),
+        (None, _) => ("RequestFailed".to_string(), DisplayErrorContext(&err).to_string()),
+    };
+    let hint = hint_for(&code, &err);
+    ResourceError::Aws { operation, code, message, hint }
+}
+
+fn hint_for<E, R>(code: &str, err: &SdkError<E, R>) -> Option<String> {
+    let hint = match code {
+        "UnauthorizedOperation" | "AccessDenied" | "AccessDeniedException" => {
+            "the credentials lack this permission; grant it to the IAM principal Pulumi runs as"
+        }
+        "AuthFailure" | "InvalidClientTokenId" | "UnrecognizedClientException" | "ExpiredToken" => {
+            "check the AWS credentials (environment, profile or SSO session) the provider uses"
+        }
+        "RequestLimitExceeded" | "Throttling" | "ThrottlingException" => {
+            "AWS kept throttling after the SDK's retries; run `pulumi up` again, or raise `orderapi:maxRetries`"
+        }
+        c if c.ends_with("LimitExceeded") || c.contains("QuotaExceeded") => {
+            "an account quota was reached; request an increase in Service Quotas or free capacity"
+        }
+        _ => match err {
+            SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => {
+                "the AWS endpoint could not be reached; check network access and the `orderapi:endpoint`/`orderapi:region` settings"
+            }
+            _ => return None,
+        },
+    };
+    Some(hint.to_string())
+}

@@ -1,0 +1,219 @@
+//! The platform's network: a VPC over three zones, a public and a private subnet per zone, an internet gateway,
+//! an Elastic IP + NAT gateway per zone (so one zone's failure never cuts another's egress), a public route
+//! table and one private route table per zone.
+
+use std::collections::BTreeMap;
+
+use futures::future::try_join_all;
+use ipnet::Ipv4Net;
+
+use super::naming::zone_letter;
+use super::{Child, ConstructEnv, Monitor, Plan, Props};
+use crate::resource::Failures;
+use crate::rpc::value::{PropertyMap, Value};
+
+const VPC: &str = "orderapi:ec2:Vpc";
+const SUBNET: &str = "orderapi:ec2:Subnet";
+const IGW: &str = "orderapi:ec2:InternetGateway";
+const EIP: &str = "orderapi:ec2:ElasticIp";
+const NAT: &str = "orderapi:ec2:NatGateway";
+const ROUTE_TABLE: &str = "orderapi:ec2:RouteTable";
+
+/// Address plan: private subnets take a quarter of the VPC each (tasks and databases need the room), the
+/// public subnets a sixteenth each out of the last quarter (they hold only load balancer and NAT interfaces).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NetworkPlan {
+    pub vpc_cidr: String,
+    pub public_cidrs: Vec<String>,
+    pub private_cidrs: Vec<String>,
+}
+
+impl NetworkPlan {
+    pub fn new(cidr: &str, zones: &[String], f: &mut Failures) -> NetworkPlan {
+        let empty = NetworkPlan { vpc_cidr: cidr.to_string(), public_cidrs: vec![], private_cidrs: vec![] };
+        let Ok(net) = cidr.parse::<Ipv4Net>() else {
+            f.push("vpcCidr", format!("'{cidr}' is not an IPv4 CIDR block"));
+            return empty;
+        };
+        let quarters: Vec<Ipv4Net> = net.subnets(net.prefix_len() + 2).map(|s| s.collect()).unwrap_or_default();
+        let Some(last) = quarters.get(3) else {
+            f.push("vpcCidr", format!("'{cidr}' is too small to split into subnets"));
+            return empty;
+        };
+        let public: Vec<Ipv4Net> = last.subnets(last.prefix_len() + 2).map(|s| s.collect()).unwrap_or_default();
+        let n = zones.len();
+        NetworkPlan {
+            vpc_cidr: net.to_string(),
+            public_cidrs: public.iter().take(n).map(Ipv4Net::to_string).collect(),
+            private_cidrs: quarters.iter().take(n).map(Ipv4Net::to_string).collect(),
+        }
+    }
+}
+
+/// The registered network children.
+#[derive(Debug)]
+pub struct Network {
+    pub vpc: Child,
+    pub igw: Child,
+    pub public_subnets: Vec<Child>,
+    pub private_subnets: Vec<Child>,
+    pub elastic_ips: Vec<Child>,
+    pub nat_gateways: Vec<Child>,
+    pub public_route_table: Child,
+    pub private_route_tables: Vec<Child>,
+}
+
+/// A default route (`0.0.0.0/0`) to `target`'s id, under `target_key` (`gatewayId` or `natGatewayId`).
+fn default_route(target_key: &str, target: &Child) -> Value {
+    let route: PropertyMap = [
+        ("destinationCidrBlock".to_string(), Value::from("0.0.0.0/0")),
+        (target_key.to_string(), target.id.clone()),
+    ]
+    .into_iter()
+    .collect();
+    Value::Array(vec![Value::Object(route)])
+}
+
+/// Registers the network; independent branches are registered concurrently so the engine creates them in
+/// parallel (the critical path is VPC → subnet → NAT gateway → route table).
+pub async fn build(
+    monitor: &dyn Monitor,
+    env: &ConstructEnv,
+    plan: &Plan,
+    tags: &BTreeMap<String, String>,
+) -> Result<Network, String> {
+    let n = &plan.naming;
+    let base = &env.name;
+    let zones = &plan.zones;
+    let tags = Value::from(tags);
+    let register = |props: Props| monitor.register_child(props.spec());
+
+    let vpc = register(
+        Props::new(VPC, format!("{base}-vpc"))
+            .set("name", n.name("vpc"))
+            .set("cidrBlock", plan.network.vpc_cidr.as_str())
+            .set("enableDnsSupport", true)
+            .set("enableDnsHostnames", true)
+            .set("tags", tags.clone()),
+    );
+    let eips = try_join_all(zones.iter().map(|z| {
+        let l = zone_letter(z);
+        register(Props::new(EIP, format!("{base}-eip-{l}")).set("name", n.qualified("eip", &l)).set("tags", tags.clone()))
+    }));
+    let (vpc, elastic_ips) = futures::try_join!(vpc, eips)?;
+
+    let igw = register(
+        Props::new(IGW, format!("{base}-igw")).set("name", n.name("igw")).id_of("vpcId", &vpc).set("tags", tags.clone()),
+    );
+    let subnets = |tier: &'static str, cidrs: &[String], public: bool| {
+        try_join_all(zones.iter().zip(cidrs).map(|(z, cidr)| {
+            let l = zone_letter(z);
+            register(
+                Props::new(SUBNET, format!("{base}-{tier}-{l}"))
+                    .set("name", n.qualified("subnet", &format!("{tier}-{l}")))
+                    .id_of("vpcId", &vpc)
+                    .set("cidrBlock", cidr.as_str())
+                    .set("availabilityZone", z.as_str())
+                    .set("mapPublicIpOnLaunch", public)
+                    .set("tags", tags.clone()),
+            )
+        }))
+    };
+    let (igw, public_subnets, private_subnets) = futures::try_join!(
+        igw,
+        subnets("public", &plan.network.public_cidrs, true),
+        subnets("private", &plan.network.private_cidrs, false)
+    )?;
+
+    let public_rt = {
+        let mut p = Props::new(ROUTE_TABLE, format!("{base}-public-rt"))
+            .set("name", n.qualified("rtb", "public"))
+            .id_of("vpcId", &vpc)
+            .ids_of("subnetIds", &public_subnets.iter().collect::<Vec<_>>())
+            .set("tags", tags.clone());
+        p = p.depends("routes", default_route("gatewayId", &igw), &[&igw]);
+        register(p)
+    };
+    let per_zone = try_join_all(zones.iter().enumerate().map(|(i, z)| {
+        let l = zone_letter(z);
+        let (public, private, eip) = (&public_subnets[i], &private_subnets[i], &elastic_ips[i]);
+        let vpc = &vpc;
+        let tags = tags.clone();
+        async move {
+            let nat = register(
+                Props::new(NAT, format!("{base}-nat-{l}"))
+                    .set("name", n.qualified("nat", &l))
+                    .id_of("subnetId", public)
+                    .id_of("allocationId", eip)
+                    .set("connectivityType", "public")
+                    .set("tags", tags.clone()),
+            )
+            .await?;
+            let rt = register(
+                Props::new(ROUTE_TABLE, format!("{base}-private-rt-{l}"))
+                    .set("name", n.qualified("rtb", &format!("private-{l}")))
+                    .id_of("vpcId", vpc)
+                    .ids_of("subnetIds", &[private])
+                    .depends("routes", default_route("natGatewayId", &nat), &[&nat])
+                    .set("tags", tags),
+            )
+            .await?;
+            Ok::<_, String>((nat, rt))
+        }
+    }));
+    let (public_route_table, per_zone) = futures::try_join!(public_rt, per_zone)?;
+    let (nat_gateways, private_route_tables) = per_zone.into_iter().unzip();
+    Ok(Network {
+        vpc,
+        igw,
+        public_subnets,
+        private_subnets,
+        elastic_ips,
+        nat_gateways,
+        public_route_table,
+        private_route_tables,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn zones() -> Vec<String> {
+        ["us-east-1a", "us-east-1b", "us-east-1c"].map(String::from).to_vec()
+    }
+
+    #[test]
+    fn address_plan_for_a_slash_16() {
+        let mut f = Failures::default();
+        let p = NetworkPlan::new("10.0.0.0/16", &zones(), &mut f);
+        assert_eq!(p.private_cidrs, vec!["10.0.0.0/18", "10.0.64.0/18", "10.0.128.0/18"]);
+        assert_eq!(p.public_cidrs, vec!["10.0.192.0/20", "10.0.208.0/20", "10.0.224.0/20"]);
+    }
+
+    #[test]
+    fn address_plan_for_a_slash_24_stays_within_aws_minimum() {
+        let mut f = Failures::default();
+        let p = NetworkPlan::new("192.168.5.0/24", &zones(), &mut f);
+        assert!(f.finish(()).is_ok());
+        assert_eq!(p.private_cidrs, vec!["192.168.5.0/26", "192.168.5.64/26", "192.168.5.128/26"]);
+        assert_eq!(p.public_cidrs, vec!["192.168.5.192/28", "192.168.5.208/28", "192.168.5.224/28"]);
+    }
+
+    #[test]
+    fn subnets_never_overlap() {
+        for cidr in ["10.0.0.0/16", "10.1.0.0/20", "172.16.0.0/22", "192.168.0.0/24"] {
+            let mut f = Failures::default();
+            let p = NetworkPlan::new(cidr, &zones(), &mut f);
+            let nets: Vec<Ipv4Net> =
+                p.private_cidrs.iter().chain(&p.public_cidrs).map(|c| c.parse().expect("cidr")).collect();
+            let vpc: Ipv4Net = cidr.parse().expect("cidr");
+            for (i, a) in nets.iter().enumerate() {
+                assert!(vpc.contains(a), "{a} outside {vpc}");
+                for b in &nets[i + 1..] {
+                    assert!(!a.contains(b) && !b.contains(a), "{a} overlaps {b}");
+                }
+            }
+        }
+    }
+}

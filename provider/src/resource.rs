@@ -1,0 +1,739 @@
+//! The resource trait every AWS kind implements, the registry of kinds, and the generic adapter that turns a
+//! kind into Pulumi's Check/Diff/Create/Read/Update/Delete semantics (unknowns in preview, replacement, secrets,
+//! partial state). The adapter works on [`PropertyMap`]s; the gRPC layer converts those to and from the wire.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use schemars::JsonSchema;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tokio_util::sync::CancellationToken;
+
+use crate::aws::Aws;
+use crate::error::ResourceError;
+use crate::rpc::value::{PropertyMap, Value};
+use crate::schema::{SchemaBuilder, property_names};
+
+/// One validation failure: which property, and which rule it broke.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckFailure {
+    pub property: String,
+    pub reason: String,
+}
+
+impl CheckFailure {
+    pub fn new(property: impl Into<String>, reason: impl Into<String>) -> Self {
+        CheckFailure { property: property.into(), reason: reason.into() }
+    }
+}
+
+/// Collects failures while a kind validates its inputs.
+#[derive(Default, Debug)]
+pub struct Failures(Vec<CheckFailure>);
+
+impl Failures {
+    pub fn push(&mut self, property: impl Into<String>, reason: impl Into<String>) {
+        self.0.push(CheckFailure::new(property, reason));
+    }
+
+    /// Records `reason` for `property` unless `ok`.
+    pub fn require(&mut self, ok: bool, property: impl Into<String>, reason: impl Into<String>) {
+        if !ok {
+            self.push(property, reason);
+        }
+    }
+
+    /// `Ok(value)` when nothing failed.
+    pub fn finish<T>(self, value: T) -> Result<T, Vec<CheckFailure>> {
+        if self.0.is_empty() { Ok(value) } else { Err(self.0) }
+    }
+}
+
+/// What `check` knows besides the inputs.
+#[derive(Clone, Debug, Default)]
+pub struct CheckContext {
+    /// The resource's logical (Pulumi) name.
+    pub name: String,
+    /// A per-resource seed, stable across retries of the same operation, for autonaming.
+    pub random_seed: Vec<u8>,
+}
+
+impl CheckContext {
+    /// A physical name derived from the logical name and the random seed: `<name>-<7 hex>`, cut to `max_len`.
+    pub fn autoname(&self, max_len: usize) -> String {
+        let hex: String = self.random_seed.iter().take(4).map(|b| format!("{b:02x}")).collect();
+        let suffix = if hex.is_empty() { "0000000".to_string() } else { hex[..7.min(hex.len())].to_string() };
+        let keep = max_len.saturating_sub(suffix.len() + 1);
+        let base: String = self.name.chars().take(keep).collect();
+        format!("{base}-{suffix}")
+    }
+}
+
+/// Severity of an engine diagnostic.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Severity {
+    Debug,
+    Info,
+    Warning,
+    Error,
+}
+
+/// Where a resource operation sends diagnostics and ephemeral status (the engine, in production).
+pub trait Diagnostics: Send + Sync {
+    fn log(&self, severity: Severity, urn: &str, message: String, ephemeral: bool);
+}
+
+/// Diagnostics that go nowhere (tests, and operations without an engine connection).
+pub struct NoDiagnostics;
+
+impl Diagnostics for NoDiagnostics {
+    fn log(&self, _: Severity, _: &str, _: String, _: bool) {}
+}
+
+/// Everything one CRUD operation may use.
+#[derive(Clone)]
+pub struct Context {
+    pub aws: Arc<Aws>,
+    pub urn: String,
+    pub deadline: Instant,
+    pub cancel: CancellationToken,
+    pub diagnostics: Arc<dyn Diagnostics>,
+}
+
+/// The outcome of one poll of a long wait.
+pub enum Poll<T> {
+    Ready(T),
+    /// Not yet; the string says the current state (shown to the user).
+    Pending(String),
+}
+
+impl Context {
+    pub fn new(aws: Arc<Aws>, urn: impl Into<String>, timeout: Duration, cancel: CancellationToken) -> Self {
+        Context {
+            aws,
+            urn: urn.into(),
+            deadline: Instant::now() + timeout,
+            cancel,
+            diagnostics: Arc::new(NoDiagnostics),
+        }
+    }
+
+    pub fn with_diagnostics(mut self, diagnostics: Arc<dyn Diagnostics>) -> Self {
+        self.diagnostics = diagnostics;
+        self
+    }
+
+    /// Ephemeral status line shown next to the resource while it waits.
+    pub fn status(&self, message: impl Into<String>) {
+        self.diagnostics.log(Severity::Info, &self.urn, message.into(), true);
+    }
+
+    pub fn warn(&self, message: impl Into<String>) {
+        self.diagnostics.log(Severity::Warning, &self.urn, message.into(), false);
+    }
+
+    pub fn debug(&self, message: impl Into<String>) {
+        self.diagnostics.log(Severity::Debug, &self.urn, message.into(), false);
+    }
+
+    /// Polls `f` with exponential backoff (1 s → 10 s) until it is ready, the operation's deadline passes or the
+    /// engine cancels. `what` names the wait in status lines and errors ("nat-prod-x7k2 to be available").
+    pub async fn wait_for<T, F, Fut>(&self, what: &str, mut f: F) -> Result<T, ResourceError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<Poll<T>, ResourceError>>,
+    {
+        let started = Instant::now();
+        let mut delay = Duration::from_millis(500);
+        loop {
+            match f().await? {
+                Poll::Ready(v) => return Ok(v),
+                Poll::Pending(state) => {
+                    let waited = started.elapsed().as_secs();
+                    self.status(format!("waiting for {what} ({state}), {}m{:02}s", waited / 60, waited % 60));
+                }
+            }
+            self.sleep(what, delay).await?;
+            delay = (delay.mul_f32(1.5)).min(Duration::from_secs(10));
+        }
+    }
+
+    /// Sleeps, unless the deadline or a cancellation comes first.
+    pub async fn sleep(&self, what: &str, delay: Duration) -> Result<(), ResourceError> {
+        let now = Instant::now();
+        if now >= self.deadline {
+            return Err(ResourceError::Timeout { what: what.to_string(), after: self.timeout_budget(now) });
+        }
+        let delay = delay.min(self.deadline - now);
+        tokio::select! {
+            _ = tokio::time::sleep(delay) => Ok(()),
+            _ = self.cancel.cancelled() => Err(ResourceError::Cancelled),
+        }
+    }
+
+    fn timeout_budget(&self, now: Instant) -> Duration {
+        now.saturating_duration_since(self.deadline)
+    }
+}
+
+/// One AWS resource kind. Implementations are stateless; all state lives in Pulumi's state file.
+///
+/// `Inputs` and `Outputs` are serde structs (camelCase on the wire) whose doc comments become schema.json
+/// descriptions. The state Pulumi keeps is the union of both, so their property names must not collide.
+pub trait CustomResource: Send + Sync + 'static {
+    /// Pulumi type token, e.g. `orderapi:ec2:Vpc`.
+    const TOKEN: &'static str;
+    /// What the kind is, for schema.json.
+    const DESCRIPTION: &'static str;
+    /// Input properties whose change forces replacement.
+    const REPLACE_ON_CHANGES: &'static [&'static str];
+    /// Whether the old resource must be deleted before its replacement is created (names AWS keeps unique).
+    const DELETE_BEFORE_REPLACE: bool = false;
+    /// Default time budget of create/update/delete when the program sets no custom timeout.
+    const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20 * 60);
+    /// Output properties that are always secret.
+    const SECRET_OUTPUTS: &'static [&'static str] = &[];
+
+    type Inputs: Serialize + DeserializeOwned + JsonSchema + Clone + Send + Sync + 'static;
+    type Outputs: Serialize + DeserializeOwned + JsonSchema + Send + Sync + 'static;
+
+    /// All validation AWS would do (and more), plus defaults; never calls AWS.
+    fn check(ctx: &CheckContext, inputs: Self::Inputs) -> Result<Self::Inputs, Vec<CheckFailure>>;
+
+    /// Creates the resource; returns its id and outputs. A create that fails after AWS has created something
+    /// returns [`ResourceError::Partial`] so the engine records it.
+    fn create(
+        ctx: &Context,
+        inputs: &Self::Inputs,
+    ) -> impl Future<Output = Result<(String, Self::Outputs), ResourceError>> + Send;
+
+    /// Reads the live resource for refresh and import; `Ok(None)` when it no longer exists. `prior` holds the
+    /// inputs Pulumi had (absent on import), for fields AWS cannot return.
+    fn read(
+        ctx: &Context,
+        id: &str,
+        prior: Option<&Self::Inputs>,
+    ) -> impl Future<Output = Result<Option<(Self::Inputs, Self::Outputs)>, ResourceError>> + Send;
+
+    /// Applies changed inputs in place (only fields outside `REPLACE_ON_CHANGES` change here).
+    fn update(
+        ctx: &Context,
+        id: &str,
+        old: &Self::Inputs,
+        old_outputs: &Self::Outputs,
+        new: &Self::Inputs,
+    ) -> impl Future<Output = Result<Self::Outputs, ResourceError>> + Send;
+
+    /// Deletes the resource and waits until AWS has let go of it. Already gone = success.
+    fn delete(
+        ctx: &Context,
+        id: &str,
+        inputs: &Self::Inputs,
+        outputs: &Self::Outputs,
+    ) -> impl Future<Output = Result<(), ResourceError>> + Send;
+}
+
+/// The result of Check.
+#[derive(Debug, Default)]
+pub struct Checked {
+    pub inputs: PropertyMap,
+    pub failures: Vec<CheckFailure>,
+}
+
+/// Kind of change to one property, as Pulumi's detailed diff reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChangeKind {
+    Add,
+    AddReplace,
+    Delete,
+    DeleteReplace,
+    Update,
+    UpdateReplace,
+}
+
+/// The result of Diff.
+#[derive(Debug, Default, PartialEq)]
+pub struct DiffResult {
+    pub changed: Vec<String>,
+    pub replaces: Vec<String>,
+    pub delete_before_replace: bool,
+    pub detailed: BTreeMap<String, ChangeKind>,
+}
+
+/// A created/read/updated resource as the engine records it.
+#[derive(Debug, Default)]
+pub struct Recorded {
+    pub id: String,
+    pub state: PropertyMap,
+    pub inputs: PropertyMap,
+}
+
+/// An operation failure; `partial` holds what the engine must record when AWS already holds something.
+#[derive(Debug)]
+pub struct OperationError {
+    pub error: ResourceError,
+    pub partial: Option<Recorded>,
+}
+
+impl From<ResourceError> for OperationError {
+    fn from(error: ResourceError) -> Self {
+        OperationError { error, partial: None }
+    }
+}
+
+/// A kind behind the registry, type-erased.
+#[async_trait::async_trait]
+pub trait DynResource: Send + Sync {
+    fn token(&self) -> &'static str;
+    fn default_timeout(&self) -> Duration;
+    /// Adds this kind's resource spec (and nested types) to the schema.
+    fn describe(&self, schema: &mut SchemaBuilder);
+    fn check(&self, ctx: &CheckContext, news: PropertyMap) -> Checked;
+    fn diff(&self, olds: &PropertyMap, news: &PropertyMap, ignore_changes: &[String]) -> DiffResult;
+    async fn create(&self, ctx: &Context, inputs: PropertyMap, preview: bool) -> Result<Recorded, OperationError>;
+    async fn read(
+        &self,
+        ctx: &Context,
+        id: &str,
+        state: PropertyMap,
+        inputs: PropertyMap,
+    ) -> Result<Option<Recorded>, OperationError>;
+    async fn update(
+        &self,
+        ctx: &Context,
+        id: &str,
+        olds: PropertyMap,
+        news: PropertyMap,
+        preview: bool,
+    ) -> Result<PropertyMap, OperationError>;
+    async fn delete(&self, ctx: &Context, id: &str, olds: PropertyMap) -> Result<(), OperationError>;
+}
+
+/// The generic adapter from [`CustomResource`] to [`DynResource`].
+pub struct Adapter<R>(std::marker::PhantomData<R>);
+
+impl<R: CustomResource> Default for Adapter<R> {
+    fn default() -> Self {
+        Adapter(std::marker::PhantomData)
+    }
+}
+
+/// Top-level keys of `m` whose values hold a secret.
+fn secret_keys(m: &PropertyMap) -> BTreeSet<String> {
+    m.iter().filter(|(_, v)| v.contains_secrets()).map(|(k, _)| k.clone()).collect()
+}
+
+/// Unwraps every value and drops nulls and engine-internal keys (`__…`), so absent and null compare equal.
+fn plain(m: &PropertyMap) -> PropertyMap {
+    m.iter()
+        .filter(|(k, v)| !k.starts_with("__") && !matches!(v, Value::Null))
+        .map(|(k, v)| (k.clone(), strip_nulls(v.clone().unwrap())))
+        .collect()
+}
+
+fn strip_nulls(v: Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.into_iter().filter(|(_, v)| !matches!(v, Value::Null)).map(|(k, v)| (k, strip_nulls(v))).collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(strip_nulls).collect()),
+        other => other,
+    }
+}
+
+fn to_json_object(m: &PropertyMap) -> Option<serde_json::Value> {
+    Value::Object(m.clone()).to_json()
+}
+
+/// Decodes a typed value from a plain property map, naming the offending property on failure.
+fn decode<T: DeserializeOwned>(m: &PropertyMap) -> Result<T, CheckFailure> {
+    let json = to_json_object(m).ok_or_else(|| CheckFailure::new("", "value is not known yet"))?;
+    serde_path_to_error::deserialize(json).map_err(|e| {
+        let path = e.path().to_string();
+        let property = if path == "." { String::new() } else { path };
+        CheckFailure::new(property, e.into_inner().to_string())
+    })
+}
+
+/// Serializes typed data into a property map (nulls dropped).
+fn encode<T: Serialize>(v: &T) -> Result<PropertyMap, ResourceError> {
+    match Value::from_serialize(v).map_err(|e| ResourceError::Internal(format!("cannot encode state: {e}")))? {
+        Value::Object(m) => Ok(plain(&m)),
+        _ => Err(ResourceError::Internal("state must encode as an object".into())),
+    }
+}
+
+/// Marks `keys` (and the kind's always-secret outputs) secret in `m`.
+fn mark_secrets(mut m: PropertyMap, keys: &BTreeSet<String>, always: &[&str]) -> PropertyMap {
+    for (k, v) in m.iter_mut() {
+        if keys.contains(k) || always.contains(&k.as_str()) {
+            *v = std::mem::replace(v, Value::Null).into_secret();
+        }
+    }
+    m
+}
+
+impl<R: CustomResource> Adapter<R> {
+    fn input_names() -> BTreeSet<String> {
+        property_names::<R::Inputs>()
+    }
+
+    fn output_names() -> BTreeSet<String> {
+        property_names::<R::Outputs>()
+    }
+
+    /// The input part of a state or inputs map, plain.
+    fn inputs_of(m: &PropertyMap) -> PropertyMap {
+        let names = Self::input_names();
+        plain(m).into_iter().filter(|(k, _)| names.contains(k)).collect()
+    }
+
+    fn typed_state(state: &PropertyMap) -> Result<(R::Inputs, R::Outputs), ResourceError> {
+        let plain_state = plain(state);
+        let inputs = decode::<R::Inputs>(&Self::inputs_of(state)).map_err(|f| {
+            ResourceError::Internal(format!("the recorded inputs do not decode ({}: {})", f.property, f.reason))
+        })?;
+        let outputs = decode::<R::Outputs>(&plain_state).map_err(|f| {
+            ResourceError::Internal(format!("the recorded outputs do not decode ({}: {})", f.property, f.reason))
+        })?;
+        Ok((inputs, outputs))
+    }
+
+    fn state_of(inputs: &R::Inputs, outputs: &R::Outputs, secrets: &BTreeSet<String>) -> Result<PropertyMap, ResourceError> {
+        let mut state = encode(inputs)?;
+        state.extend(encode(outputs)?);
+        Ok(mark_secrets(state, secrets, R::SECRET_OUTPUTS))
+    }
+
+    fn partial(
+        error: ResourceError,
+        inputs: &R::Inputs,
+        secrets: &BTreeSet<String>,
+    ) -> OperationError {
+        match error {
+            ResourceError::Partial { id, outputs, source } => {
+                let mut state = encode(inputs).unwrap_or_default();
+                if let serde_json::Value::Object(o) = outputs {
+                    for (k, v) in o {
+                        if !v.is_null() {
+                            state.insert(k, Value::from_json(v));
+                        }
+                    }
+                }
+                let state = mark_secrets(state, secrets, R::SECRET_OUTPUTS);
+                let inputs = mark_secrets(encode(inputs).unwrap_or_default(), secrets, &[]);
+                OperationError { error: *source, partial: Some(Recorded { id, state, inputs }) }
+            }
+            other => other.into(),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl<R: CustomResource> DynResource for Adapter<R> {
+    fn token(&self) -> &'static str {
+        R::TOKEN
+    }
+
+    fn default_timeout(&self) -> Duration {
+        R::DEFAULT_TIMEOUT
+    }
+
+    fn describe(&self, schema: &mut SchemaBuilder) {
+        schema.add_resource::<R::Inputs, R::Outputs>(R::TOKEN, R::DESCRIPTION, R::REPLACE_ON_CHANGES, R::SECRET_OUTPUTS);
+    }
+
+    fn check(&self, ctx: &CheckContext, news: PropertyMap) -> Checked {
+        let secrets = secret_keys(&news);
+        let known = Self::input_names();
+        let mut failures: Vec<CheckFailure> = news
+            .keys()
+            .filter(|k| !k.starts_with("__") && !known.contains(*k))
+            .map(|k| {
+                let expected: Vec<&str> = known.iter().map(String::as_str).collect();
+                CheckFailure::new(k.clone(), format!("unknown property; {} takes: {}", R::TOKEN, expected.join(", ")))
+            })
+            .collect();
+        let plain_news = Self::inputs_of(&news);
+        if plain_news.values().any(Value::contains_unknowns) {
+            // Not everything is known yet (preview): validate again when it is, at `up`.
+            return Checked { inputs: news, failures };
+        }
+        match decode::<R::Inputs>(&plain_news) {
+            Err(f) => failures.push(f),
+            Ok(typed) if failures.is_empty() => match R::check(ctx, typed) {
+                Ok(normalized) => match encode(&normalized) {
+                    Ok(m) => return Checked { inputs: mark_secrets(m, &secrets, &[]), failures },
+                    Err(e) => failures.push(CheckFailure::new("", e.to_string())),
+                },
+                Err(fs) => failures.extend(fs),
+            },
+            Ok(_) => {}
+        }
+        Checked { inputs: news, failures }
+    }
+
+    fn diff(&self, olds: &PropertyMap, news: &PropertyMap, ignore_changes: &[String]) -> DiffResult {
+        let old = Self::inputs_of(olds);
+        let new = Self::inputs_of(news);
+        let mut result = DiffResult::default();
+        let keys: BTreeSet<&String> = old.keys().chain(new.keys()).collect();
+        for key in keys {
+            if ignore_changes.iter().any(|p| p == key || p.starts_with(&format!("{key}.")) || p.starts_with(&format!("{key}["))) {
+                continue;
+            }
+            let (o, n) = (old.get(key), new.get(key));
+            let changed = match (o, n) {
+                (Some(o), Some(n)) => n.contains_unknowns() || o != n,
+                (None, None) => false,
+                _ => true,
+            };
+            if !changed {
+                continue;
+            }
+            let replace = R::REPLACE_ON_CHANGES.contains(&key.as_str());
+            let kind = match (o.is_some(), n.is_some(), replace) {
+                (false, _, false) => ChangeKind::Add,
+                (false, _, true) => ChangeKind::AddReplace,
+                (true, false, false) => ChangeKind::Delete,
+                (true, false, true) => ChangeKind::DeleteReplace,
+                (true, true, false) => ChangeKind::Update,
+                (true, true, true) => ChangeKind::UpdateReplace,
+            };
+            result.changed.push(key.clone());
+            if replace {
+                result.replaces.push(key.clone());
+            }
+            result.detailed.insert(key.clone(), kind);
+        }
+        result.delete_before_replace = R::DELETE_BEFORE_REPLACE && !result.replaces.is_empty();
+        result
+    }
+
+    async fn create(&self, ctx: &Context, inputs: PropertyMap, preview: bool) -> Result<Recorded, OperationError> {
+        let secrets = secret_keys(&inputs);
+        if preview {
+            let mut state = inputs.clone();
+            for name in Self::output_names() {
+                state.entry(name).or_insert(Value::Unknown);
+            }
+            return Ok(Recorded { id: String::new(), state, inputs });
+        }
+        let typed = decode::<R::Inputs>(&Self::inputs_of(&inputs))
+            .map_err(|f| ResourceError::Internal(format!("inputs do not decode ({}: {})", f.property, f.reason)))?;
+        let (id, outputs) = R::create(ctx, &typed).await.map_err(|e| Self::partial(e, &typed, &secrets))?;
+        let state = Self::state_of(&typed, &outputs, &secrets)?;
+        Ok(Recorded { id, state, inputs })
+    }
+
+    async fn read(
+        &self,
+        ctx: &Context,
+        id: &str,
+        state: PropertyMap,
+        inputs: PropertyMap,
+    ) -> Result<Option<Recorded>, OperationError> {
+        let mut secrets = secret_keys(&state);
+        secrets.extend(secret_keys(&inputs));
+        let prior_map = if inputs.is_empty() { Self::inputs_of(&state) } else { Self::inputs_of(&inputs) };
+        let prior = if prior_map.is_empty() { None } else { decode::<R::Inputs>(&prior_map).ok() };
+        let Some((new_inputs, outputs)) = R::read(ctx, id, prior.as_ref()).await? else {
+            return Ok(None);
+        };
+        let state = Self::state_of(&new_inputs, &outputs, &secrets)?;
+        let inputs = mark_secrets(encode(&new_inputs)?, &secrets, &[]);
+        Ok(Some(Recorded { id: id.to_string(), state, inputs }))
+    }
+
+    async fn update(
+        &self,
+        ctx: &Context,
+        id: &str,
+        olds: PropertyMap,
+        news: PropertyMap,
+        preview: bool,
+    ) -> Result<PropertyMap, OperationError> {
+        let secrets = secret_keys(&news);
+        if preview {
+            let outputs = Self::output_names();
+            let mut state = news.clone();
+            for (k, v) in olds.iter().filter(|(k, _)| outputs.contains(*k)) {
+                state.entry(k.clone()).or_insert_with(|| v.clone());
+            }
+            return Ok(state);
+        }
+        let (old_inputs, old_outputs) = Self::typed_state(&olds)?;
+        let new_inputs = decode::<R::Inputs>(&Self::inputs_of(&news))
+            .map_err(|f| ResourceError::Internal(format!("inputs do not decode ({}: {})", f.property, f.reason)))?;
+        let outputs = R::update(ctx, id, &old_inputs, &old_outputs, &new_inputs)
+            .await
+            .map_err(|e| Self::partial(e, &new_inputs, &secrets))?;
+        Ok(Self::state_of(&new_inputs, &outputs, &secrets)?)
+    }
+
+    async fn delete(&self, ctx: &Context, id: &str, olds: PropertyMap) -> Result<(), OperationError> {
+        let (inputs, outputs) = Self::typed_state(&olds)?;
+        R::delete(ctx, id, &inputs, &outputs).await?;
+        Ok(())
+    }
+}
+
+/// Every custom resource kind of the package, by token.
+#[derive(Default)]
+pub struct Registry {
+    kinds: BTreeMap<&'static str, Arc<dyn DynResource>>,
+}
+
+impl Registry {
+    pub fn add<R: CustomResource>(&mut self) -> &mut Self {
+        self.kinds.insert(R::TOKEN, Arc::new(Adapter::<R>::default()));
+        self
+    }
+
+    pub fn get(&self, token: &str) -> Option<Arc<dyn DynResource>> {
+        self.kinds.get(token).cloned()
+    }
+
+    pub fn kinds(&self) -> impl Iterator<Item = &Arc<dyn DynResource>> {
+        self.kinds.values()
+    }
+
+    /// The registry of every kind this provider implements.
+    pub fn all() -> Registry {
+        let mut r = Registry::default();
+        crate::resources::register(&mut r);
+        r
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Clone, Serialize, Deserialize, JsonSchema)]
+    #[serde(rename_all = "camelCase")]
+    struct TInputs {
+        cidr_block: String,
+        port: Option<u16>,
+        tags: Option<BTreeMap<String, String>>,
+    }
+
+    #[derive(Serialize, Deserialize, JsonSchema)]
+    #[serde(rename_all = "camelCase")]
+    struct TOutputs {
+        arn: String,
+    }
+
+    struct T;
+
+    impl CustomResource for T {
+        const TOKEN: &'static str = "orderapi:test:T";
+        const DESCRIPTION: &'static str = "test kind";
+        const REPLACE_ON_CHANGES: &'static [&'static str] = &["cidrBlock"];
+        type Inputs = TInputs;
+        type Outputs = TOutputs;
+
+        fn check(_: &CheckContext, mut inputs: TInputs) -> Result<TInputs, Vec<CheckFailure>> {
+            let mut f = Failures::default();
+            f.require(inputs.cidr_block.contains('/'), "cidrBlock", "must be a CIDR block");
+            inputs.port.get_or_insert(80);
+            f.finish(inputs)
+        }
+
+        async fn create(_: &Context, _: &TInputs) -> Result<(String, TOutputs), ResourceError> {
+            Err(ResourceError::Partial {
+                id: "t-1".into(),
+                outputs: serde_json::json!({"arn": "arn:t-1"}),
+                source: Box::new(ResourceError::Internal("tagging failed".into())),
+            })
+        }
+
+        async fn read(_: &Context, _: &str, _: Option<&TInputs>) -> Result<Option<(TInputs, TOutputs)>, ResourceError> {
+            Ok(None)
+        }
+
+        async fn update(_: &Context, _: &str, _: &TInputs, o: &TOutputs, _: &TInputs) -> Result<TOutputs, ResourceError> {
+            Ok(TOutputs { arn: o.arn.clone() })
+        }
+
+        async fn delete(_: &Context, _: &str, _: &TInputs, _: &TOutputs) -> Result<(), ResourceError> {
+            Ok(())
+        }
+    }
+
+    fn props(pairs: &[(&str, Value)]) -> PropertyMap {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+    }
+
+    #[test]
+    fn check_applies_defaults_and_names_the_failing_property() {
+        let a = Adapter::<T>::default();
+        let ok = a.check(&CheckContext::default(), props(&[("cidrBlock", "10.0.0.0/16".into())]));
+        assert!(ok.failures.is_empty());
+        assert_eq!(ok.inputs.get("port"), Some(&Value::Number(80.0)));
+
+        let bad = a.check(&CheckContext::default(), props(&[("cidrBlock", "nope".into())]));
+        assert_eq!(bad.failures, vec![CheckFailure::new("cidrBlock", "must be a CIDR block")]);
+
+        let typo = a.check(&CheckContext::default(), props(&[("cidrBlock", "10.0.0.0/16".into()), ("prot", Value::Number(1.0))]));
+        assert_eq!(typo.failures.len(), 1);
+        assert_eq!(typo.failures[0].property, "prot");
+
+        let wrong_type = a.check(&CheckContext::default(), props(&[("cidrBlock", "10.0.0.0/16".into()), ("port", "x".into())]));
+        assert_eq!(wrong_type.failures[0].property, "port");
+    }
+
+    #[test]
+    fn check_with_unknowns_defers_validation_and_keeps_secrets() {
+        let a = Adapter::<T>::default();
+        let out = a.check(&CheckContext::default(), props(&[("cidrBlock", Value::Unknown)]));
+        assert!(out.failures.is_empty());
+        let secret = a.check(
+            &CheckContext::default(),
+            props(&[("cidrBlock", Value::Secret(Box::new("10.0.0.0/16".into())))]),
+        );
+        assert!(matches!(secret.inputs.get("cidrBlock"), Some(Value::Secret(_))));
+    }
+
+    #[test]
+    fn diff_reports_replacement_only_for_replace_fields() {
+        let a = Adapter::<T>::default();
+        let olds = props(&[("cidrBlock", "10.0.0.0/16".into()), ("port", Value::Number(80.0)), ("arn", "arn:x".into())]);
+        let same = a.diff(&olds, &props(&[("cidrBlock", "10.0.0.0/16".into()), ("port", Value::Number(80.0))]), &[]);
+        assert_eq!(same, DiffResult::default());
+        let port = a.diff(&olds, &props(&[("cidrBlock", "10.0.0.0/16".into()), ("port", Value::Number(81.0))]), &[]);
+        assert_eq!(port.changed, vec!["port"]);
+        assert!(port.replaces.is_empty());
+        let cidr = a.diff(&olds, &props(&[("cidrBlock", Value::Unknown), ("port", Value::Number(80.0))]), &[]);
+        assert_eq!(cidr.replaces, vec!["cidrBlock"]);
+        assert_eq!(cidr.detailed["cidrBlock"], ChangeKind::UpdateReplace);
+        let ignored = a.diff(&olds, &props(&[("cidrBlock", "10.1.0.0/16".into()), ("port", Value::Number(80.0))]), &["cidrBlock".into()]);
+        assert!(ignored.changed.is_empty());
+    }
+
+    #[tokio::test]
+    async fn failed_create_reports_partial_state() {
+        let a = Adapter::<T>::default();
+        let ctx = Context::new(Arc::new(Aws::offline()), "urn:t", Duration::from_secs(5), CancellationToken::new());
+        let err = a
+            .create(&ctx, props(&[("cidrBlock", "10.0.0.0/16".into()), ("port", Value::Number(80.0))]), false)
+            .await
+            .expect_err("create must fail");
+        let partial = err.partial.expect("partial state");
+        assert_eq!(partial.id, "t-1");
+        assert_eq!(partial.state.get("arn"), Some(&Value::from("arn:t-1")));
+        assert_eq!(partial.state.get("cidrBlock"), Some(&Value::from("10.0.0.0/16")));
+    }
+
+    #[tokio::test]
+    async fn preview_create_leaves_outputs_unknown() {
+        let a = Adapter::<T>::default();
+        let ctx = Context::new(Arc::new(Aws::offline()), "urn:t", Duration::from_secs(5), CancellationToken::new());
+        let rec = a.create(&ctx, props(&[("cidrBlock", "10.0.0.0/16".into())]), true).await.expect("preview");
+        assert_eq!(rec.state.get("arn"), Some(&Value::Unknown));
+    }
+}

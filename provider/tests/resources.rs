@@ -1,0 +1,8 @@
+//! Resource tests: each kind's create / read / update / delete / idempotency / adoption against a moto server
+//! (started per test on a free loopback port). One test binary keeps link time down.
+
+mod moto;
+
+mod resources {
+    mod ec2_vpc;
+}
