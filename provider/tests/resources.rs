@@ -4,5 +4,7 @@
 mod moto;
 
 mod resources {
+    mod ec2_route_table;
+    mod ec2_security_group;
     mod ec2_vpc;
 }

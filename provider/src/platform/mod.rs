@@ -309,3 +309,111 @@ mod tests {
         assert_eq!(unknown[0].property, "environment");
     }
 }
+
+/// Construct-graph tests: a recording monitor stands in for the engine.
+#[cfg(test)]
+mod graph_tests {
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::resource::{CheckContext, NoDiagnostics, Registry};
+
+    #[derive(Default)]
+    struct Recorder {
+        children: Mutex<Vec<ChildSpec>>,
+        preview: bool,
+    }
+
+    #[async_trait::async_trait]
+    impl Monitor for Recorder {
+        async fn register_child(&self, spec: ChildSpec) -> Result<Child, String> {
+            let urn = format!("urn:pulumi:test::proj::{TOKEN}${}::{}", spec.type_token, spec.name);
+            let id = if self.preview { Value::Unknown } else { Value::String(format!("id-{}", spec.name)) };
+            self.children.lock().map_err(|e| e.to_string())?.push(spec);
+            Ok(Child { urn, id, outputs: PropertyMap::new() })
+        }
+    }
+
+    async fn run(preview: bool) -> (Vec<ChildSpec>, Built) {
+        let args = PlatformArgs::from_inputs(
+            &[("environment", "prod"), ("environmentSuffix", "x7k2")]
+                .iter()
+                .map(|(k, v)| (k.to_string(), Value::from(*v)))
+                .collect(),
+        )
+        .expect("valid");
+        let env = ConstructEnv {
+            name: "orders".into(),
+            dry_run: preview,
+            aws: Arc::new(Aws::offline()),
+            diagnostics: Arc::new(NoDiagnostics),
+        };
+        let mut f = Failures::default();
+        let naming = Naming::new("prod", "x7k2", &mut f);
+        let zones: Vec<String> = ["us-east-1a", "us-east-1b", "us-east-1c"].map(String::from).to_vec();
+        let network = network::NetworkPlan::new(DEFAULT_VPC_CIDR, &zones, &mut f);
+        let plan = Plan { args, naming, zones, network };
+        let rec = Recorder { preview, ..Default::default() };
+        let built = construct(&rec, &env, "urn:component", plan).await.expect("construct");
+        let children = rec.children.into_inner().expect("lock");
+        (children, built)
+    }
+
+    fn count(children: &[ChildSpec], token: &str) -> usize {
+        children.iter().filter(|c| c.type_token == token).count()
+    }
+
+    #[tokio::test]
+    async fn registers_the_whole_network() {
+        let (children, built) = run(false).await;
+        assert_eq!(count(&children, "orderapi:ec2:Vpc"), 1);
+        assert_eq!(count(&children, "orderapi:ec2:Subnet"), 6);
+        assert_eq!(count(&children, "orderapi:ec2:InternetGateway"), 1);
+        assert_eq!(count(&children, "orderapi:ec2:ElasticIp"), 3);
+        assert_eq!(count(&children, "orderapi:ec2:NatGateway"), 3);
+        assert_eq!(count(&children, "orderapi:ec2:RouteTable"), 4);
+        assert_eq!(built.outputs["vpcId"], Value::from("id-orders-vpc"));
+        assert_eq!(
+            built.outputs["publicSubnetIds"],
+            Value::Array(["a", "b", "c"].iter().map(|l| Value::String(format!("id-orders-public-{l}"))).collect())
+        );
+    }
+
+    #[tokio::test]
+    async fn every_child_passes_its_kinds_check_and_follows_the_naming_rule() {
+        let (children, _) = run(false).await;
+        let registry = Registry::all();
+        for child in &children {
+            let kind = registry.get(child.type_token).expect("registered kind");
+            let checked = kind.check(&CheckContext::default(), child.inputs.clone());
+            assert!(checked.failures.is_empty(), "{}: {:?}", child.name, checked.failures);
+            let name = child.inputs["name"].as_str().expect("name");
+            assert!(name.contains("-prod-x7k2"), "{name} does not follow <type>-<env>-<suffix>");
+            let Value::Object(tags) = &child.inputs["tags"] else { panic!("tags") };
+            assert_eq!(tags["Environment"], Value::from("prod"));
+            assert_eq!(tags["EnvironmentSuffix"], Value::from("x7k2"));
+            assert_eq!(tags["orderapi:platform"], Value::from("orders"));
+        }
+    }
+
+    #[tokio::test]
+    async fn wiring_records_dependencies() {
+        let (children, _) = run(false).await;
+        let nat_a = children.iter().find(|c| c.name == "orders-nat-a").expect("nat a");
+        assert_eq!(nat_a.inputs["subnetId"], Value::from("id-orders-public-a"));
+        assert_eq!(nat_a.inputs["allocationId"], Value::from("id-orders-eip-a"));
+        assert!(nat_a.dependencies["subnetId"].iter().any(|u| u.ends_with("::orders-public-a")));
+        let rt_b = children.iter().find(|c| c.name == "orders-private-rt-b").expect("rt b");
+        assert!(rt_b.dependencies["routes"].iter().any(|u| u.ends_with("::orders-nat-b")));
+        assert_eq!(rt_b.inputs["subnetIds"], Value::Array(vec![Value::from("id-orders-private-b")]));
+    }
+
+    #[tokio::test]
+    async fn preview_wires_unknowns_through() {
+        let (children, built) = run(true).await;
+        assert_eq!(children.len(), 18);
+        assert_eq!(built.outputs["vpcId"], Value::Unknown);
+        let subnet = children.iter().find(|c| c.type_token == "orderapi:ec2:Subnet").expect("subnet");
+        assert_eq!(subnet.inputs["vpcId"], Value::Unknown);
+    }
+}

@@ -1,0 +1,206 @@
+//! Protocol tests: spawn the provider binary as the engine does and speak gRPC to it.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use orderapi::rpc::pulumirpc::resource_provider_client::ResourceProviderClient;
+use orderapi::rpc::pulumirpc::{CheckRequest, ConfigureRequest, CreateRequest, DiffRequest, GetSchemaRequest};
+use orderapi::rpc::value::{PropertyMap, Value, from_opt_struct, to_struct};
+use tonic::transport::Channel;
+
+struct Plugin {
+    child: Child,
+    client: ResourceProviderClient<Channel>,
+}
+
+impl Drop for Plugin {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn start() -> Plugin {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pulumi-resource-orderapi"))
+        .args(["--logtostderr", "-v=9", "127.0.0.1:1"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn provider");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("port line");
+    let port: u16 = line.trim().parse().expect("first stdout line is the port");
+    let client = ResourceProviderClient::connect(format!("http://127.0.0.1:{port}")).await.expect("connect");
+    Plugin { child, client }
+}
+
+fn props(pairs: &[(&str, Value)]) -> Option<prost_types::Struct> {
+    let m: PropertyMap = pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+    Some(to_struct(&m))
+}
+
+const VPC_URN: &str = "urn:pulumi:dev::proj::orderapi:ec2:Vpc::main";
+
+async fn configure(p: &mut Plugin) {
+    let resp = p
+        .client
+        .configure(ConfigureRequest {
+            args: props(&[
+                ("endpoint", "http://127.0.0.1:9".into()),
+                ("skipCredentialsValidation", "true".into()),
+                ("version", "0.1.0".into()),
+            ]),
+            accept_secrets: true,
+            accept_resources: true,
+            ..Default::default()
+        })
+        .await
+        .expect("configure")
+        .into_inner();
+    assert!(resp.accept_secrets && resp.supports_preview && resp.accept_resources && resp.accept_outputs);
+}
+
+#[tokio::test]
+async fn schema_and_plugin_info() {
+    let mut p = start().await;
+    let info = p.client.get_plugin_info(()).await.expect("info").into_inner();
+    assert_eq!(info.version, env!("CARGO_PKG_VERSION"));
+    let schema = p.client.get_schema(GetSchemaRequest::default()).await.expect("schema").into_inner().schema;
+    let checked_in = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../schema.json")).expect("schema.json");
+    assert_eq!(schema, checked_in, "the served schema is schema.json");
+}
+
+#[tokio::test]
+async fn bad_provider_config_names_the_key() {
+    let mut p = start().await;
+    let resp = p
+        .client
+        .check_config(CheckRequest {
+            urn: "urn:pulumi:dev::proj::pulumi:providers:orderapi::default".into(),
+            news: props(&[("region", "moon-1".into()), ("maxRetries", "lots".into())]),
+            ..Default::default()
+        })
+        .await
+        .expect("check config")
+        .into_inner();
+    let keys: Vec<&str> = resp.failures.iter().map(|f| f.property.as_str()).collect();
+    assert_eq!(keys, vec!["maxRetries"], "unparseable values are reported first: {:?}", resp.failures);
+    let resp = p
+        .client
+        .check_config(CheckRequest { news: props(&[("region", "moon-1".into())]), ..Default::default() })
+        .await
+        .expect("check config")
+        .into_inner();
+    assert_eq!(resp.failures[0].property, "region");
+}
+
+#[tokio::test]
+async fn check_rejects_bad_input_and_keeps_secrets() {
+    let mut p = start().await;
+    configure(&mut p).await;
+    let bad = p
+        .client
+        .check(CheckRequest { urn: VPC_URN.into(), news: props(&[("cidrBlock", "10.0.0.0/33".into())]), ..Default::default() })
+        .await
+        .expect("check")
+        .into_inner();
+    assert_eq!(bad.failures.len(), 1);
+    assert_eq!(bad.failures[0].property, "cidrBlock");
+
+    let ok = p
+        .client
+        .check(CheckRequest {
+            urn: VPC_URN.into(),
+            news: props(&[
+                ("cidrBlock", "10.0.0.0/16".into()),
+                ("tags", Value::Secret(Box::new(Value::Object(PropertyMap::from([("Owner".into(), "x".into())]))))),
+            ]),
+            random_seed: vec![0xab, 0xcd, 0xef, 0x01],
+            ..Default::default()
+        })
+        .await
+        .expect("check")
+        .into_inner();
+    assert!(ok.failures.is_empty(), "{:?}", ok.failures);
+    let inputs = from_opt_struct(ok.inputs);
+    assert!(matches!(inputs["tags"], Value::Secret(_)), "secret inputs stay secret");
+    assert_eq!(inputs["name"], Value::from("main-abcdef0"), "autonamed from the random seed");
+    assert_eq!(inputs["enableDnsHostnames"], Value::Bool(true), "defaults are applied");
+}
+
+#[tokio::test]
+async fn preview_never_calls_aws_and_leaves_outputs_unknown() {
+    let mut p = start().await;
+    configure(&mut p).await;
+    // The endpoint (port 9) would refuse any call: a preview that answers proves no AWS call was made.
+    let resp = p
+        .client
+        .create(CreateRequest {
+            urn: VPC_URN.into(),
+            properties: props(&[("cidrBlock", "10.0.0.0/16".into()), ("name", "vpc-a".into())]),
+            preview: true,
+            ..Default::default()
+        })
+        .await
+        .expect("preview create")
+        .into_inner();
+    let state = from_opt_struct(resp.properties);
+    assert_eq!(state["arn"], Value::Unknown);
+    assert_eq!(state["cidrBlock"], Value::from("10.0.0.0/16"));
+}
+
+#[tokio::test]
+async fn diff_reports_replacements() {
+    let mut p = start().await;
+    configure(&mut p).await;
+    let olds = props(&[("cidrBlock", "10.0.0.0/16".into()), ("name", "vpc-a".into()), ("arn", "arn:x".into())]);
+    let resp = p
+        .client
+        .diff(DiffRequest {
+            urn: VPC_URN.into(),
+            id: "vpc-1".into(),
+            olds: olds.clone(),
+            news: props(&[("cidrBlock", "10.1.0.0/16".into()), ("name", "vpc-b".into())]),
+            ..Default::default()
+        })
+        .await
+        .expect("diff")
+        .into_inner();
+    assert_eq!(resp.replaces, vec!["cidrBlock".to_string()]);
+    assert_eq!(resp.diffs, vec!["cidrBlock".to_string(), "name".to_string()]);
+    assert!(resp.has_detailed_diff);
+    let none = p
+        .client
+        .diff(DiffRequest {
+            urn: VPC_URN.into(),
+            id: "vpc-1".into(),
+            olds,
+            news: props(&[("cidrBlock", "10.0.0.0/16".into()), ("name", "vpc-a".into())]),
+            ..Default::default()
+        })
+        .await
+        .expect("diff")
+        .into_inner();
+    assert_eq!(none.changes, 1, "DIFF_NONE");
+}
+
+#[tokio::test]
+async fn unconfigured_create_is_refused_and_unknown_types_are_named() {
+    let mut p = start().await;
+    let err = p
+        .client
+        .create(CreateRequest {
+            urn: VPC_URN.into(),
+            properties: props(&[("cidrBlock", "10.0.0.0/16".into())]),
+            ..Default::default()
+        })
+        .await
+        .expect_err("not configured");
+    assert!(err.message().contains("not been configured"), "{}", err.message());
+    let err = p
+        .client
+        .check(CheckRequest { urn: "urn:pulumi:dev::proj::orderapi:ec2:Nope::x".into(), ..Default::default() })
+        .await
+        .expect_err("unknown type");
+    assert!(err.message().contains("orderapi:ec2:Nope"));
+}
