@@ -51,3 +51,9 @@ demo-destroy: tools build
 
 clean:
 	rm -rf $(CARGO_TARGET_DIR)
+
+dist:
+	cargo build --release -p pulumi-resource-orderapi
+
+bench: dist
+	python3 bench/plugin_start.py $(CARGO_TARGET_DIR)/release/pulumi-resource-orderapi 20

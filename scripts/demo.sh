@@ -33,6 +33,10 @@ stop_emulator() {
 }
 
 pulumi login --non-interactive "file://$DEMO/state" >/dev/null
+# Install the freshly built provider into the demo's PULUMI_HOME, as a user installs a released plugin.
+provider=$(command -v pulumi-resource-orderapi)
+pulumi plugin install resource orderapi "$("$provider" --version | awk '{print $NF}')" --file "$provider" --reinstall >/dev/null
+export PULUMI_IGNORE_AMBIENT_PLUGINS=true
 cd examples/yaml
 case "${1:-up}" in
   up)

@@ -210,6 +210,7 @@ pub trait CustomResource: Send + Sync + 'static {
         inputs: &Self::Inputs,
     ) -> impl Future<Output = Result<(String, Self::Outputs), ResourceError>> + Send;
 
+    #[allow(clippy::type_complexity)]
     /// Reads the live resource for refresh and import; `Ok(None)` when it no longer exists. `prior` holds the
     /// inputs Pulumi had (absent on import), for fields AWS cannot return.
     fn read(

@@ -4,7 +4,11 @@
 mod moto;
 
 mod resources {
+    mod ec2_elastic_ip;
+    mod ec2_internet_gateway;
+    mod ec2_nat_gateway;
     mod ec2_route_table;
     mod ec2_security_group;
+    mod ec2_subnet;
     mod ec2_vpc;
 }

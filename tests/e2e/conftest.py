@@ -190,10 +190,19 @@ def _pulumi_env(root: Path) -> dict[str, str]:
         AWS_REGION=REGION,
         AWS_DEFAULT_REGION=REGION,
         AWS_EC2_METADATA_DISABLED="true",
+        # Only the plugin installed into this PULUMI_HOME counts (as for a user), not one found on PATH.
+        PULUMI_IGNORE_AMBIENT_PLUGINS="true",
         NO_PROXY="127.0.0.1,localhost",
         no_proxy="127.0.0.1,localhost",
     )
     return env
+
+
+def install_provider_plugin(stack: "Stack") -> None:
+    """Installs the freshly built provider binary into the stack's PULUMI_HOME, at the version it reports."""
+    binary = require_tool("pulumi-resource-orderapi")
+    version = subprocess.run([binary, "--version"], capture_output=True, text=True, check=True).stdout.split()[-1]
+    stack._pulumi("plugin", "install", "resource", "orderapi", version, "--file", binary)
 
 
 class Stack:
@@ -212,6 +221,7 @@ class Stack:
         state.mkdir()
         self.env = _pulumi_env(root)
         self._pulumi("login", f"file://{state}")
+        install_provider_plugin(self)
         self._pulumi("stack", "init", name, "--non-interactive")
 
     def run(

@@ -7,10 +7,10 @@ use crate::resource::Registry;
 /// Adds every kind to the registry (one line per kind).
 pub fn register(r: &mut Registry) {
     r.add::<ec2::vpc::Vpc>();
-    // r.add::<ec2::subnet::Subnet>();
-    // r.add::<ec2::internet_gateway::InternetGateway>();
-    // r.add::<ec2::elastic_ip::ElasticIp>();
-    // r.add::<ec2::nat_gateway::NatGateway>();
+    r.add::<ec2::subnet::Subnet>();
+    r.add::<ec2::internet_gateway::InternetGateway>();
+    r.add::<ec2::elastic_ip::ElasticIp>();
+    r.add::<ec2::nat_gateway::NatGateway>();
     r.add::<ec2::route_table::RouteTable>();
     r.add::<ec2::security_group::SecurityGroup>();
 }

@@ -31,7 +31,8 @@ use crate::schema::{PACKAGE, VERSION, package_schema_text};
 /// The provider's server state.
 pub struct Provider {
     registry: Arc<Registry>,
-    schema: String,
+    /// Built on first GetSchema, off the start-up path.
+    schema: std::sync::OnceLock<String>,
     engine: RwLock<Option<EngineLog>>,
     aws: RwLock<Option<Arc<Aws>>>,
     cancel: CancellationToken,
@@ -41,11 +42,10 @@ impl Provider {
     /// A provider that logs to the engine at `engine_address` (none in attach mode until Attach).
     pub fn new(engine_address: Option<&str>) -> Result<Provider, String> {
         let registry = Registry::all();
-        let schema = package_schema_text(&registry);
         let engine = engine_address.map(EngineLog::connect).transpose()?;
         Ok(Provider {
             registry: Arc::new(registry),
-            schema,
+            schema: std::sync::OnceLock::new(),
             engine: RwLock::new(engine),
             aws: RwLock::new(None),
             cancel: CancellationToken::new(),
@@ -172,7 +172,7 @@ impl ResourceProvider for Provider {
         if !req.subpackage_name.is_empty() {
             return Err(Status::not_found(format!("the orderapi provider has no subpackage '{}'", req.subpackage_name)));
         }
-        Ok(Response::new(GetSchemaResponse { schema: self.schema.clone() }))
+        Ok(Response::new(GetSchemaResponse { schema: self.schema.get_or_init(|| package_schema_text(&self.registry)).clone() }))
     }
 
     async fn check_config(&self, request: Request<CheckRequest>) -> Result<Response<CheckResponse>, Status> {

@@ -21,17 +21,51 @@ struct Network {
 
 async fn network(ctx: &Context) -> Network {
     let ec2 = &ctx.aws.ec2;
-    let vpc = ec2.create_vpc().cidr_block("10.40.0.0/16").send().await.expect("vpc");
-    let vpc = vpc.vpc().and_then(|v| v.vpc_id()).expect("vpc id").to_string();
+    let vpc = ec2
+        .create_vpc()
+        .cidr_block("10.40.0.0/16")
+        .send()
+        .await
+        .expect("vpc");
+    let vpc = vpc
+        .vpc()
+        .and_then(|v| v.vpc_id())
+        .expect("vpc id")
+        .to_string();
     let mut subnets = Vec::new();
     for i in 1..=4 {
-        let s = ec2.create_subnet().vpc_id(&vpc).cidr_block(format!("10.40.{i}.0/24")).send().await.expect("subnet");
-        subnets.push(s.subnet().and_then(|s| s.subnet_id()).expect("subnet id").to_string());
+        let s = ec2
+            .create_subnet()
+            .vpc_id(&vpc)
+            .cidr_block(format!("10.40.{i}.0/24"))
+            .send()
+            .await
+            .expect("subnet");
+        subnets.push(
+            s.subnet()
+                .and_then(|s| s.subnet_id())
+                .expect("subnet id")
+                .to_string(),
+        );
     }
     let igw = ec2.create_internet_gateway().send().await.expect("igw");
-    let igw = igw.internet_gateway().and_then(|g| g.internet_gateway_id()).expect("igw id").to_string();
-    ec2.attach_internet_gateway().internet_gateway_id(&igw).vpc_id(&vpc).send().await.expect("attach igw");
-    let eip = ec2.allocate_address().domain("vpc".into()).send().await.expect("eip");
+    let igw = igw
+        .internet_gateway()
+        .and_then(|g| g.internet_gateway_id())
+        .expect("igw id")
+        .to_string();
+    ec2.attach_internet_gateway()
+        .internet_gateway_id(&igw)
+        .vpc_id(&vpc)
+        .send()
+        .await
+        .expect("attach igw");
+    let eip = ec2
+        .allocate_address()
+        .domain("vpc".into())
+        .send()
+        .await
+        .expect("eip");
     let nat = ec2
         .create_nat_gateway()
         .subnet_id(&subnets[0])
@@ -39,8 +73,17 @@ async fn network(ctx: &Context) -> Network {
         .send()
         .await
         .expect("nat");
-    let nat = nat.nat_gateway().and_then(|n| n.nat_gateway_id()).expect("nat id").to_string();
-    Network { vpc, subnets, igw, nat }
+    let nat = nat
+        .nat_gateway()
+        .and_then(|n| n.nat_gateway_id())
+        .expect("nat id")
+        .to_string();
+    Network {
+        vpc,
+        subnets,
+        igw,
+        nat,
+    }
 }
 
 fn route(destination: &str, gateway: Option<&str>, nat: Option<&str>) -> RouteTableRoute {
@@ -72,14 +115,24 @@ fn checked(inputs: RouteTableInputs) -> RouteTableInputs {
 
 /// The routes AWS holds for `id` (IPv4, without the local route), as (destination, target).
 async fn live_routes(ctx: &Context, id: &str) -> BTreeMap<String, String> {
-    let out = ctx.aws.ec2.describe_route_tables().route_table_ids(id).send().await.expect("describe");
+    let out = ctx
+        .aws
+        .ec2
+        .describe_route_tables()
+        .route_table_ids(id)
+        .send()
+        .await
+        .expect("describe");
     let rt = out.route_tables().first().expect("route table");
     rt.routes()
         .iter()
         .filter(|r| r.gateway_id() != Some("local"))
         .map(|r| {
             let target = r.gateway_id().or(r.nat_gateway_id()).unwrap_or_default();
-            (r.destination_cidr_block().unwrap_or_default().to_string(), target.to_string())
+            (
+                r.destination_cidr_block().unwrap_or_default().to_string(),
+                target.to_string(),
+            )
         })
         .collect()
 }
@@ -91,17 +144,30 @@ async fn route_table_lifecycle() {
     let net = network(&ctx).await;
     let inputs = checked(raw("rtb-test-life", &net));
     let routes = inputs.routes.as_deref().expect("routes");
-    let destinations: Vec<&str> = routes.iter().map(|r| r.destination_cidr_block.as_str()).collect();
-    assert_eq!(destinations, vec!["0.0.0.0/0", "10.99.0.0/16", "192.168.0.0/16"], "check sorts by destination");
+    let destinations: Vec<&str> = routes
+        .iter()
+        .map(|r| r.destination_cidr_block.as_str())
+        .collect();
+    assert_eq!(
+        destinations,
+        vec!["0.0.0.0/0", "10.99.0.0/16", "192.168.0.0/16"],
+        "check sorts by destination"
+    );
     let mut sorted_subnets = vec![net.subnets[0].clone(), net.subnets[1].clone()];
     sorted_subnets.sort();
-    assert_eq!(inputs.subnet_ids.as_deref(), Some(sorted_subnets.as_slice()));
+    assert_eq!(
+        inputs.subnet_ids.as_deref(),
+        Some(sorted_subnets.as_slice())
+    );
 
     let (id, outputs) = RouteTable::create(&ctx, &inputs).await.expect("create");
     assert!(id.starts_with("rtb-"));
     assert_eq!(outputs.tags_all["ManagedBy"], "pulumi-orderapi");
     assert_eq!(outputs.tags_all["Name"], "rtb-test-life");
-    assert_eq!(outputs.association_ids.keys().collect::<Vec<_>>(), sorted_subnets.iter().collect::<Vec<_>>());
+    assert_eq!(
+        outputs.association_ids.keys().collect::<Vec<_>>(),
+        sorted_subnets.iter().collect::<Vec<_>>()
+    );
     assert_eq!(
         live_routes(&ctx, &id).await,
         BTreeMap::from([
@@ -112,7 +178,10 @@ async fn route_table_lifecycle() {
     );
 
     // Read gives back exactly the checked inputs: no local route, sorted routes and subnets.
-    let (read_inputs, read_outputs) = RouteTable::read(&ctx, &id, Some(&inputs)).await.expect("read").expect("exists");
+    let (read_inputs, read_outputs) = RouteTable::read(&ctx, &id, Some(&inputs))
+        .await
+        .expect("read")
+        .expect("exists");
     assert_eq!(read_inputs, inputs);
     assert_eq!(read_outputs, outputs);
 
@@ -125,9 +194,14 @@ async fn route_table_lifecycle() {
         route("172.16.0.0/12", Some(&net.igw), None),
     ]);
     changed.subnet_ids = Some(vec![net.subnets[0].clone(), net.subnets[2].clone()]);
-    changed.tags = Some(BTreeMap::from([("Team".to_string(), "payments".to_string())]));
+    changed.tags = Some(BTreeMap::from([(
+        "Team".to_string(),
+        "payments".to_string(),
+    )]));
     let changed = checked(changed);
-    let updated = RouteTable::update(&ctx, &id, &inputs, &outputs, &changed).await.expect("update");
+    let updated = RouteTable::update(&ctx, &id, &inputs, &outputs, &changed)
+        .await
+        .expect("update");
     assert_eq!(updated.tags_all["Team"], "payments");
     assert_eq!(
         live_routes(&ctx, &id).await,
@@ -137,26 +211,47 @@ async fn route_table_lifecycle() {
             ("172.16.0.0/12".to_string(), net.igw.clone()),
         ])
     );
-    assert_eq!(updated.association_ids[&net.subnets[0]], outputs.association_ids[&net.subnets[0]], "kept association is untouched");
+    assert_eq!(
+        updated.association_ids[&net.subnets[0]], outputs.association_ids[&net.subnets[0]],
+        "kept association is untouched"
+    );
     assert!(updated.association_ids.contains_key(&net.subnets[2]));
     assert!(!updated.association_ids.contains_key(&net.subnets[1]));
-    let (after, after_outputs) = RouteTable::read(&ctx, &id, Some(&changed)).await.expect("read").expect("exists");
+    let (after, after_outputs) = RouteTable::read(&ctx, &id, Some(&changed))
+        .await
+        .expect("read")
+        .expect("exists");
     assert_eq!(after, changed);
     assert_eq!(after_outputs, updated);
 
     // Delete disassociates the subnets (they fall back to the main table), then deletes; again is a no-op.
-    RouteTable::delete(&ctx, &id, &changed, &updated).await.expect("delete");
-    RouteTable::delete(&ctx, &id, &changed, &updated).await.expect("second delete is a no-op");
-    assert!(RouteTable::read(&ctx, &id, Some(&changed)).await.expect("read").is_none());
+    RouteTable::delete(&ctx, &id, &changed, &updated)
+        .await
+        .expect("delete");
+    RouteTable::delete(&ctx, &id, &changed, &updated)
+        .await
+        .expect("second delete is a no-op");
+    assert!(
+        RouteTable::read(&ctx, &id, Some(&changed))
+            .await
+            .expect("read")
+            .is_none()
+    );
     let holders = ctx
         .aws
         .ec2
         .describe_route_tables()
-        .filters(orderapi::resources::ec2::filter("association.subnet-id", &net.subnets[0]))
+        .filters(orderapi::resources::ec2::filter(
+            "association.subnet-id",
+            &net.subnets[0],
+        ))
         .send()
         .await
         .expect("describe");
-    assert!(holders.route_tables().is_empty(), "the subnet keeps no association to the deleted table");
+    assert!(
+        holders.route_tables().is_empty(),
+        "the subnet keeps no association to the deleted table"
+    );
 }
 
 #[tokio::test]
@@ -164,27 +259,62 @@ async fn route_table_refuses_a_subnet_another_table_holds() {
     let moto = Moto::start().await;
     let ctx = moto.ctx().await;
     let net = network(&ctx).await;
-    let inputs = checked(RouteTableInputs { subnet_ids: Some(vec![net.subnets[0].clone()]), ..raw("rtb-test-taken", &net) });
+    let inputs = checked(RouteTableInputs {
+        subnet_ids: Some(vec![net.subnets[0].clone()]),
+        ..raw("rtb-test-taken", &net)
+    });
     let (id, outputs) = RouteTable::create(&ctx, &inputs).await.expect("create");
 
     // Subnet 3 is explicitly associated with a table outside this program.
-    let other = ctx.aws.ec2.create_route_table().vpc_id(&net.vpc).send().await.expect("other table");
-    let other = other.route_table().and_then(|r| r.route_table_id()).expect("id").to_string();
-    ctx.aws.ec2.associate_route_table().route_table_id(&other).subnet_id(&net.subnets[3]).send().await.expect("associate");
+    let other = ctx
+        .aws
+        .ec2
+        .create_route_table()
+        .vpc_id(&net.vpc)
+        .send()
+        .await
+        .expect("other table");
+    let other = other
+        .route_table()
+        .and_then(|r| r.route_table_id())
+        .expect("id")
+        .to_string();
+    ctx.aws
+        .ec2
+        .associate_route_table()
+        .route_table_id(&other)
+        .subnet_id(&net.subnets[3])
+        .send()
+        .await
+        .expect("associate");
 
     // The update waits (bounded by the operation's deadline, 3 s here) for the other table to let go, then names
     // it. Real AWS answers AssociateRouteTable with Resource.AlreadyAssociated here; moto silently returns the
     // other table's association instead, so the kind looks the holder up before associating.
-    let short = Context::new(Arc::clone(&ctx.aws), ctx.urn.clone(), Duration::from_secs(3), CancellationToken::new());
+    let short = Context::new(
+        Arc::clone(&ctx.aws),
+        ctx.urn.clone(),
+        Duration::from_secs(3),
+        CancellationToken::new(),
+    );
     let mut taking = inputs.clone();
     taking.subnet_ids = Some(vec![net.subnets[0].clone(), net.subnets[3].clone()]);
     let taking = checked(taking);
-    let err = RouteTable::update(&short, &id, &inputs, &outputs, &taking).await.expect_err("conflict");
+    let err = RouteTable::update(&short, &id, &inputs, &outputs, &taking)
+        .await
+        .expect_err("conflict");
     assert!(matches!(err, ResourceError::Conflict(_)), "{err}");
     assert!(err.to_string().contains(&other), "{err}");
 
     // Once the other table lets go, the same update goes through.
-    let holder = ctx.aws.ec2.describe_route_tables().route_table_ids(&other).send().await.expect("describe");
+    let holder = ctx
+        .aws
+        .ec2
+        .describe_route_tables()
+        .route_table_ids(&other)
+        .send()
+        .await
+        .expect("describe");
     let association = holder.route_tables()[0]
         .associations()
         .iter()
@@ -192,10 +322,20 @@ async fn route_table_refuses_a_subnet_another_table_holds() {
         .and_then(|a| a.route_table_association_id())
         .expect("association")
         .to_string();
-    ctx.aws.ec2.disassociate_route_table().association_id(association).send().await.expect("disassociate");
-    let updated = RouteTable::update(&ctx, &id, &inputs, &outputs, &taking).await.expect("update");
+    ctx.aws
+        .ec2
+        .disassociate_route_table()
+        .association_id(association)
+        .send()
+        .await
+        .expect("disassociate");
+    let updated = RouteTable::update(&ctx, &id, &inputs, &outputs, &taking)
+        .await
+        .expect("update");
     assert!(updated.association_ids.contains_key(&net.subnets[3]));
-    RouteTable::delete(&ctx, &id, &taking, &updated).await.expect("delete");
+    RouteTable::delete(&ctx, &id, &taking, &updated)
+        .await
+        .expect("delete");
 }
 
 #[tokio::test]
@@ -216,7 +356,11 @@ async fn route_table_create_adopts_its_own_orphan_and_refuses_a_stranger() {
         .send()
         .await
         .expect("orphan");
-    let orphan = orphan.route_table().and_then(|r| r.route_table_id()).expect("id").to_string();
+    let orphan = orphan
+        .route_table()
+        .and_then(|r| r.route_table_id())
+        .expect("id")
+        .to_string();
     ec2.create_route()
         .route_table_id(&orphan)
         .destination_cidr_block("10.50.0.0/16")
@@ -225,8 +369,13 @@ async fn route_table_create_adopts_its_own_orphan_and_refuses_a_stranger() {
         .await
         .expect("stray route");
 
-    let (adopted, outputs) = RouteTable::create(&ctx, &inputs).await.expect("retried create");
-    assert_eq!(adopted, orphan, "the retried create must adopt, not duplicate");
+    let (adopted, outputs) = RouteTable::create(&ctx, &inputs)
+        .await
+        .expect("retried create");
+    assert_eq!(
+        adopted, orphan,
+        "the retried create must adopt, not duplicate"
+    );
     let all = ec2
         .describe_route_tables()
         .filters(name_filter("rtb-test-adopt"))
@@ -235,8 +384,14 @@ async fn route_table_create_adopts_its_own_orphan_and_refuses_a_stranger() {
         .await
         .expect("list");
     assert_eq!(all.route_tables().len(), 1);
-    let (read_inputs, read_outputs) = RouteTable::read(&ctx, &adopted, Some(&inputs)).await.expect("read").expect("exists");
-    assert_eq!(read_inputs, inputs, "routes and associations were brought in line; the stray route is gone");
+    let (read_inputs, read_outputs) = RouteTable::read(&ctx, &adopted, Some(&inputs))
+        .await
+        .expect("read")
+        .expect("exists");
+    assert_eq!(
+        read_inputs, inputs,
+        "routes and associations were brought in line; the stray route is gone"
+    );
     assert_eq!(read_outputs, outputs);
 
     // A table with the same name in the VPC that we do not own is a conflict, not adopted.
@@ -249,9 +404,14 @@ async fn route_table_create_adopts_its_own_orphan_and_refuses_a_stranger() {
         .send()
         .await
         .expect("stranger");
-    let err = RouteTable::create(&ctx, &checked(raw("rtb-test-stranger", &net))).await.expect_err("conflict");
+    let err = RouteTable::create(&ctx, &checked(raw("rtb-test-stranger", &net)))
+        .await
+        .expect_err("conflict");
     assert!(matches!(err, ResourceError::Conflict(_)), "{err}");
-    assert!(err.to_string().contains("not created by pulumi-orderapi"), "{err}");
+    assert!(
+        err.to_string().contains("not created by pulumi-orderapi"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -260,10 +420,23 @@ async fn route_table_failed_route_reports_partial_state() {
     let ctx = moto.ctx().await;
     let net = network(&ctx).await;
     let mut bad = raw("rtb-test-partial", &net);
-    bad.routes = Some(vec![route("0.0.0.0/0", Some("igw-0123456789abcdef0"), None)]);
+    bad.routes = Some(vec![route(
+        "0.0.0.0/0",
+        Some("igw-0123456789abcdef0"),
+        None,
+    )]);
     let bad = checked(bad);
-    let err = RouteTable::create(&ctx, &bad).await.expect_err("the route's gateway does not exist");
-    let ResourceError::Partial { id, outputs, source } = err else { panic!("expected partial state, got {err}") };
+    let err = RouteTable::create(&ctx, &bad)
+        .await
+        .expect_err("the route's gateway does not exist");
+    let ResourceError::Partial {
+        id,
+        outputs,
+        source,
+    } = err
+    else {
+        panic!("expected partial state, got {err}")
+    };
     assert!(id.starts_with("rtb-"));
     assert!(source.to_string().contains("ec2:CreateRoute"), "{source}");
     assert_eq!(outputs["tagsAll"]["Name"], "rtb-test-partial");
@@ -271,10 +444,17 @@ async fn route_table_failed_route_reports_partial_state() {
     // The next `pulumi up` updates the recorded table towards the (fixed) inputs.
     let fixed = checked(raw("rtb-test-partial", &net));
     let recorded = serde_json::from_value(outputs).expect("outputs decode");
-    let updated = RouteTable::update(&ctx, &id, &bad, &recorded, &fixed).await.expect("update");
-    let (read_inputs, _) = RouteTable::read(&ctx, &id, Some(&fixed)).await.expect("read").expect("exists");
+    let updated = RouteTable::update(&ctx, &id, &bad, &recorded, &fixed)
+        .await
+        .expect("update");
+    let (read_inputs, _) = RouteTable::read(&ctx, &id, Some(&fixed))
+        .await
+        .expect("read")
+        .expect("exists");
     assert_eq!(read_inputs, fixed);
-    RouteTable::delete(&ctx, &id, &fixed, &updated).await.expect("delete");
+    RouteTable::delete(&ctx, &id, &fixed, &updated)
+        .await
+        .expect("delete");
 }
 
 #[test]
@@ -286,11 +466,11 @@ fn route_table_check_rejects_what_aws_would() {
         nat: "nat-1".into(),
     };
     let mut bad = raw("x", &net);
-    bad.vpc_id = "vpc1".into();
+    bad.vpc_id = String::new();
     bad.routes = Some(vec![
         route("0.0.0.0/0", Some("igw-1"), Some("nat-1")),
         route("10.0.0.0/8", None, None),
-        route("10.0.0.0/8", Some("eni-1"), None),
+        route("10.0.0.0/8", Some("nat-1"), None),
         route("10.0.0.1/16", None, Some("igw-1")),
         route("10.1.0.0/16", Some("local"), None),
     ]);

@@ -3,14 +3,26 @@ use std::collections::BTreeMap;
 use aws_sdk_ec2::types::ResourceType;
 use orderapi::error::ResourceError;
 use orderapi::resource::{CheckContext, Context, CustomResource};
-use orderapi::resources::ec2::security_group::{SecurityGroup, SecurityGroupInputs, SecurityGroupRule};
+use orderapi::resources::ec2::security_group::{
+    SecurityGroup, SecurityGroupInputs, SecurityGroupRule,
+};
 use orderapi::resources::ec2::{all_tags, tag_spec};
 
 use crate::moto::Moto;
 
 async fn vpc(ctx: &Context) -> String {
-    let out = ctx.aws.ec2.create_vpc().cidr_block("10.60.0.0/16").send().await.expect("vpc");
-    out.vpc().and_then(|v| v.vpc_id()).expect("vpc id").to_string()
+    let out = ctx
+        .aws
+        .ec2
+        .create_vpc()
+        .cidr_block("10.60.0.0/16")
+        .send()
+        .await
+        .expect("vpc");
+    out.vpc()
+        .and_then(|v| v.vpc_id())
+        .expect("vpc id")
+        .to_string()
 }
 
 /// A group outside the program, to reference from rules (created with the SDK, not through the kind).
@@ -62,7 +74,10 @@ fn raw(name: &str, vpc: &str) -> SecurityGroupInputs {
         vpc_id: vpc.into(),
         ingress: Some(vec![
             cidrs(rule("tcp", 80, 80), &["0.0.0.0/0"]),
-            described(cidrs(rule("TCP", 443, 443), &["10.0.0.0/8", "0.0.0.0/0"]), "https"),
+            described(
+                cidrs(rule("TCP", 443, 443), &["10.0.0.0/8", "0.0.0.0/0"]),
+                "https",
+            ),
         ]),
         egress: None,
         tags: Some(BTreeMap::from([("Team".to_string(), "orders".to_string())])),
@@ -75,17 +90,44 @@ fn checked(inputs: SecurityGroupInputs) -> SecurityGroupInputs {
 
 /// The group's live rules of one direction, flattened to (protocol, from, to, peer, description).
 async fn live(ctx: &Context, id: &str, egress: bool) -> Vec<(String, i32, i32, String, String)> {
-    let out = ctx.aws.ec2.describe_security_groups().group_ids(id).send().await.expect("describe");
+    let out = ctx
+        .aws
+        .ec2
+        .describe_security_groups()
+        .group_ids(id)
+        .send()
+        .await
+        .expect("describe");
     let g = &out.security_groups()[0];
-    let perms = if egress { g.ip_permissions_egress() } else { g.ip_permissions() };
+    let perms = if egress {
+        g.ip_permissions_egress()
+    } else {
+        g.ip_permissions()
+    };
     let mut rules = Vec::new();
     for p in perms {
-        let (proto, from, to) = (p.ip_protocol().unwrap_or_default().to_string(), p.from_port().unwrap_or(-1), p.to_port().unwrap_or(-1));
+        let (proto, from, to) = (
+            p.ip_protocol().unwrap_or_default().to_string(),
+            p.from_port().unwrap_or(-1),
+            p.to_port().unwrap_or(-1),
+        );
         for r in p.ip_ranges() {
-            rules.push((proto.clone(), from, to, r.cidr_ip().unwrap_or_default().to_string(), r.description().unwrap_or_default().to_string()));
+            rules.push((
+                proto.clone(),
+                from,
+                to,
+                r.cidr_ip().unwrap_or_default().to_string(),
+                r.description().unwrap_or_default().to_string(),
+            ));
         }
         for r in p.user_id_group_pairs() {
-            rules.push((proto.clone(), from, to, r.group_id().unwrap_or_default().to_string(), r.description().unwrap_or_default().to_string()));
+            rules.push((
+                proto.clone(),
+                from,
+                to,
+                r.group_id().unwrap_or_default().to_string(),
+                r.description().unwrap_or_default().to_string(),
+            ));
         }
     }
     rules.sort();
@@ -106,7 +148,10 @@ async fn security_group_lifecycle() {
 
     // Check flattens to one rule per peer, sorted, with protocol and description defaults applied.
     let inputs = checked(raw("app-test-life", &vpc));
-    assert_eq!(inputs.description.as_deref(), Some("Managed by pulumi-orderapi"));
+    assert_eq!(
+        inputs.description.as_deref(),
+        Some("Managed by pulumi-orderapi")
+    );
     assert_eq!(
         inputs.ingress,
         Some(vec![
@@ -120,13 +165,22 @@ async fn security_group_lifecycle() {
     let (id, outputs) = SecurityGroup::create(&ctx, &inputs).await.expect("create");
     assert!(id.starts_with("sg-"));
     assert_eq!(outputs.owner_id, "123456789012");
-    assert_eq!(outputs.arn, format!("arn:aws:ec2:us-east-1:123456789012:security-group/{id}"));
+    assert_eq!(
+        outputs.arn,
+        format!("arn:aws:ec2:us-east-1:123456789012:security-group/{id}")
+    );
     assert_eq!(outputs.tags_all["Name"], "app-test-life");
     assert_eq!(outputs.tags_all["ManagedBy"], "pulumi-orderapi");
     // egress absent: AWS's default allow-all stays.
-    assert_eq!(live(&ctx, &id, true).await, vec![r("-1", -1, -1, "0.0.0.0/0", "")]);
+    assert_eq!(
+        live(&ctx, &id, true).await,
+        vec![r("-1", -1, -1, "0.0.0.0/0", "")]
+    );
 
-    let (read_inputs, read_outputs) = SecurityGroup::read(&ctx, &id, Some(&inputs)).await.expect("read").expect("exists");
+    let (read_inputs, read_outputs) = SecurityGroup::read(&ctx, &id, Some(&inputs))
+        .await
+        .expect("read")
+        .expect("exists");
     assert_eq!(read_inputs, inputs);
     assert_eq!(read_outputs, outputs);
 
@@ -134,12 +188,20 @@ async fn security_group_lifecycle() {
     // declared (the default allow-all is revoked): MySQL to the Aurora group only.
     let mut changed = raw("app-test-life", &vpc);
     changed.ingress = Some(vec![
-        described(cidrs(rule("tcp", 443, 443), &["10.0.0.0/8", "0.0.0.0/0"]), "https from anywhere"),
-        described(group(rule("tcp", 8080, 8080), &alb), "from the load balancer"),
+        described(
+            cidrs(rule("tcp", 443, 443), &["10.0.0.0/8", "0.0.0.0/0"]),
+            "https from anywhere",
+        ),
+        described(
+            group(rule("tcp", 8080, 8080), &alb),
+            "from the load balancer",
+        ),
     ]);
     changed.egress = Some(vec![group(rule("tcp", 3306, 3306), &aurora)]);
     let changed = checked(changed);
-    let updated = SecurityGroup::update(&ctx, &id, &inputs, &outputs, &changed).await.expect("update");
+    let updated = SecurityGroup::update(&ctx, &id, &inputs, &outputs, &changed)
+        .await
+        .expect("update");
     assert_eq!(updated, outputs);
     assert_eq!(
         live(&ctx, &id, false).await,
@@ -149,29 +211,55 @@ async fn security_group_lifecycle() {
             r("tcp", 8080, 8080, &alb, "from the load balancer"),
         ]
     );
-    assert_eq!(live(&ctx, &id, true).await, vec![r("tcp", 3306, 3306, &aurora, "")]);
-    let (after, _) = SecurityGroup::read(&ctx, &id, Some(&changed)).await.expect("read").expect("exists");
+    assert_eq!(
+        live(&ctx, &id, true).await,
+        vec![r("tcp", 3306, 3306, &aurora, "")]
+    );
+    let (after, _) = SecurityGroup::read(&ctx, &id, Some(&changed))
+        .await
+        .expect("read")
+        .expect("exists");
     assert_eq!(after, changed);
 
     // Egress no longer declared: AWS's default comes back.
     let mut undeclared = changed.clone();
     undeclared.egress = None;
-    let updated = SecurityGroup::update(&ctx, &id, &changed, &updated, &undeclared).await.expect("update");
-    assert_eq!(live(&ctx, &id, true).await, vec![r("-1", -1, -1, "0.0.0.0/0", "")]);
-    let (after, _) = SecurityGroup::read(&ctx, &id, Some(&undeclared)).await.expect("read").expect("exists");
+    let updated = SecurityGroup::update(&ctx, &id, &changed, &updated, &undeclared)
+        .await
+        .expect("update");
+    assert_eq!(
+        live(&ctx, &id, true).await,
+        vec![r("-1", -1, -1, "0.0.0.0/0", "")]
+    );
+    let (after, _) = SecurityGroup::read(&ctx, &id, Some(&undeclared))
+        .await
+        .expect("read")
+        .expect("exists");
     assert_eq!(after, undeclared);
 
     // Import (no prior inputs) reads the untouched default egress as "not declared".
-    let (imported, _) = SecurityGroup::read(&ctx, &id, None).await.expect("read").expect("exists");
+    let (imported, _) = SecurityGroup::read(&ctx, &id, None)
+        .await
+        .expect("read")
+        .expect("exists");
     assert_eq!(imported.egress, None);
     assert_eq!(imported.ingress, undeclared.ingress);
 
     // Delete, then delete again (already gone is success), and read says gone. moto deletes a group even while
     // other groups' rules or network interfaces reference it; real AWS answers DependencyViolation, which delete
     // retries with backoff until those references are gone or the timeout passes.
-    SecurityGroup::delete(&ctx, &id, &undeclared, &updated).await.expect("delete");
-    SecurityGroup::delete(&ctx, &id, &undeclared, &updated).await.expect("second delete is a no-op");
-    assert!(SecurityGroup::read(&ctx, &id, Some(&undeclared)).await.expect("read").is_none());
+    SecurityGroup::delete(&ctx, &id, &undeclared, &updated)
+        .await
+        .expect("delete");
+    SecurityGroup::delete(&ctx, &id, &undeclared, &updated)
+        .await
+        .expect("second delete is a no-op");
+    assert!(
+        SecurityGroup::read(&ctx, &id, Some(&undeclared))
+            .await
+            .expect("read")
+            .is_none()
+    );
 }
 
 #[tokio::test]
@@ -198,25 +286,43 @@ async fn security_group_create_adopts_its_own_orphan_and_refuses_a_stranger() {
         .expect("orphan");
     let orphan = orphan.group_id().expect("id").to_string();
 
-    let (adopted, outputs) = SecurityGroup::create(&ctx, &inputs).await.expect("retried create");
-    assert_eq!(adopted, orphan, "the retried create must adopt, not duplicate");
-    let (read_inputs, read_outputs) = SecurityGroup::read(&ctx, &adopted, Some(&inputs)).await.expect("read").expect("exists");
-    assert_eq!(read_inputs, inputs, "rules were brought in line; the default egress was revoked");
+    let (adopted, outputs) = SecurityGroup::create(&ctx, &inputs)
+        .await
+        .expect("retried create");
+    assert_eq!(
+        adopted, orphan,
+        "the retried create must adopt, not duplicate"
+    );
+    let (read_inputs, read_outputs) = SecurityGroup::read(&ctx, &adopted, Some(&inputs))
+        .await
+        .expect("read")
+        .expect("exists");
+    assert_eq!(
+        read_inputs, inputs,
+        "rules were brought in line; the default egress was revoked"
+    );
     assert_eq!(read_outputs, outputs);
 
     // Our own group under the same name with another description is the group a replacement would take the name
     // from: a conflict that says what to do, not an adoption.
     let mut redescribed = inputs.clone();
     redescribed.description = Some("Orders API tasks".into());
-    let err = SecurityGroup::create(&ctx, &redescribed).await.expect_err("conflict");
+    let err = SecurityGroup::create(&ctx, &redescribed)
+        .await
+        .expect_err("conflict");
     assert!(matches!(err, ResourceError::Conflict(_)), "{err}");
     assert!(err.to_string().contains("another name"), "{err}");
 
     // A same-named group we do not own is a name conflict.
     peer_group(&ctx, &vpc, "app-test-stranger").await;
-    let err = SecurityGroup::create(&ctx, &checked(raw("app-test-stranger", &vpc))).await.expect_err("conflict");
+    let err = SecurityGroup::create(&ctx, &checked(raw("app-test-stranger", &vpc)))
+        .await
+        .expect_err("conflict");
     assert!(matches!(err, ResourceError::Conflict(_)), "{err}");
-    assert!(err.to_string().contains("not created by pulumi-orderapi"), "{err}");
+    assert!(
+        err.to_string().contains("not created by pulumi-orderapi"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -229,12 +335,15 @@ fn security_group_check_rejects_what_aws_would() {
         rule("tcp", 22, 22),
         cidrs(rule("gre", 0, 0), &["0.0.0.0/0"]),
         cidrs(rule("tcp", 5432, 5432), &["10.0.0.1/8"]),
-        group(rule("-1", 0, 65535), "default"),
+        group(rule("-1", 0, 65535), ""),
         cidrs(rule("icmp", -1, 0), &["0.0.0.0/0"]),
         described(cidrs(rule("tcp", 80, 80), &["0.0.0.0/0"]), "a"),
         described(cidrs(rule("tcp", 80, 80), &["0.0.0.0/0"]), "b"),
     ]);
-    bad.egress = Some(vec![SecurityGroupRule { ipv6_cidr_blocks: Some(vec!["2001:db8::1/32".into()]), ..rule("udp", 53, 53) }]);
+    bad.egress = Some(vec![SecurityGroupRule {
+        ipv6_cidr_blocks: Some(vec!["2001:db8::1/32".into()]),
+        ..rule("udp", 53, 53)
+    }]);
     let failures = SecurityGroup::check(&CheckContext::default(), bad).expect_err("invalid");
     let props: Vec<&str> = failures.iter().map(|f| f.property.as_str()).collect();
     assert_eq!(
@@ -258,12 +367,18 @@ fn security_group_check_rejects_what_aws_would() {
 
     // What AWS accepts in other spellings is normalised to how AWS reports it.
     let ok = SecurityGroup::check(
-        &CheckContext { name: "tasks".into(), random_seed: vec![0xab, 0xcd, 0xef, 0x01] },
+        &CheckContext {
+            name: "tasks".into(),
+            random_seed: vec![0xab, 0xcd, 0xef, 0x01],
+        },
         SecurityGroupInputs {
             name: None,
             ingress: Some(vec![
                 cidrs(rule("all", 0, 0), &["10.0.0.0/16"]),
-                SecurityGroupRule { ipv6_cidr_blocks: Some(vec!["2001:DB8:0:0::/64".into()]), ..rule("6", 443, 443) },
+                SecurityGroupRule {
+                    ipv6_cidr_blocks: Some(vec!["2001:DB8:0:0::/64".into()]),
+                    ..rule("6", 443, 443)
+                },
                 cidrs(rule("icmp", 8, 0), &["10.0.0.0/16"]),
             ]),
             egress: Some(vec![]),
@@ -277,7 +392,10 @@ fn security_group_check_rejects_what_aws_would() {
         Some(vec![
             cidrs(rule("-1", -1, -1), &["10.0.0.0/16"]),
             cidrs(rule("icmp", 8, 0), &["10.0.0.0/16"]),
-            SecurityGroupRule { ipv6_cidr_blocks: Some(vec!["2001:db8::/64".into()]), ..rule("tcp", 443, 443) },
+            SecurityGroupRule {
+                ipv6_cidr_blocks: Some(vec!["2001:db8::/64".into()]),
+                ..rule("tcp", 443, 443)
+            },
         ])
     );
     assert_eq!(ok.egress, Some(vec![]));

@@ -1,12 +1,12 @@
 //! EC2 networking kinds, and what they share: tags (the `Name` tag is each one's physical name), ownership
 //! lookups for adoption, and NotFound handling.
 
-// pub mod elastic_ip;
-// pub mod internet_gateway;
-// pub mod nat_gateway;
+pub mod elastic_ip;
+pub mod internet_gateway;
+pub mod nat_gateway;
 pub mod route_table;
 pub mod security_group;
-// pub mod subnet;
+pub mod subnet;
 pub mod vpc;
 
 use std::collections::BTreeMap;
@@ -39,6 +39,7 @@ pub fn tag_spec(kind: ResourceType, tags: &BTreeMap<String, String>) -> TagSpeci
         .build()
 }
 
+#[allow(clippy::type_complexity)] // (name, declared tags, all tags): destructured at every call site
 /// Splits the live tags into the declared `name`, the declared `tags` (without the ones the provider adds:
 /// `Name`, the ownership tag, and default tags the program did not set itself) and all tags.
 pub fn split_tags(
@@ -176,6 +177,32 @@ pub async fn availability_zones(aws: &Aws) -> Result<Vec<String>, ResourceError>
     Ok(zones)
 }
 
+
+/// Runs a delete call until AWS accepts it: `DependencyViolation` (something still attached, typically being
+/// deleted in parallel) is retried with backoff within the operation's timeout; NotFound means done.
+pub async fn delete_with_retry<F, Fut>(ctx: &crate::resource::Context, what: &str, mut call: F) -> Result<(), ResourceError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<(), ResourceError>>,
+{
+    use crate::resource::Poll;
+    ctx.wait_for(&format!("{what} to be deleted"), || {
+        let fut = call();
+        async move {
+            match fut.await {
+                Ok(()) => Ok(Poll::Ready(())),
+                Err(e) if e.is_not_found() => Ok(Poll::Ready(())),
+                Err(e) if matches!(e.code(), Some("DependencyViolation" | "InvalidIPAddress.InUse" | "AuthFailure" | "Resource.AlreadyAssociated")) => {
+                    Ok(Poll::Pending(format!("AWS says {}", e.code().unwrap_or_default())))
+                }
+                Err(e) => Err(e),
+            }
+        }
+    })
+    .await
+}
+
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -203,28 +230,4 @@ mod tests {
         assert_eq!(own, Some(BTreeMap::from([("Team".to_string(), "x".to_string())])));
         assert_eq!(all.len(), 4);
     }
-}
-
-/// Runs a delete call until AWS accepts it: `DependencyViolation` (something still attached, typically being
-/// deleted in parallel) is retried with backoff within the operation's timeout; NotFound means done.
-pub async fn delete_with_retry<F, Fut>(ctx: &crate::resource::Context, what: &str, mut call: F) -> Result<(), ResourceError>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<(), ResourceError>>,
-{
-    use crate::resource::Poll;
-    ctx.wait_for(&format!("{what} to be deleted"), || {
-        let fut = call();
-        async move {
-            match fut.await {
-                Ok(()) => Ok(Poll::Ready(())),
-                Err(e) if e.is_not_found() => Ok(Poll::Ready(())),
-                Err(e) if matches!(e.code(), Some("DependencyViolation" | "InvalidIPAddress.InUse" | "AuthFailure" | "Resource.AlreadyAssociated")) => {
-                    Ok(Poll::Pending(format!("AWS says {}", e.code().unwrap_or_default())))
-                }
-                Err(e) => Err(e),
-            }
-        }
-    })
-    .await
 }

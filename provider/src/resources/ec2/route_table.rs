@@ -4,13 +4,15 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
-use aws_sdk_ec2::types::{ResourceType, RouteOrigin, RouteTable as AwsRouteTable, RouteTableAssociationStateCode, Tag};
+use aws_sdk_ec2::types::{
+    ResourceType, RouteOrigin, RouteTable as AwsRouteTable, RouteTableAssociationStateCode, Tag,
+};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    all_tags, check_cidr, check_name, check_tags, delete_with_retry, filter, is_owned, name_conflict, name_filter,
-    split_tags, sync_tags, tag_map, tag_spec,
+    all_tags, check_cidr, check_name, check_tags, delete_with_retry, filter, is_owned,
+    name_conflict, name_filter, split_tags, sync_tags, tag_map, tag_spec,
 };
 use crate::error::{ResourceError, aws_error};
 use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures, Poll};
@@ -35,11 +37,12 @@ pub struct RouteTableRoute {
 }
 
 impl RouteTableRoute {
-    /// Whether this kind can declare the route (exactly one internet/virtual private gateway or NAT target).
+    /// Whether this kind can declare the route: exactly one gateway or NAT gateway target. AWS reports routes to
+    /// Gateway Load Balancer endpoints with a `vpce-…` gateway id; those, like the `local` route, are not declarable.
     fn is_declarable(&self) -> bool {
         match (&self.gateway_id, &self.nat_gateway_id) {
-            (Some(g), None) => g.starts_with("igw-") || g.starts_with("vgw-"),
-            (None, Some(n)) => n.starts_with("nat-"),
+            (Some(g), None) => g != "local" && !g.starts_with("vpce-"),
+            (None, Some(_)) => true,
             _ => false,
         }
     }
@@ -96,8 +99,11 @@ impl Live {
     fn of(rt: &AwsRouteTable) -> Live {
         let mut routes = BTreeMap::new();
         for r in rt.routes() {
-            let Some(destination) = r.destination_cidr_block() else { continue };
-            let managed = matches!(r.origin(), Some(RouteOrigin::CreateRoute) | None) && r.gateway_id() != Some("local");
+            let Some(destination) = r.destination_cidr_block() else {
+                continue;
+            };
+            let managed = matches!(r.origin(), Some(RouteOrigin::CreateRoute) | None)
+                && r.gateway_id() != Some("local");
             if managed {
                 let route = RouteTableRoute {
                     destination_cidr_block: destination.to_string(),
@@ -110,13 +116,22 @@ impl Live {
         let mut subnets = BTreeMap::new();
         let mut associations = Vec::new();
         for a in rt.associations() {
-            let live = a.association_state().and_then(|s| s.state()).is_none_or(|s| {
-                matches!(s, RouteTableAssociationStateCode::Associated | RouteTableAssociationStateCode::Associating)
-            });
+            let live = a
+                .association_state()
+                .and_then(|s| s.state())
+                .is_none_or(|s| {
+                    matches!(
+                        s,
+                        RouteTableAssociationStateCode::Associated
+                            | RouteTableAssociationStateCode::Associating
+                    )
+                });
             if a.main() == Some(true) || !live {
                 continue;
             }
-            let Some(association) = a.route_table_association_id() else { continue };
+            let Some(association) = a.route_table_association_id() else {
+                continue;
+            };
             associations.push(association.to_string());
             if let Some(subnet) = a.subnet_id() {
                 subnets.insert(subnet.to_string(), association.to_string());
@@ -133,7 +148,12 @@ impl Live {
 
     /// The routes `read` reports: the declarable ones, in the order `check` sorts them.
     fn declared_routes(&self) -> Vec<RouteTableRoute> {
-        let mut routes: Vec<RouteTableRoute> = self.routes.values().filter(|r| r.is_declarable()).cloned().collect();
+        let mut routes: Vec<RouteTableRoute> = self
+            .routes
+            .values()
+            .filter(|r| r.is_declarable())
+            .cloned()
+            .collect();
         sort_routes(&mut routes);
         routes
     }
@@ -171,7 +191,11 @@ impl RouteTable {
     }
 
     /// An existing table with our name in the VPC: ours (adopt it) when it carries the ownership tag.
-    async fn find_existing(ctx: &Context, name: &str, vpc_id: &str) -> Result<Option<String>, ResourceError> {
+    async fn find_existing(
+        ctx: &Context,
+        name: &str,
+        vpc_id: &str,
+    ) -> Result<Option<String>, ResourceError> {
         let out = ctx
             .aws
             .ec2
@@ -186,7 +210,11 @@ impl RouteTable {
             return Ok(owned.route_table_id().map(str::to_string));
         }
         match tables.first() {
-            Some(stranger) => Err(name_conflict("route table", name, stranger.route_table_id().unwrap_or_default())),
+            Some(stranger) => Err(name_conflict(
+                "route table",
+                name,
+                stranger.route_table_id().unwrap_or_default(),
+            )),
             None => Ok(None),
         }
     }
@@ -209,14 +237,23 @@ impl RouteTable {
                 None => Self::create_route(ctx, id, route).await?,
             }
         }
-        let wanted: BTreeSet<&str> = desired.iter().map(|r| r.destination_cidr_block.as_str()).collect();
+        let wanted: BTreeSet<&str> = desired
+            .iter()
+            .map(|r| r.destination_cidr_block.as_str())
+            .collect();
         for (destination, route) in &live.routes {
             if route.is_declarable() && !wanted.contains(destination.as_str()) {
                 Self::delete_route(ctx, id, destination).await?;
             }
         }
 
-        let subnets: BTreeSet<&str> = inputs.subnet_ids.as_deref().unwrap_or_default().iter().map(String::as_str).collect();
+        let subnets: BTreeSet<&str> = inputs
+            .subnet_ids
+            .as_deref()
+            .unwrap_or_default()
+            .iter()
+            .map(String::as_str)
+            .collect();
         let stale: Vec<(String, String)> = associations
             .iter()
             .filter(|(subnet, _)| !subnets.contains(subnet.as_str()))
@@ -235,7 +272,11 @@ impl RouteTable {
         Ok(())
     }
 
-    async fn create_route(ctx: &Context, id: &str, route: &RouteTableRoute) -> Result<(), ResourceError> {
+    async fn create_route(
+        ctx: &Context,
+        id: &str,
+        route: &RouteTableRoute,
+    ) -> Result<(), ResourceError> {
         ctx.aws
             .ec2
             .create_route()
@@ -249,7 +290,11 @@ impl RouteTable {
         Ok(())
     }
 
-    async fn replace_route(ctx: &Context, id: &str, route: &RouteTableRoute) -> Result<(), ResourceError> {
+    async fn replace_route(
+        ctx: &Context,
+        id: &str,
+        route: &RouteTableRoute,
+    ) -> Result<(), ResourceError> {
         ctx.aws
             .ec2
             .replace_route()
@@ -295,7 +340,10 @@ impl RouteTable {
     }
 
     /// The explicit association of `subnet` with any route table: (route table id, association id).
-    async fn association_of(ctx: &Context, subnet: &str) -> Result<Option<(String, String)>, ResourceError> {
+    async fn association_of(
+        ctx: &Context,
+        subnet: &str,
+    ) -> Result<Option<(String, String)>, ResourceError> {
         let out = ctx
             .aws
             .ec2
@@ -307,34 +355,62 @@ impl RouteTable {
         Ok(out.route_tables().iter().find_map(|rt| {
             let live = Live::of(rt);
             let association = live.subnets.get(subnet)?;
-            Some((rt.route_table_id().unwrap_or_default().to_string(), association.clone()))
+            Some((
+                rt.route_table_id().unwrap_or_default().to_string(),
+                association.clone(),
+            ))
         }))
     }
 
     /// Associates `subnet` with table `id`. A subnet explicitly associated with another table is waited for (that
     /// table may be giving it up in the same deployment), then reported as a conflict.
     async fn associate(ctx: &Context, id: &str, subnet: &str) -> Result<String, ResourceError> {
-        let bounded = Context { deadline: ctx.deadline.min(Instant::now() + ASSOCIATION_WAIT), ..ctx.clone() };
+        let bounded = Context {
+            deadline: ctx.deadline.min(Instant::now() + ASSOCIATION_WAIT),
+            ..ctx.clone()
+        };
         let result = bounded
-            .wait_for(&format!("subnet {subnet} to be released by its other route table"), || async {
-                match Self::association_of(ctx, subnet).await? {
-                    Some((table, association)) if table == id => return Ok(Poll::Ready(association)),
-                    Some((table, _)) => return Ok(Poll::Pending(format!("associated with {table}"))),
-                    None => {}
-                }
-                match ctx.aws.ec2.associate_route_table().route_table_id(id).subnet_id(subnet).send().await {
-                    Ok(out) => Ok(Poll::Ready(out.association_id().unwrap_or_default().to_string())),
-                    Err(e) => match aws_error("ec2:AssociateRouteTable", e) {
-                        // Another table took it between the check and the call.
-                        e if e.code() == Some("Resource.AlreadyAssociated") => Ok(Poll::Pending(e.to_string())),
-                        e => Err(e),
-                    },
-                }
-            })
+            .wait_for(
+                &format!("subnet {subnet} to be released by its other route table"),
+                || async {
+                    match Self::association_of(ctx, subnet).await? {
+                        Some((table, association)) if table == id => {
+                            return Ok(Poll::Ready(association));
+                        }
+                        Some((table, _)) => {
+                            return Ok(Poll::Pending(format!("associated with {table}")));
+                        }
+                        None => {}
+                    }
+                    match ctx
+                        .aws
+                        .ec2
+                        .associate_route_table()
+                        .route_table_id(id)
+                        .subnet_id(subnet)
+                        .send()
+                        .await
+                    {
+                        Ok(out) => Ok(Poll::Ready(
+                            out.association_id().unwrap_or_default().to_string(),
+                        )),
+                        Err(e) => match aws_error("ec2:AssociateRouteTable", e) {
+                            // Another table took it between the check and the call.
+                            e if e.code() == Some("Resource.AlreadyAssociated") => {
+                                Ok(Poll::Pending(e.to_string()))
+                            }
+                            e => Err(e),
+                        },
+                    }
+                },
+            )
             .await;
         match result {
-            Err(ResourceError::Timeout { .. }) if Instant::now() < ctx.deadline => {
-                let Some((table, association)) = Self::association_of(ctx, subnet).await? else { return result };
+            // Whichever deadline ended the wait, the table still holding the subnet is the useful news.
+            Err(ResourceError::Timeout { .. }) => {
+                let Some((table, association)) = Self::association_of(ctx, subnet).await? else {
+                    return result;
+                };
                 Err(ResourceError::Conflict(format!(
                     "subnet {subnet} is associated with route table {table} ({association}), and a subnet has exactly \
                      one route table; remove it from that table's subnetIds (or disassociate it), then run `pulumi up` \
@@ -354,38 +430,65 @@ impl CustomResource for RouteTable {
     type Inputs = RouteTableInputs;
     type Outputs = RouteTableOutputs;
 
-    fn check(ctx: &CheckContext, mut inputs: RouteTableInputs) -> Result<RouteTableInputs, Vec<CheckFailure>> {
+    fn check(
+        ctx: &CheckContext,
+        mut inputs: RouteTableInputs,
+    ) -> Result<RouteTableInputs, Vec<CheckFailure>> {
         let mut f = Failures::default();
         check_name(ctx, &mut inputs.name, &mut f);
-        f.require(inputs.vpc_id.starts_with("vpc-"), "vpcId", format!("'{}' is not a VPC id (vpc-…)", inputs.vpc_id));
+        f.require(
+            !inputs.vpc_id.is_empty(),
+            "vpcId",
+            "must be the id of a VPC (vpc-…)",
+        );
         check_tags(inputs.tags.as_ref(), &mut f);
 
         let routes = inputs.routes.get_or_insert_with(Vec::new);
         let mut destinations: BTreeMap<ipnet::Ipv4Net, usize> = BTreeMap::new();
-        for (i, route) in routes.iter().enumerate() {
+        for (i, route) in routes.iter_mut().enumerate() {
             let property = format!("routes[{i}]");
             let destination = format!("{property}.destinationCidrBlock");
-            if let Some(net) = check_cidr(&destination, &route.destination_cidr_block, 0, 32, &mut f)
-                && let Some(first) = destinations.insert(net, i)
+            if let Some(net) =
+                check_cidr(&destination, &route.destination_cidr_block, 0, 32, &mut f)
             {
-                f.push(&destination, format!("{net} is already the destination of routes[{first}]; each destination may appear once"));
+                // As AWS spells it back (e.g. `/08` → `/8`), so read matches.
+                route.destination_cidr_block = net.to_string();
+                if let Some(first) = destinations.insert(net, i) {
+                    f.push(
+                        &destination,
+                        format!("{net} is already the destination of routes[{first}]; each destination may appear once"),
+                    );
+                }
             }
             match (&route.gateway_id, &route.nat_gateway_id) {
-                (Some(_), Some(_)) | (None, None) => {
-                    f.push(&property, "needs exactly one target: gatewayId (igw-…/vgw-…) or natGatewayId (nat-…)")
-                }
-                (Some(g), None) if g == "local" => {
-                    f.push(format!("{property}.gatewayId"), "the local route is implicit; do not declare it")
-                }
-                (Some(g), None) => f.require(
-                    g.starts_with("igw-") || g.starts_with("vgw-"),
-                    format!("{property}.gatewayId"),
-                    format!("'{g}' is not an internet gateway (igw-…) or virtual private gateway (vgw-…) id"),
+                (Some(_), Some(_)) | (None, None) => f.push(
+                    &property,
+                    "needs exactly one target: gatewayId (igw-…/vgw-…) or natGatewayId (nat-…)",
                 ),
+                // Ids are not checked against their prefixes (an id is whatever AWS or the engine hands over),
+                // but targets given to the wrong field are.
+                (Some(g), None) => {
+                    let reason = match g.as_str() {
+                        "" => Some("must be the id of an internet gateway (igw-…) or virtual private gateway (vgw-…)".into()),
+                        "local" => Some("the local route is implicit; do not declare it".into()),
+                        g if g.starts_with("nat-") => Some(format!("'{g}' is a NAT gateway; set it as natGatewayId")),
+                        g if g.starts_with("vpce-") => Some(format!("'{g}': VPC endpoint targets are not supported")),
+                        _ => None,
+                    };
+                    if let Some(reason) = reason {
+                        f.push(format!("{property}.gatewayId"), reason);
+                    }
+                }
                 (None, Some(n)) => f.require(
-                    n.starts_with("nat-"),
+                    !n.is_empty() && !n.starts_with("igw-") && !n.starts_with("vgw-"),
                     format!("{property}.natGatewayId"),
-                    format!("'{n}' is not a NAT gateway id (nat-…)"),
+                    if n.is_empty() {
+                        "must be the id of a NAT gateway (nat-…)".to_string()
+                    } else {
+                        format!(
+                            "'{n}' is an internet or virtual private gateway; set it as gatewayId"
+                        )
+                    },
                 ),
             }
         }
@@ -394,19 +497,32 @@ impl CustomResource for RouteTable {
         let subnets = inputs.subnet_ids.get_or_insert_with(Vec::new);
         let mut seen = BTreeSet::new();
         for subnet in subnets.iter() {
-            f.require(subnet.starts_with("subnet-"), "subnetIds", format!("'{subnet}' is not a subnet id (subnet-…)"));
-            f.require(seen.insert(subnet.clone()), "subnetIds", format!("'{subnet}' is listed more than once"));
+            f.require(
+                !subnet.is_empty(),
+                "subnetIds",
+                "subnet ids must not be empty",
+            );
+            f.require(
+                seen.insert(subnet.clone()),
+                "subnetIds",
+                format!("'{subnet}' is listed more than once"),
+            );
         }
         subnets.sort();
         f.finish(inputs)
     }
 
-    async fn create(ctx: &Context, inputs: &RouteTableInputs) -> Result<(String, RouteTableOutputs), ResourceError> {
+    async fn create(
+        ctx: &Context,
+        inputs: &RouteTableInputs,
+    ) -> Result<(String, RouteTableOutputs), ResourceError> {
         let name = inputs.name.clone().unwrap_or_default();
         let tags = all_tags(&ctx.aws, &name, inputs.tags.as_ref());
         let id = match Self::find_existing(ctx, &name, &inputs.vpc_id).await? {
             Some(id) => {
-                ctx.debug(format!("adopting {id}: it carries this provider's ownership tag and name '{name}'"));
+                ctx.debug(format!(
+                    "adopting {id}: it carries this provider's ownership tag and name '{name}'"
+                ));
                 id
             }
             None => {
@@ -422,10 +538,17 @@ impl CustomResource for RouteTable {
                 out.route_table()
                     .and_then(|r| r.route_table_id())
                     .map(str::to_string)
-                    .ok_or_else(|| ResourceError::Internal("ec2:CreateRouteTable returned no route table id".into()))?
+                    .ok_or_else(|| {
+                        ResourceError::Internal(
+                            "ec2:CreateRouteTable returned no route table id".into(),
+                        )
+                    })?
             }
         };
-        let mut outputs = RouteTableOutputs { association_ids: BTreeMap::new(), tags_all: tags.clone() };
+        let mut outputs = RouteTableOutputs {
+            association_ids: BTreeMap::new(),
+            tags_all: tags.clone(),
+        };
         let live = ctx
             .wait_for(&format!("route table {name} to be visible"), || async {
                 Ok(match Self::describe(ctx, &id).await? {
@@ -437,7 +560,9 @@ impl CustomResource for RouteTable {
             .map_err(|e| e.partial(&id, &outputs))?;
         outputs.association_ids = live.subnets.clone();
         // An adopted table may carry stale tags, routes and associations: bring them in line.
-        sync_tags(&ctx.aws, &id, &tag_map(&live.tags), &tags).await.map_err(|e| e.partial(&id, &outputs))?;
+        sync_tags(&ctx.aws, &id, &tag_map(&live.tags), &tags)
+            .await
+            .map_err(|e| e.partial(&id, &outputs))?;
         let mut associations = live.subnets.clone();
         let converged = Self::converge(ctx, &id, inputs, &live, &mut associations).await;
         outputs.association_ids = associations;
@@ -450,8 +575,11 @@ impl CustomResource for RouteTable {
         id: &str,
         prior: Option<&RouteTableInputs>,
     ) -> Result<Option<(RouteTableInputs, RouteTableOutputs)>, ResourceError> {
-        let Some(live) = Self::describe(ctx, id).await? else { return Ok(None) };
-        let (name, tags, tags_all) = split_tags(&ctx.aws, &live.tags, prior.and_then(|p| p.tags.as_ref()));
+        let Some(live) = Self::describe(ctx, id).await? else {
+            return Ok(None);
+        };
+        let (name, tags, tags_all) =
+            split_tags(&ctx.aws, &live.tags, prior.and_then(|p| p.tags.as_ref()));
         let inputs = RouteTableInputs {
             name,
             vpc_id: live.vpc_id.clone(),
@@ -459,7 +587,13 @@ impl CustomResource for RouteTable {
             subnet_ids: Some(live.subnets.keys().cloned().collect()),
             tags,
         };
-        Ok(Some((inputs, RouteTableOutputs { association_ids: live.subnets, tags_all })))
+        Ok(Some((
+            inputs,
+            RouteTableOutputs {
+                association_ids: live.subnets,
+                tags_all,
+            },
+        )))
     }
 
     async fn update(
@@ -469,7 +603,11 @@ impl CustomResource for RouteTable {
         old_outputs: &RouteTableOutputs,
         new: &RouteTableInputs,
     ) -> Result<RouteTableOutputs, ResourceError> {
-        let tags = all_tags(&ctx.aws, new.name.as_deref().unwrap_or_default(), new.tags.as_ref());
+        let tags = all_tags(
+            &ctx.aws,
+            new.name.as_deref().unwrap_or_default(),
+            new.tags.as_ref(),
+        );
         sync_tags(&ctx.aws, id, &old_outputs.tags_all, &tags).await?;
         // Converge against what AWS holds, not the old inputs: after a partial create or update the recorded
         // inputs may be ahead of AWS.
@@ -480,11 +618,21 @@ impl CustomResource for RouteTable {
         })?;
         let mut associations = live.subnets.clone();
         Self::converge(ctx, id, new, &live, &mut associations).await?;
-        Ok(RouteTableOutputs { association_ids: associations, tags_all: tags })
+        Ok(RouteTableOutputs {
+            association_ids: associations,
+            tags_all: tags,
+        })
     }
 
-    async fn delete(ctx: &Context, id: &str, _: &RouteTableInputs, _: &RouteTableOutputs) -> Result<(), ResourceError> {
-        let Some(live) = Self::describe(ctx, id).await? else { return Ok(()) };
+    async fn delete(
+        ctx: &Context,
+        id: &str,
+        _: &RouteTableInputs,
+        _: &RouteTableOutputs,
+    ) -> Result<(), ResourceError> {
+        let Some(live) = Self::describe(ctx, id).await? else {
+            return Ok(());
+        };
         for association in &live.associations {
             Self::disassociate(ctx, association).await?;
         }

@@ -3,11 +3,17 @@
 
 use std::collections::BTreeMap;
 
-use aws_sdk_ec2::types::{IpPermission, IpRange, Ipv6Range, ResourceType, SecurityGroup as AwsSecurityGroup, UserIdGroupPair};
+use aws_sdk_ec2::types::{
+    IpPermission, IpRange, Ipv6Range, ResourceType, SecurityGroup as AwsSecurityGroup,
+    UserIdGroupPair,
+};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{all_tags, check_cidr, check_tags, delete_with_retry, filter, is_owned, name_conflict, split_tags, sync_tags, tag_map, tag_spec};
+use super::{
+    all_tags, check_cidr, check_tags, delete_with_retry, filter, is_owned, name_conflict,
+    split_tags, sync_tags, tag_map, tag_spec,
+};
 use crate::error::{ResourceError, aws_error};
 use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures, Poll};
 
@@ -99,6 +105,9 @@ struct Flat {
     description: Option<String>,
 }
 
+/// What AWS identifies a rule by: protocol, from port, to port and peer.
+type RuleKey = (String, i32, i32, Peer);
+
 /// Which side of the group a rule is on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Direction {
@@ -118,9 +127,21 @@ impl Flat {
             protocol: self.protocol.clone(),
             from_port: self.from_port,
             to_port: self.to_port,
-            cidr_blocks: if let Peer::Cidr(c) = &self.peer { one(c) } else { None },
-            ipv6_cidr_blocks: if let Peer::Ipv6(c) = &self.peer { one(c) } else { None },
-            security_group_id: if let Peer::Group(g) = &self.peer { Some(g.clone()) } else { None },
+            cidr_blocks: if let Peer::Cidr(c) = &self.peer {
+                one(c)
+            } else {
+                None
+            },
+            ipv6_cidr_blocks: if let Peer::Ipv6(c) = &self.peer {
+                one(c)
+            } else {
+                None
+            },
+            security_group_id: if let Peer::Group(g) = &self.peer {
+                Some(g.clone())
+            } else {
+                None
+            },
             description: self.description.clone(),
         }
     }
@@ -133,11 +154,24 @@ impl Flat {
         }
         let description = self.description.clone();
         match &self.peer {
-            Peer::Cidr(c) => p.ip_ranges(IpRange::builder().cidr_ip(c).set_description(description).build()),
-            Peer::Ipv6(c) => p.ipv6_ranges(Ipv6Range::builder().cidr_ipv6(c).set_description(description).build()),
-            Peer::Group(g) => {
-                p.user_id_group_pairs(UserIdGroupPair::builder().group_id(g).set_description(description).build())
-            }
+            Peer::Cidr(c) => p.ip_ranges(
+                IpRange::builder()
+                    .cidr_ip(c)
+                    .set_description(description)
+                    .build(),
+            ),
+            Peer::Ipv6(c) => p.ipv6_ranges(
+                Ipv6Range::builder()
+                    .cidr_ipv6(c)
+                    .set_description(description)
+                    .build(),
+            ),
+            Peer::Group(g) => p.user_id_group_pairs(
+                UserIdGroupPair::builder()
+                    .group_id(g)
+                    .set_description(description)
+                    .build(),
+            ),
         }
         .build()
     }
@@ -156,7 +190,11 @@ fn normalize_protocol(protocol: &str) -> String {
 
 /// Ports as AWS reports them: -1/-1 for protocol -1 (AWS ignores ports there and returns none).
 fn normalize_ports(protocol: &str, from: Option<i32>, to: Option<i32>) -> (i32, i32) {
-    if protocol == "-1" { (-1, -1) } else { (from.unwrap_or(-1), to.unwrap_or(-1)) }
+    if protocol == "-1" {
+        (-1, -1)
+    } else {
+        (from.unwrap_or(-1), to.unwrap_or(-1))
+    }
 }
 
 /// The live rules of one direction, flattened to one per peer and sorted. Prefix-list peers are not declarable
@@ -201,7 +239,11 @@ fn is_default_egress(rules: &[Flat]) -> bool {
         protocol: "-1".into(),
         from_port: -1,
         to_port: -1,
-        peer: if peer.contains(':') { Peer::Ipv6(peer.into()) } else { Peer::Cidr(peer.into()) },
+        peer: if peer.contains(':') {
+            Peer::Ipv6(peer.into())
+        } else {
+            Peer::Cidr(peer.into())
+        },
         description: None,
     };
     rules == [all("0.0.0.0/0")] || rules == [all("0.0.0.0/0"), all("::/0")]
@@ -209,37 +251,78 @@ fn is_default_egress(rules: &[Flat]) -> bool {
 
 /// The characters AWS allows in VPC security group names and descriptions, and in rule descriptions.
 fn aws_text_ok(s: &str) -> bool {
-    s.chars().all(|c| c.is_ascii_alphanumeric() || c == ' ' || "._-:/()#,@[]+=&;{}!$*".contains(c))
+    s.chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == ' ' || "._-:/()#,@[]+=&;{}!$*".contains(c))
 }
 
 /// Validates one direction's rules and normalises them: one rule per protocol, ports and single peer, sorted.
-fn check_rules(direction: &str, rules: &[SecurityGroupRule], f: &mut Failures) -> Vec<SecurityGroupRule> {
-    let mut flat: BTreeMap<(String, i32, i32, Peer), (usize, Option<String>)> = BTreeMap::new();
+fn check_rules(
+    direction: &str,
+    rules: &[SecurityGroupRule],
+    f: &mut Failures,
+) -> Vec<SecurityGroupRule> {
+    // Rule identity (protocol, ports, peer) → where it was first declared, and its description.
+    let mut flat: BTreeMap<RuleKey, (usize, Option<String>)> = BTreeMap::new();
     for (i, rule) in rules.iter().enumerate() {
         let at = format!("{direction}[{i}]");
         let protocol = normalize_protocol(&rule.protocol);
         let (mut from, mut to) = (rule.from_port, rule.to_port);
         match protocol.as_str() {
             "tcp" | "udp" => {
-                f.require((0..=65535).contains(&from), format!("{at}.fromPort"), format!("{from} is not a port (0-65535)"));
-                f.require((0..=65535).contains(&to), format!("{at}.toPort"), format!("{to} is not a port (0-65535)"));
-                f.require(from <= to, format!("{at}.fromPort"), format!("fromPort {from} is above toPort {to}"));
+                f.require(
+                    (0..=65535).contains(&from),
+                    format!("{at}.fromPort"),
+                    format!("{from} is not a port (0-65535)"),
+                );
+                f.require(
+                    (0..=65535).contains(&to),
+                    format!("{at}.toPort"),
+                    format!("{to} is not a port (0-65535)"),
+                );
+                f.require(
+                    from <= to,
+                    format!("{at}.fromPort"),
+                    format!("fromPort {from} is above toPort {to}"),
+                );
             }
             "icmp" => {
-                f.require((-1..=255).contains(&from), format!("{at}.fromPort"), format!("{from} is not an ICMP type (-1 for every type, or 0-255)"));
-                f.require((-1..=255).contains(&to), format!("{at}.toPort"), format!("{to} is not an ICMP code (-1 for every code, or 0-255)"));
-                f.require(from != -1 || to == -1, format!("{at}.toPort"), "every ICMP type (fromPort -1) needs every code (toPort -1)");
+                f.require(
+                    (-1..=255).contains(&from),
+                    format!("{at}.fromPort"),
+                    format!("{from} is not an ICMP type (-1 for every type, or 0-255)"),
+                );
+                f.require(
+                    (-1..=255).contains(&to),
+                    format!("{at}.toPort"),
+                    format!("{to} is not an ICMP code (-1 for every code, or 0-255)"),
+                );
+                f.require(
+                    from != -1 || to == -1,
+                    format!("{at}.toPort"),
+                    "every ICMP type (fromPort -1) needs every code (toPort -1)",
+                );
             }
             "-1" => {
                 // AWS ignores ports for protocol -1 and reports none; 0/0 is a common way of writing it.
                 let ok = matches!((from, to), (-1, -1) | (0, 0));
-                f.require(ok, format!("{at}.fromPort"), "protocol -1 covers every port: set fromPort and toPort to -1");
+                f.require(
+                    ok,
+                    format!("{at}.fromPort"),
+                    "protocol -1 covers every port: set fromPort and toPort to -1",
+                );
                 (from, to) = (-1, -1);
             }
-            other => f.push(format!("{at}.protocol"), format!("'{other}' is not tcp, udp, icmp or -1 (every protocol)")),
+            other => f.push(
+                format!("{at}.protocol"),
+                format!("'{other}' is not tcp, udp, icmp or -1 (every protocol)"),
+            ),
         }
         if let Some(d) = &rule.description {
-            f.require(d.len() <= 255 && aws_text_ok(d), format!("{at}.description"), "must be at most 255 characters of a-z, A-Z, 0-9, spaces and ._-:/()#,@[]+=&;{}!$*");
+            f.require(
+                d.len() <= 255 && aws_text_ok(d),
+                format!("{at}.description"),
+                "must be at most 255 characters of a-z, A-Z, 0-9, spaces and ._-:/()#,@[]+=&;{}!$*",
+            );
         }
         let mut peers = Vec::new();
         for cidr in rule.cidr_blocks.iter().flatten() {
@@ -249,24 +332,35 @@ fn check_rules(direction: &str, rules: &[SecurityGroupRule], f: &mut Failures) -
         }
         for cidr in rule.ipv6_cidr_blocks.iter().flatten() {
             match cidr.parse::<ipnet::Ipv6Net>() {
-                Ok(net) if net.network() != net.addr() => {
-                    f.push(format!("{at}.ipv6CidrBlocks"), format!("'{cidr}' has host bits set; use {}", net.trunc()))
-                }
+                Ok(net) if net.network() != net.addr() => f.push(
+                    format!("{at}.ipv6CidrBlocks"),
+                    format!("'{cidr}' has host bits set; use {}", net.trunc()),
+                ),
                 Ok(net) => peers.push(Peer::Ipv6(net.to_string())),
-                Err(_) => f.push(format!("{at}.ipv6CidrBlocks"), format!("'{cidr}' is not an IPv6 CIDR block such as ::/0")),
+                Err(_) => f.push(
+                    format!("{at}.ipv6CidrBlocks"),
+                    format!("'{cidr}' is not an IPv6 CIDR block such as ::/0"),
+                ),
             }
         }
         if let Some(group) = &rule.security_group_id {
-            if group.starts_with("sg-") {
-                peers.push(Peer::Group(group.clone()));
+            if group.is_empty() {
+                f.push(
+                    format!("{at}.securityGroupId"),
+                    "must be the id of a security group (sg-…)",
+                );
             } else {
-                f.push(format!("{at}.securityGroupId"), format!("'{group}' is not a security group id (sg-…)"));
+                peers.push(Peer::Group(group.clone()));
             }
         }
         let declared = rule.cidr_blocks.iter().flatten().count()
             + rule.ipv6_cidr_blocks.iter().flatten().count()
             + usize::from(rule.security_group_id.is_some());
-        f.require(declared > 0, &at, "needs at least one peer: cidrBlocks, ipv6CidrBlocks or securityGroupId");
+        f.require(
+            declared > 0,
+            &at,
+            "needs at least one peer: cidrBlocks, ipv6CidrBlocks or securityGroupId",
+        );
         for peer in peers {
             let key = (protocol.clone(), from, to, peer);
             match flat.get(&key) {
@@ -283,7 +377,15 @@ fn check_rules(direction: &str, rules: &[SecurityGroupRule], f: &mut Failures) -
     }
     let mut out: Vec<Flat> = flat
         .into_iter()
-        .map(|((protocol, from_port, to_port, peer), (_, description))| Flat { protocol, from_port, to_port, peer, description })
+        .map(
+            |((protocol, from_port, to_port, peer), (_, description))| Flat {
+                protocol,
+                from_port,
+                to_port,
+                peer,
+                description,
+            },
+        )
         .collect();
     out.sort();
     out.iter().map(Flat::to_rule).collect()
@@ -300,10 +402,21 @@ fn flatten_rules(rules: &[SecurityGroupRule]) -> Vec<Flat> {
             .iter()
             .flatten()
             .map(|c| Peer::Cidr(c.clone()))
-            .chain(r.ipv6_cidr_blocks.iter().flatten().map(|c| Peer::Ipv6(c.clone())))
+            .chain(
+                r.ipv6_cidr_blocks
+                    .iter()
+                    .flatten()
+                    .map(|c| Peer::Ipv6(c.clone())),
+            )
             .chain(r.security_group_id.iter().map(|g| Peer::Group(g.clone())));
         for peer in peers {
-            out.push(Flat { protocol: protocol.clone(), from_port, to_port, peer, description: r.description.clone() });
+            out.push(Flat {
+                protocol: protocol.clone(),
+                from_port,
+                to_port,
+                peer,
+                description: r.description.clone(),
+            });
         }
     }
     out.sort();
@@ -329,19 +442,33 @@ impl SecurityGroup {
         }
     }
 
-    fn outputs(ctx: &Context, group: &AwsSecurityGroup, tags_all: BTreeMap<String, String>) -> SecurityGroupOutputs {
+    fn outputs(
+        ctx: &Context,
+        group: &AwsSecurityGroup,
+        tags_all: BTreeMap<String, String>,
+    ) -> SecurityGroupOutputs {
         let id = group.group_id().unwrap_or_default();
         let owner = group.owner_id().unwrap_or_default().to_string();
         let arn = group
             .security_group_arn()
             .map(str::to_string)
-            .unwrap_or_else(|| format!("arn:aws:ec2:{}:{owner}:security-group/{id}", ctx.aws.region));
-        SecurityGroupOutputs { arn, owner_id: owner, tags_all }
+            .unwrap_or_else(|| {
+                format!("arn:aws:ec2:{}:{owner}:security-group/{id}", ctx.aws.region)
+            });
+        SecurityGroupOutputs {
+            arn,
+            owner_id: owner,
+            tags_all,
+        }
     }
 
     /// An existing group with our name in the VPC: ours (adopt it) when it carries the ownership tag and the same
     /// description (a different description is the group this one replaces, which still holds the name).
-    async fn find_existing(ctx: &Context, name: &str, inputs: &SecurityGroupInputs) -> Result<Option<String>, ResourceError> {
+    async fn find_existing(
+        ctx: &Context,
+        name: &str,
+        inputs: &SecurityGroupInputs,
+    ) -> Result<Option<String>, ResourceError> {
         let out = ctx
             .aws
             .ec2
@@ -351,7 +478,9 @@ impl SecurityGroup {
             .send()
             .await
             .map_err(|e| aws_error("ec2:DescribeSecurityGroups", e))?;
-        let Some(group) = out.security_groups().first() else { return Ok(None) };
+        let Some(group) = out.security_groups().first() else {
+            return Ok(None);
+        };
         let id = group.group_id().unwrap_or_default();
         if !is_owned(group.tags()) {
             return Err(name_conflict("security group", name, id));
@@ -371,19 +500,35 @@ impl SecurityGroup {
 
     /// Brings one direction's rules from `live` to `desired`: authorizes new rules first (no window without
     /// access), updates changed descriptions, then revokes rules no longer declared.
-    async fn converge(ctx: &Context, id: &str, direction: Direction, live: &[Flat], desired: &[Flat]) -> Result<(), ResourceError> {
+    async fn converge(
+        ctx: &Context,
+        id: &str,
+        direction: Direction,
+        live: &[Flat],
+        desired: &[Flat],
+    ) -> Result<(), ResourceError> {
         let live_by_key: BTreeMap<_, &Flat> = live.iter().map(|r| (r.key(), r)).collect();
         let desired_by_key: BTreeMap<_, &Flat> = desired.iter().map(|r| (r.key(), r)).collect();
-        let authorize: Vec<IpPermission> =
-            desired.iter().filter(|r| !live_by_key.contains_key(&r.key())).map(Flat::permission).collect();
+        let authorize: Vec<IpPermission> = desired
+            .iter()
+            .filter(|r| !live_by_key.contains_key(&r.key()))
+            .map(Flat::permission)
+            .collect();
         let redescribe: Vec<IpPermission> = desired
             .iter()
-            .filter(|r| live_by_key.get(&r.key()).is_some_and(|l| l.description != r.description))
+            .filter(|r| {
+                live_by_key
+                    .get(&r.key())
+                    .is_some_and(|l| l.description != r.description)
+            })
             .map(Flat::permission)
             .collect();
         // Revoked with the live description, so the match is exact.
-        let revoke: Vec<IpPermission> =
-            live.iter().filter(|r| !desired_by_key.contains_key(&r.key())).map(Flat::permission).collect();
+        let revoke: Vec<IpPermission> = live
+            .iter()
+            .filter(|r| !desired_by_key.contains_key(&r.key()))
+            .map(Flat::permission)
+            .collect();
         let ec2 = &ctx.aws.ec2;
         if !authorize.is_empty() {
             match direction {
@@ -455,9 +600,25 @@ impl SecurityGroup {
 
     /// AWS's default egress for a new group in `vpc_id`: everything to 0.0.0.0/0, and to ::/0 in an IPv6 VPC.
     async fn default_egress(ctx: &Context, vpc_id: &str) -> Result<Vec<Flat>, ResourceError> {
-        let out = ctx.aws.ec2.describe_vpcs().vpc_ids(vpc_id).send().await.map_err(|e| aws_error("ec2:DescribeVpcs", e))?;
-        let ipv6 = out.vpcs().first().is_some_and(|v| !v.ipv6_cidr_block_association_set().is_empty());
-        let all = |peer: Peer| Flat { protocol: "-1".into(), from_port: -1, to_port: -1, peer, description: None };
+        let out = ctx
+            .aws
+            .ec2
+            .describe_vpcs()
+            .vpc_ids(vpc_id)
+            .send()
+            .await
+            .map_err(|e| aws_error("ec2:DescribeVpcs", e))?;
+        let ipv6 = out
+            .vpcs()
+            .first()
+            .is_some_and(|v| !v.ipv6_cidr_block_association_set().is_empty());
+        let all = |peer: Peer| Flat {
+            protocol: "-1".into(),
+            from_port: -1,
+            to_port: -1,
+            peer,
+            description: None,
+        };
         let mut rules = vec![all(Peer::Cidr("0.0.0.0/0".into()))];
         if ipv6 {
             rules.push(all(Peer::Ipv6("::/0".into())));
@@ -475,10 +636,19 @@ impl SecurityGroup {
     ) -> Result<(), ResourceError> {
         let id = group.group_id().unwrap_or_default();
         let ingress = flatten_rules(inputs.ingress.as_deref().unwrap_or_default());
-        Self::converge(ctx, id, Direction::Ingress, &flatten_permissions(group.ip_permissions()), &ingress).await?;
+        Self::converge(
+            ctx,
+            id,
+            Direction::Ingress,
+            &flatten_permissions(group.ip_permissions()),
+            &ingress,
+        )
+        .await?;
         let egress = match &inputs.egress {
             Some(rules) => Some(flatten_rules(rules)),
-            None if restore_default_egress => Some(Self::default_egress(ctx, &inputs.vpc_id).await?),
+            None if restore_default_egress => {
+                Some(Self::default_egress(ctx, &inputs.vpc_id).await?)
+            }
             None => None,
         };
         if let Some(egress) = egress {
@@ -497,7 +667,10 @@ impl CustomResource for SecurityGroup {
     type Inputs = SecurityGroupInputs;
     type Outputs = SecurityGroupOutputs;
 
-    fn check(ctx: &CheckContext, mut inputs: SecurityGroupInputs) -> Result<SecurityGroupInputs, Vec<CheckFailure>> {
+    fn check(
+        ctx: &CheckContext,
+        mut inputs: SecurityGroupInputs,
+    ) -> Result<SecurityGroupInputs, Vec<CheckFailure>> {
         let mut f = Failures::default();
         let name = inputs.name.get_or_insert_with(|| ctx.autoname(63));
         f.require(
@@ -505,27 +678,53 @@ impl CustomResource for SecurityGroup {
             "name",
             "must be 1-255 characters of a-z, A-Z, 0-9, spaces and ._-:/()#,@[]+=&;{}!$*",
         );
-        f.require(!name.to_ascii_lowercase().starts_with("sg-"), "name", "must not start with sg- (AWS reserves it for group ids)");
-        f.require(name.as_str() != "default", "name", "`default` is the name of the VPC's default security group");
-        let description = inputs.description.get_or_insert_with(|| DEFAULT_DESCRIPTION.to_string());
+        f.require(
+            !name.to_ascii_lowercase().starts_with("sg-"),
+            "name",
+            "must not start with sg- (AWS reserves it for group ids)",
+        );
+        f.require(
+            name.as_str() != "default",
+            "name",
+            "`default` is the name of the VPC's default security group",
+        );
+        let description = inputs
+            .description
+            .get_or_insert_with(|| DEFAULT_DESCRIPTION.to_string());
         f.require(
             !description.is_empty() && description.len() <= 255 && aws_text_ok(description),
             "description",
             "must be 1-255 characters of a-z, A-Z, 0-9, spaces and ._-:/()#,@[]+=&;{}!$*",
         );
-        f.require(inputs.vpc_id.starts_with("vpc-"), "vpcId", format!("'{}' is not a VPC id (vpc-…)", inputs.vpc_id));
+        f.require(
+            !inputs.vpc_id.is_empty(),
+            "vpcId",
+            "must be the id of a VPC (vpc-…)",
+        );
         check_tags(inputs.tags.as_ref(), &mut f);
-        inputs.ingress = Some(check_rules("ingress", inputs.ingress.as_deref().unwrap_or_default(), &mut f));
-        inputs.egress = inputs.egress.take().map(|rules| check_rules("egress", &rules, &mut f));
+        inputs.ingress = Some(check_rules(
+            "ingress",
+            inputs.ingress.as_deref().unwrap_or_default(),
+            &mut f,
+        ));
+        inputs.egress = inputs
+            .egress
+            .take()
+            .map(|rules| check_rules("egress", &rules, &mut f));
         f.finish(inputs)
     }
 
-    async fn create(ctx: &Context, inputs: &SecurityGroupInputs) -> Result<(String, SecurityGroupOutputs), ResourceError> {
+    async fn create(
+        ctx: &Context,
+        inputs: &SecurityGroupInputs,
+    ) -> Result<(String, SecurityGroupOutputs), ResourceError> {
         let name = inputs.name.clone().unwrap_or_default();
         let tags = all_tags(&ctx.aws, &name, inputs.tags.as_ref());
         let id = match Self::find_existing(ctx, &name, inputs).await? {
             Some(id) => {
-                ctx.debug(format!("adopting {id}: it carries this provider's ownership tag and name '{name}'"));
+                ctx.debug(format!(
+                    "adopting {id}: it carries this provider's ownership tag and name '{name}'"
+                ));
                 id
             }
             None => {
@@ -540,12 +739,15 @@ impl CustomResource for SecurityGroup {
                     .send()
                     .await
                     .map_err(|e| aws_error("ec2:CreateSecurityGroup", e))?;
-                out.group_id()
-                    .map(str::to_string)
-                    .ok_or_else(|| ResourceError::Internal("ec2:CreateSecurityGroup returned no group id".into()))?
+                out.group_id().map(str::to_string).ok_or_else(|| {
+                    ResourceError::Internal("ec2:CreateSecurityGroup returned no group id".into())
+                })?
             }
         };
-        let mut outputs = SecurityGroupOutputs { tags_all: tags.clone(), ..Default::default() };
+        let mut outputs = SecurityGroupOutputs {
+            tags_all: tags.clone(),
+            ..Default::default()
+        };
         let group = ctx
             .wait_for(&format!("security group {name} to be visible"), || async {
                 Ok(match Self::describe(ctx, &id).await? {
@@ -557,8 +759,12 @@ impl CustomResource for SecurityGroup {
             .map_err(|e| e.partial(&id, &outputs))?;
         outputs = Self::outputs(ctx, &group, tags.clone());
         // An adopted group may carry stale tags and rules: bring them in line.
-        sync_tags(&ctx.aws, &id, &tag_map(group.tags()), &tags).await.map_err(|e| e.partial(&id, &outputs))?;
-        Self::converge_all(ctx, &group, inputs, false).await.map_err(|e| e.partial(&id, &outputs))?;
+        sync_tags(&ctx.aws, &id, &tag_map(group.tags()), &tags)
+            .await
+            .map_err(|e| e.partial(&id, &outputs))?;
+        Self::converge_all(ctx, &group, inputs, false)
+            .await
+            .map_err(|e| e.partial(&id, &outputs))?;
         Ok((id, outputs))
     }
 
@@ -567,8 +773,11 @@ impl CustomResource for SecurityGroup {
         id: &str,
         prior: Option<&SecurityGroupInputs>,
     ) -> Result<Option<(SecurityGroupInputs, SecurityGroupOutputs)>, ResourceError> {
-        let Some(group) = Self::describe(ctx, id).await? else { return Ok(None) };
-        let (_, tags, tags_all) = split_tags(&ctx.aws, group.tags(), prior.and_then(|p| p.tags.as_ref()));
+        let Some(group) = Self::describe(ctx, id).await? else {
+            return Ok(None);
+        };
+        let (_, tags, tags_all) =
+            split_tags(&ctx.aws, group.tags(), prior.and_then(|p| p.tags.as_ref()));
         let egress = flatten_permissions(group.ip_permissions_egress());
         let egress = match prior {
             // Egress the program leaves to AWS stays unmanaged.
@@ -582,7 +791,12 @@ impl CustomResource for SecurityGroup {
             name: group.group_name().map(str::to_string),
             description: group.description().map(str::to_string),
             vpc_id: group.vpc_id().unwrap_or_default().to_string(),
-            ingress: Some(flatten_permissions(group.ip_permissions()).iter().map(Flat::to_rule).collect()),
+            ingress: Some(
+                flatten_permissions(group.ip_permissions())
+                    .iter()
+                    .map(Flat::to_rule)
+                    .collect(),
+            ),
             egress: egress.map(|rules| rules.iter().map(Flat::to_rule).collect()),
             tags,
         };
@@ -596,7 +810,11 @@ impl CustomResource for SecurityGroup {
         old_outputs: &SecurityGroupOutputs,
         new: &SecurityGroupInputs,
     ) -> Result<SecurityGroupOutputs, ResourceError> {
-        let tags = all_tags(&ctx.aws, new.name.as_deref().unwrap_or_default(), new.tags.as_ref());
+        let tags = all_tags(
+            &ctx.aws,
+            new.name.as_deref().unwrap_or_default(),
+            new.tags.as_ref(),
+        );
         sync_tags(&ctx.aws, id, &old_outputs.tags_all, &tags).await?;
         // Converge against what AWS holds, not the old inputs: after a partial create the recorded inputs may be
         // ahead of AWS, and rules changed outside Pulumi are put back.
@@ -606,14 +824,28 @@ impl CustomResource for SecurityGroup {
             ))
         })?;
         Self::converge_all(ctx, &group, new, old.egress.is_some()).await?;
-        Ok(SecurityGroupOutputs { tags_all: tags, ..old_outputs.clone() })
+        Ok(SecurityGroupOutputs {
+            tags_all: tags,
+            ..old_outputs.clone()
+        })
     }
 
-    async fn delete(ctx: &Context, id: &str, _: &SecurityGroupInputs, _: &SecurityGroupOutputs) -> Result<(), ResourceError> {
+    async fn delete(
+        ctx: &Context,
+        id: &str,
+        _: &SecurityGroupInputs,
+        _: &SecurityGroupOutputs,
+    ) -> Result<(), ResourceError> {
         // DependencyViolation while network interfaces use the group or other groups' rules reference it: those
         // go away as their owners are deleted or updated in the same deployment, so keep trying.
         delete_with_retry(ctx, &format!("security group {id}"), || async {
-            ctx.aws.ec2.delete_security_group().group_id(id).send().await.map_err(|e| aws_error("ec2:DeleteSecurityGroup", e))?;
+            ctx.aws
+                .ec2
+                .delete_security_group()
+                .group_id(id)
+                .send()
+                .await
+                .map_err(|e| aws_error("ec2:DeleteSecurityGroup", e))?;
             Ok(())
         })
         .await

@@ -7,8 +7,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    all_tags, check_cidr, check_name, check_tags, delete_with_retry, is_owned, name_conflict, name_filter, split_tags,
-    sync_tags, tag_spec,
+    all_tags, check_cidr, check_name, check_tags, delete_with_retry, is_owned, name_conflict,
+    name_filter, split_tags, sync_tags, tag_spec,
 };
 use crate::error::{ResourceError, aws_error};
 use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures, Poll};
@@ -61,7 +61,11 @@ struct Live {
 
 impl Subnet {
     /// The live subnet `id`, or `None` when AWS no longer knows it.
-    async fn describe(ctx: &Context, id: &str, prior: Option<&SubnetInputs>) -> Result<Option<Live>, ResourceError> {
+    async fn describe(
+        ctx: &Context,
+        id: &str,
+        prior: Option<&SubnetInputs>,
+    ) -> Result<Option<Live>, ResourceError> {
         let out = match ctx.aws.ec2.describe_subnets().subnet_ids(id).send().await {
             Ok(out) => out,
             Err(e) => {
@@ -69,15 +73,21 @@ impl Subnet {
                 return if e.is_not_found() { Ok(None) } else { Err(e) };
             }
         };
-        let Some(s) = out.subnets().first() else { return Ok(None) };
-        let (name, tags, tags_all) = split_tags(&ctx.aws, s.tags(), prior.and_then(|p| p.tags.as_ref()));
+        let Some(s) = out.subnets().first() else {
+            return Ok(None);
+        };
+        let (name, tags, tags_all) =
+            split_tags(&ctx.aws, s.tags(), prior.and_then(|p| p.tags.as_ref()));
         // A program that let AWS pick the zone keeps `availabilityZone` unset (no diff); an import shows the zone.
         let availability_zone = match prior {
             Some(p) if p.availability_zone.is_none() => None,
             _ => s.availability_zone().map(str::to_string),
         };
         let owner = s.owner_id().unwrap_or_default();
-        let arn = s.subnet_arn().map(str::to_string).unwrap_or_else(|| format!("arn:aws:ec2:{}:{owner}:subnet/{id}", ctx.aws.region));
+        let arn = s
+            .subnet_arn()
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("arn:aws:ec2:{}:{owner}:subnet/{id}", ctx.aws.region));
         Ok(Some(Live {
             inputs: SubnetInputs {
                 name,
@@ -92,7 +102,10 @@ impl Subnet {
                 availability_zone_id: s.availability_zone_id().unwrap_or_default().to_string(),
                 tags_all,
             },
-            state: s.state().map(|s| s.as_str().to_string()).unwrap_or_default(),
+            state: s
+                .state()
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_default(),
         }))
     }
 
@@ -110,7 +123,11 @@ impl Subnet {
 
     /// An existing subnet with our name: ours (adopt it) when it carries the ownership tag and the same VPC, CIDR
     /// block and (when declared) zone, i.e. every property that would otherwise force a replacement.
-    async fn find_existing(ctx: &Context, name: &str, inputs: &SubnetInputs) -> Result<Option<String>, ResourceError> {
+    async fn find_existing(
+        ctx: &Context,
+        name: &str,
+        inputs: &SubnetInputs,
+    ) -> Result<Option<String>, ResourceError> {
         let out = ctx
             .aws
             .ec2
@@ -124,8 +141,14 @@ impl Subnet {
             if !is_owned(s.tags()) {
                 return Err(name_conflict("subnet", name, id));
             }
-            let same_zone = inputs.availability_zone.as_deref().is_none_or(|z| s.availability_zone() == Some(z));
-            if s.vpc_id() == Some(inputs.vpc_id.as_str()) && s.cidr_block() == Some(inputs.cidr_block.as_str()) && same_zone {
+            let same_zone = inputs
+                .availability_zone
+                .as_deref()
+                .is_none_or(|z| s.availability_zone() == Some(z));
+            if s.vpc_id() == Some(inputs.vpc_id.as_str())
+                && s.cidr_block() == Some(inputs.cidr_block.as_str())
+                && same_zone
+            {
                 return Ok(Some(id.to_string()));
             }
         }
@@ -137,14 +160,19 @@ impl Subnet {
 fn is_zone_name(zone: &str) -> bool {
     let parts: Vec<&str> = zone.split('-').collect();
     parts.len() >= 3
-        && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
         && zone.ends_with(|c: char| c.is_ascii_lowercase())
         && zone.starts_with(|c: char| c.is_ascii_lowercase())
 }
 
 impl CustomResource for Subnet {
     const TOKEN: &'static str = "orderapi:ec2:Subnet";
-    const DESCRIPTION: &'static str = "An IPv4 subnet of a VPC in one availability zone, tagged and owned by this provider.";
+    const DESCRIPTION: &'static str =
+        "An IPv4 subnet of a VPC in one availability zone, tagged and owned by this provider.";
     const REPLACE_ON_CHANGES: &'static [&'static str] = &["vpcId", "cidrBlock", "availabilityZone"];
     /// Subnet CIDR blocks may not overlap inside a VPC, so a replacement with the same (or an overlapping) block,
     /// e.g. one that only moves zones, can only be created once the old subnet is gone.
@@ -152,10 +180,17 @@ impl CustomResource for Subnet {
     type Inputs = SubnetInputs;
     type Outputs = SubnetOutputs;
 
-    fn check(ctx: &CheckContext, mut inputs: SubnetInputs) -> Result<SubnetInputs, Vec<CheckFailure>> {
+    fn check(
+        ctx: &CheckContext,
+        mut inputs: SubnetInputs,
+    ) -> Result<SubnetInputs, Vec<CheckFailure>> {
         let mut f = Failures::default();
         check_name(ctx, &mut inputs.name, &mut f);
-        f.require(inputs.vpc_id.starts_with("vpc-"), "vpcId", format!("'{}' is not a VPC ID such as vpc-0abc…", inputs.vpc_id));
+        f.require(
+            inputs.vpc_id.starts_with("vpc-"),
+            "vpcId",
+            format!("'{}' is not a VPC ID such as vpc-0abc…", inputs.vpc_id),
+        );
         check_cidr("cidrBlock", &inputs.cidr_block, 16, 28, &mut f);
         if let Some(zone) = &inputs.availability_zone {
             f.require(
@@ -169,12 +204,17 @@ impl CustomResource for Subnet {
         f.finish(inputs)
     }
 
-    async fn create(ctx: &Context, inputs: &SubnetInputs) -> Result<(String, SubnetOutputs), ResourceError> {
+    async fn create(
+        ctx: &Context,
+        inputs: &SubnetInputs,
+    ) -> Result<(String, SubnetOutputs), ResourceError> {
         let name = inputs.name.clone().unwrap_or_default();
         let tags = all_tags(&ctx.aws, &name, inputs.tags.as_ref());
         let id = match Self::find_existing(ctx, &name, inputs).await? {
             Some(id) => {
-                ctx.debug(format!("adopting {id}: it carries this provider's ownership tag and name '{name}'"));
+                ctx.debug(format!(
+                    "adopting {id}: it carries this provider's ownership tag and name '{name}'"
+                ));
                 id
             }
             None => {
@@ -189,10 +229,16 @@ impl CustomResource for Subnet {
                     .send()
                     .await
                     .map_err(|e| aws_error("ec2:CreateSubnet", e))?;
-                out.subnet().and_then(|s| s.subnet_id()).unwrap_or_default().to_string()
+                out.subnet()
+                    .and_then(|s| s.subnet_id())
+                    .unwrap_or_default()
+                    .to_string()
             }
         };
-        let partial = SubnetOutputs { tags_all: tags.clone(), ..Default::default() };
+        let partial = SubnetOutputs {
+            tags_all: tags.clone(),
+            ..Default::default()
+        };
         let live = ctx
             .wait_for(&format!("subnet {name} to be available"), || async {
                 Ok(match Self::describe(ctx, &id, Some(inputs)).await? {
@@ -207,15 +253,31 @@ impl CustomResource for Subnet {
         // default VPC maps public IPs, for instance.
         let wanted = inputs.map_public_ip_on_launch.unwrap_or(false);
         if live.inputs.map_public_ip_on_launch != Some(wanted) {
-            Self::set_map_public_ip(ctx, &id, wanted).await.map_err(|e| e.partial(&id, &partial))?;
+            Self::set_map_public_ip(ctx, &id, wanted)
+                .await
+                .map_err(|e| e.partial(&id, &partial))?;
         }
         // An adopted subnet may carry stale tags: bring them in line.
-        sync_tags(&ctx.aws, &id, &live.outputs.tags_all, &tags).await.map_err(|e| e.partial(&id, &partial))?;
-        Ok((id, SubnetOutputs { tags_all: tags, ..live.outputs }))
+        sync_tags(&ctx.aws, &id, &live.outputs.tags_all, &tags)
+            .await
+            .map_err(|e| e.partial(&id, &partial))?;
+        Ok((
+            id,
+            SubnetOutputs {
+                tags_all: tags,
+                ..live.outputs
+            },
+        ))
     }
 
-    async fn read(ctx: &Context, id: &str, prior: Option<&SubnetInputs>) -> Result<Option<(SubnetInputs, SubnetOutputs)>, ResourceError> {
-        Ok(Self::describe(ctx, id, prior).await?.map(|live| (live.inputs, live.outputs)))
+    async fn read(
+        ctx: &Context,
+        id: &str,
+        prior: Option<&SubnetInputs>,
+    ) -> Result<Option<(SubnetInputs, SubnetOutputs)>, ResourceError> {
+        Ok(Self::describe(ctx, id, prior)
+            .await?
+            .map(|live| (live.inputs, live.outputs)))
     }
 
     async fn update(
@@ -229,16 +291,34 @@ impl CustomResource for Subnet {
         if old.map_public_ip_on_launch.unwrap_or(false) != wanted {
             Self::set_map_public_ip(ctx, id, wanted).await?;
         }
-        let tags = all_tags(&ctx.aws, new.name.as_deref().unwrap_or_default(), new.tags.as_ref());
+        let tags = all_tags(
+            &ctx.aws,
+            new.name.as_deref().unwrap_or_default(),
+            new.tags.as_ref(),
+        );
         sync_tags(&ctx.aws, id, &old_outputs.tags_all, &tags).await?;
-        Ok(SubnetOutputs { tags_all: tags, ..old_outputs.clone() })
+        Ok(SubnetOutputs {
+            tags_all: tags,
+            ..old_outputs.clone()
+        })
     }
 
-    async fn delete(ctx: &Context, id: &str, _: &SubnetInputs, _: &SubnetOutputs) -> Result<(), ResourceError> {
+    async fn delete(
+        ctx: &Context,
+        id: &str,
+        _: &SubnetInputs,
+        _: &SubnetOutputs,
+    ) -> Result<(), ResourceError> {
         // DependencyViolation while network interfaces (NAT gateways, load balancers, tasks) are still being
         // removed from the subnet: retried until they are gone or the timeout passes.
         delete_with_retry(ctx, &format!("subnet {id}"), || async {
-            ctx.aws.ec2.delete_subnet().subnet_id(id).send().await.map_err(|e| aws_error("ec2:DeleteSubnet", e))?;
+            ctx.aws
+                .ec2
+                .delete_subnet()
+                .subnet_id(id)
+                .send()
+                .await
+                .map_err(|e| aws_error("ec2:DeleteSubnet", e))?;
             Ok(())
         })
         .await

@@ -1,0 +1,518 @@
+//! `orderapi:ec2:NatGateway` — a NAT gateway in one subnet: `public` (outbound internet through an Elastic IP and
+//! the VPC's internet gateway) or `private` (to other VPCs and on-premises networks).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, SystemTime};
+
+use aws_sdk_ec2::types::{
+    ConnectivityType, NatGateway as LiveNat, NatGatewayAddress, ResourceType,
+};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::{
+    all_tags, check_name, check_tags, filter, is_owned, name_conflict, name_filter, split_tags,
+    sync_tags, tag_map, tag_spec,
+};
+use crate::error::{ResourceError, aws_error};
+use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures, Poll};
+
+/// Inputs of a NAT gateway.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct NatGatewayInputs {
+    /// Physical name, set as the `Name` tag (defaults to the resource name plus a random suffix).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The subnet the NAT gateway lives in (`subnet-…`); a public NAT gateway belongs in a public subnet.
+    /// Changing it replaces the NAT gateway.
+    pub subnet_id: String,
+    /// The Elastic IP allocation (`eipalloc-…`) a public NAT gateway uses; required for `public`, not allowed for
+    /// `private`. Changing it replaces the NAT gateway.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allocation_id: Option<String>,
+    /// `public` (default) or `private`. Changing it replaces the NAT gateway.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connectivity_type: Option<String>,
+    /// Tags, in addition to the provider's default tags and the `ManagedBy` ownership tag.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<BTreeMap<String, String>>,
+}
+
+/// Outputs of a NAT gateway.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct NatGatewayOutputs {
+    /// The private IPv4 address of the NAT gateway in its subnet.
+    pub private_ip: String,
+    /// The public IPv4 address (of the Elastic IP) of a public NAT gateway; absent for a private one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_ip: Option<String>,
+    /// The network interface AWS created for the NAT gateway in the subnet.
+    pub network_interface_id: String,
+    /// Every tag on the NAT gateway, including the provider's default and ownership tags.
+    pub tags_all: BTreeMap<String, String>,
+}
+
+pub struct NatGateway;
+
+/// How many client-token variants a create walks through when earlier ones belong to NAT gateways that have
+/// failed or been deleted since (AWS answers a reused token with the original NAT gateway).
+const TOKEN_VARIANTS: u32 = 5;
+
+/// What waiting for a freshly created NAT gateway found.
+enum Created {
+    Available(Box<LiveNat>),
+    /// AWS answered the client token with a NAT gateway that no longer exists (purged after a delete).
+    Vanished,
+}
+
+fn state_of(nat: &LiveNat) -> &str {
+    nat.state().map(|s| s.as_str()).unwrap_or_default()
+}
+
+/// The NAT gateway's primary address (AWS marks it; moto does not, so fall back to the first).
+fn primary(nat: &LiveNat) -> Option<&NatGatewayAddress> {
+    nat.nat_gateway_addresses()
+        .iter()
+        .find(|a| a.is_primary() == Some(true))
+        .or_else(|| nat.nat_gateway_addresses().first())
+}
+
+fn connectivity(nat: &LiveNat) -> &str {
+    nat.connectivity_type()
+        .map(|c| c.as_str())
+        .unwrap_or("public")
+}
+
+/// A deterministic client token for the NAT gateway this resource declares: a retried create (after a crash or a
+/// lost response) gets the same NAT gateway back instead of a second one. The replace-forcing inputs are part of
+/// it, so a replacement gets a new token (AWS rejects a reused token with other parameters). 64 characters at most.
+pub fn client_token(inputs: &NatGatewayInputs, variant: u32) -> String {
+    // FNV-1a (64 bit): stable across builds and platforms, unlike std's hasher.
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let fields = [
+        inputs.name.as_deref().unwrap_or_default(),
+        inputs.subnet_id.as_str(),
+        inputs.allocation_id.as_deref().unwrap_or_default(),
+        inputs.connectivity_type.as_deref().unwrap_or("public"),
+    ];
+    for byte in fields.join("\n").bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    if variant == 0 {
+        format!("orderapi-nat-{hash:016x}")
+    } else {
+        format!("orderapi-nat-{hash:016x}-{variant}")
+    }
+}
+
+/// What the user can do about a NAT gateway that ended in state `failed`.
+fn failure_hint(code: &str) -> String {
+    match code {
+        "Gateway.NotAttached" => "a public NAT gateway needs an internet gateway attached to the subnet's VPC; attach one \
+             (orderapi:ec2:InternetGateway with vpcId), then run `pulumi up` again"
+            .into(),
+        "InsufficientFreeAddressesInSubnet" => "the subnet has no free IP address; free one or use a larger subnet".into(),
+        "InvalidAllocationID.NotFound" => "the Elastic IP `allocationId` does not exist in this region".into(),
+        "Resource.AlreadyAssociated" => {
+            "the Elastic IP is already associated with something else; give each NAT gateway its own Elastic IP".into()
+        }
+        _ => "AWS keeps a failed NAT gateway visible for about an hour, then removes it; fix the cause and run \
+              `pulumi up` again"
+            .into(),
+    }
+}
+
+impl NatGateway {
+    /// The live NAT gateway `id`, or `None` when AWS no longer knows it (moto answers an unknown ID with an empty
+    /// list, AWS with `NatGatewayNotFound`).
+    async fn describe(ctx: &Context, id: &str) -> Result<Option<LiveNat>, ResourceError> {
+        match ctx
+            .aws
+            .ec2
+            .describe_nat_gateways()
+            .nat_gateway_ids(id)
+            .send()
+            .await
+        {
+            Ok(out) => Ok(out.nat_gateways().first().cloned()),
+            Err(e) => {
+                let e = aws_error("ec2:DescribeNatGateways", e);
+                if e.is_not_found() { Ok(None) } else { Err(e) }
+            }
+        }
+    }
+
+    fn inputs_of(
+        ctx: &Context,
+        nat: &LiveNat,
+        prior: Option<&NatGatewayInputs>,
+    ) -> (NatGatewayInputs, BTreeMap<String, String>) {
+        let (name, tags, tags_all) =
+            split_tags(&ctx.aws, nat.tags(), prior.and_then(|p| p.tags.as_ref()));
+        let inputs = NatGatewayInputs {
+            name,
+            subnet_id: nat.subnet_id().unwrap_or_default().to_string(),
+            allocation_id: primary(nat)
+                .and_then(|a| a.allocation_id())
+                .map(str::to_string),
+            connectivity_type: Some(connectivity(nat).to_string()),
+            tags,
+        };
+        (inputs, tags_all)
+    }
+
+    fn outputs_of(nat: &LiveNat, tags_all: BTreeMap<String, String>) -> NatGatewayOutputs {
+        let address = primary(nat);
+        NatGatewayOutputs {
+            private_ip: address
+                .and_then(|a| a.private_ip())
+                .unwrap_or_default()
+                .to_string(),
+            public_ip: address.and_then(|a| a.public_ip()).map(str::to_string),
+            network_interface_id: address
+                .and_then(|a| a.network_interface_id())
+                .unwrap_or_default()
+                .to_string(),
+            tags_all,
+        }
+    }
+
+    /// The NAT gateways of the subnet that carry our name. Returns the one to adopt (ours, live, same allocation
+    /// and connectivity: every replace-forcing input matches) and the IDs of our dead ones (failed, deleting,
+    /// deleted), whose client tokens must not be answered with them again. A live same-named NAT gateway this
+    /// provider did not create is a conflict.
+    async fn find_existing(
+        ctx: &Context,
+        name: &str,
+        inputs: &NatGatewayInputs,
+    ) -> Result<(Option<LiveNat>, BTreeSet<String>), ResourceError> {
+        let out = ctx
+            .aws
+            .ec2
+            .describe_nat_gateways()
+            .filter(filter("subnet-id", &inputs.subnet_id))
+            .filter(name_filter(name))
+            .send()
+            .await
+            .map_err(|e| aws_error("ec2:DescribeNatGateways", e))?;
+        let mut dead = BTreeSet::new();
+        let mut adopt = None;
+        // moto ignores the tag filter: check the name here too.
+        for nat in out
+            .nat_gateways()
+            .iter()
+            .filter(|n| tag_map(n.tags()).get("Name").map(String::as_str) == Some(name))
+        {
+            let id = nat.nat_gateway_id().unwrap_or_default();
+            let live = matches!(state_of(nat), "pending" | "available");
+            if !is_owned(nat.tags()) {
+                if live {
+                    return Err(name_conflict("NAT gateway", name, id));
+                }
+                continue;
+            }
+            if !live {
+                dead.insert(id.to_string());
+                continue;
+            }
+            let same_allocation =
+                primary(nat).and_then(|a| a.allocation_id()) == inputs.allocation_id.as_deref();
+            let same_connectivity =
+                connectivity(nat) == inputs.connectivity_type.as_deref().unwrap_or("public");
+            if same_allocation && same_connectivity && adopt.is_none() {
+                adopt = Some(nat.clone());
+            }
+        }
+        Ok((adopt, dead))
+    }
+
+    /// Waits for `id` to become available. `created` is when AWS says it was created, `started` when this create
+    /// began: AWS cannot have purged a NAT gateway this call created, so one that stays invisible and is older than
+    /// the SigV4 clock-skew limit allows came from an earlier use of the same client token.
+    async fn wait_available(
+        ctx: &Context,
+        id: &str,
+        created: Option<SystemTime>,
+        started: SystemTime,
+    ) -> Result<Created, ResourceError> {
+        let stale = created.is_some_and(|c| c + Duration::from_secs(10 * 60) < started);
+        ctx.wait_for(&format!("NAT gateway {id} to be available"), || async move {
+            let Some(nat) = Self::describe(ctx, id).await? else {
+                return Ok(if stale { Poll::Ready(Created::Vanished) } else { Poll::Pending("not visible yet".into()) });
+            };
+            match state_of(&nat) {
+                "available" => Ok(Poll::Ready(Created::Available(Box::new(nat)))),
+                "failed" => {
+                    let code = nat.failure_code().unwrap_or("Unknown").to_string();
+                    Err(ResourceError::Aws {
+                        operation: "ec2:CreateNatGateway",
+                        hint: Some(failure_hint(&code)),
+                        code,
+                        message: format!("NAT gateway {id} failed: {}", nat.failure_message().unwrap_or("no reason given")),
+                    })
+                }
+                "deleting" | "deleted" => Err(ResourceError::Conflict(format!(
+                    "NAT gateway {id} was deleted while it was being created (by someone else?); run `pulumi up` again"
+                ))),
+                state => Ok(Poll::Pending(state.to_string())),
+            }
+        })
+        .await
+    }
+
+    /// Creates the NAT gateway (walking client-token variants past dead NAT gateways) and waits until it is
+    /// available.
+    async fn create_and_wait(
+        ctx: &Context,
+        inputs: &NatGatewayInputs,
+        tags: &BTreeMap<String, String>,
+        dead: &BTreeSet<String>,
+    ) -> Result<LiveNat, ResourceError> {
+        let started = SystemTime::now();
+        let connectivity_type =
+            ConnectivityType::from(inputs.connectivity_type.as_deref().unwrap_or("public"));
+        for variant in 0..TOKEN_VARIANTS {
+            let out = ctx
+                .aws
+                .ec2
+                .create_nat_gateway()
+                .subnet_id(&inputs.subnet_id)
+                .set_allocation_id(inputs.allocation_id.clone())
+                .connectivity_type(connectivity_type.clone())
+                .client_token(client_token(inputs, variant))
+                .tag_specifications(tag_spec(ResourceType::Natgateway, tags))
+                .send()
+                .await
+                .map_err(|e| aws_error("ec2:CreateNatGateway", e))?;
+            let nat = out.nat_gateway();
+            let id = nat
+                .and_then(|n| n.nat_gateway_id())
+                .unwrap_or_default()
+                .to_string();
+            if dead.contains(&id) {
+                ctx.debug(format!("client token variant {variant} belongs to dead NAT gateway {id}; trying the next"));
+                continue;
+            }
+            let created = nat
+                .and_then(|n| n.create_time())
+                .and_then(|t| SystemTime::try_from(*t).ok());
+            let partial = NatGatewayOutputs {
+                tags_all: tags.clone(),
+                ..Default::default()
+            };
+            match Self::wait_available(ctx, &id, created, started)
+                .await
+                .map_err(|e| e.partial(&id, &partial))?
+            {
+                Created::Available(nat) => return Ok(*nat),
+                Created::Vanished => {
+                    ctx.debug(format!("client token variant {variant} belongs to purged NAT gateway {id}; trying the next"));
+                }
+            }
+        }
+        Err(ResourceError::Conflict(
+            "every client token this NAT gateway may use belongs to a failed or deleted NAT gateway; wait an hour for \
+             AWS to purge them, or change the NAT gateway's `name`"
+                .to_string(),
+        ))
+    }
+}
+
+impl CustomResource for NatGateway {
+    const TOKEN: &'static str = "orderapi:ec2:NatGateway";
+    const DESCRIPTION: &'static str = "A public or private NAT gateway in one subnet, tagged and owned by this provider; create waits until it is available.";
+    const REPLACE_ON_CHANGES: &'static [&'static str] =
+        &["subnetId", "allocationId", "connectivityType"];
+    type Inputs = NatGatewayInputs;
+    type Outputs = NatGatewayOutputs;
+
+    fn check(
+        ctx: &CheckContext,
+        mut inputs: NatGatewayInputs,
+    ) -> Result<NatGatewayInputs, Vec<CheckFailure>> {
+        let mut f = Failures::default();
+        check_name(ctx, &mut inputs.name, &mut f);
+        f.require(
+            inputs.subnet_id.starts_with("subnet-"),
+            "subnetId",
+            format!(
+                "'{}' is not a subnet ID such as subnet-0abc…",
+                inputs.subnet_id
+            ),
+        );
+        let kind = inputs
+            .connectivity_type
+            .get_or_insert_with(|| "public".to_string())
+            .clone();
+        match (kind.as_str(), &inputs.allocation_id) {
+            ("public", None) => f.push(
+                "allocationId",
+                "a public NAT gateway needs an Elastic IP: set allocationId (e.g. an orderapi:ec2:ElasticIp's allocationId)",
+            ),
+            ("public", Some(a)) => {
+                f.require(a.starts_with("eipalloc-"), "allocationId", format!("'{a}' is not an allocation ID such as eipalloc-0abc…"))
+            }
+            ("private", Some(_)) => {
+                f.push("allocationId", "a private NAT gateway has no public address: remove allocationId (or use connectivityType public)")
+            }
+            ("private", None) => {}
+            (other, _) => f.push("connectivityType", format!("'{other}' must be `public` or `private`")),
+        }
+        check_tags(inputs.tags.as_ref(), &mut f);
+        f.finish(inputs)
+    }
+
+    async fn create(
+        ctx: &Context,
+        inputs: &NatGatewayInputs,
+    ) -> Result<(String, NatGatewayOutputs), ResourceError> {
+        let name = inputs.name.clone().unwrap_or_default();
+        let tags = all_tags(&ctx.aws, &name, inputs.tags.as_ref());
+        let (existing, dead) = Self::find_existing(ctx, &name, inputs).await?;
+        let nat = match existing {
+            Some(nat) => {
+                let id = nat.nat_gateway_id().unwrap_or_default().to_string();
+                ctx.debug(format!(
+                    "adopting {id}: it carries this provider's ownership tag and name '{name}'"
+                ));
+                let partial = NatGatewayOutputs {
+                    tags_all: tags.clone(),
+                    ..Default::default()
+                };
+                // It may still be pending.
+                match Self::wait_available(ctx, &id, None, SystemTime::now())
+                    .await
+                    .map_err(|e| e.partial(&id, &partial))?
+                {
+                    Created::Available(nat) => *nat,
+                    Created::Vanished => {
+                        return Err(ResourceError::Conflict(format!(
+                            "NAT gateway {id} vanished while being adopted; run `pulumi up` again"
+                        )));
+                    }
+                }
+            }
+            None => Self::create_and_wait(ctx, inputs, &tags, &dead).await?,
+        };
+        let id = nat.nat_gateway_id().unwrap_or_default().to_string();
+        let outputs = Self::outputs_of(&nat, tags.clone());
+        // An adopted NAT gateway may carry stale tags: bring them in line.
+        sync_tags(&ctx.aws, &id, &tag_map(nat.tags()), &tags)
+            .await
+            .map_err(|e| e.partial(&id, &outputs))?;
+        Ok((id, outputs))
+    }
+
+    async fn read(
+        ctx: &Context,
+        id: &str,
+        prior: Option<&NatGatewayInputs>,
+    ) -> Result<Option<(NatGatewayInputs, NatGatewayOutputs)>, ResourceError> {
+        let Some(nat) = Self::describe(ctx, id).await? else {
+            return Ok(None);
+        };
+        // AWS lists deleted and failed NAT gateways for about an hour; they hold nothing and count as gone.
+        if matches!(state_of(&nat), "deleted" | "failed") {
+            return Ok(None);
+        }
+        let (inputs, tags_all) = Self::inputs_of(ctx, &nat, prior);
+        Ok(Some((inputs, Self::outputs_of(&nat, tags_all))))
+    }
+
+    async fn update(
+        ctx: &Context,
+        id: &str,
+        _: &NatGatewayInputs,
+        old_outputs: &NatGatewayOutputs,
+        new: &NatGatewayInputs,
+    ) -> Result<NatGatewayOutputs, ResourceError> {
+        let tags = all_tags(
+            &ctx.aws,
+            new.name.as_deref().unwrap_or_default(),
+            new.tags.as_ref(),
+        );
+        sync_tags(&ctx.aws, id, &old_outputs.tags_all, &tags).await?;
+        Ok(NatGatewayOutputs {
+            tags_all: tags,
+            ..old_outputs.clone()
+        })
+    }
+
+    async fn delete(
+        ctx: &Context,
+        id: &str,
+        _: &NatGatewayInputs,
+        _: &NatGatewayOutputs,
+    ) -> Result<(), ResourceError> {
+        let Some(nat) = Self::describe(ctx, id).await? else {
+            return Ok(());
+        };
+        // A failed NAT gateway holds nothing and AWS removes it by itself.
+        if matches!(state_of(&nat), "deleted" | "failed") {
+            return Ok(());
+        }
+        if state_of(&nat) != "deleting"
+            && let Err(e) = ctx
+                .aws
+                .ec2
+                .delete_nat_gateway()
+                .nat_gateway_id(id)
+                .send()
+                .await
+        {
+            let e = aws_error("ec2:DeleteNatGateway", e);
+            if !e.is_not_found() {
+                return Err(e);
+            }
+        }
+        // Wait until AWS has let go: only then are the Elastic IP and the subnet's interface free.
+        ctx.wait_for(&format!("NAT gateway {id} to be deleted"), || async {
+            Ok(match Self::describe(ctx, id).await? {
+                None => Poll::Ready(()),
+                Some(nat) if matches!(state_of(&nat), "deleted" | "failed") => Poll::Ready(()),
+                Some(nat) => Poll::Pending(state_of(&nat).to_string()),
+            })
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{NatGatewayInputs, client_token};
+
+    fn inputs(name: &str, subnet: &str) -> NatGatewayInputs {
+        NatGatewayInputs {
+            name: Some(name.into()),
+            subnet_id: subnet.into(),
+            allocation_id: Some("eipalloc-0123456789abcdef0".into()),
+            connectivity_type: Some("public".into()),
+            tags: None,
+        }
+    }
+
+    #[test]
+    fn client_token_is_deterministic_short_and_input_specific() {
+        let a = inputs(&"n".repeat(255), "subnet-0123456789abcdef0");
+        assert_eq!(client_token(&a, 0), client_token(&a.clone(), 0));
+        assert!(client_token(&a, TOKEN_MAX).len() <= 64);
+        assert_ne!(client_token(&a, 0), client_token(&a, 1));
+        assert_ne!(
+            client_token(&a, 0),
+            client_token(&inputs("other", "subnet-0123456789abcdef0"), 0)
+        );
+        assert_ne!(
+            client_token(&a, 0),
+            client_token(&inputs(&"n".repeat(255), "subnet-1"), 0)
+        );
+        let mut private = a.clone();
+        private.allocation_id = None;
+        private.connectivity_type = Some("private".into());
+        assert_ne!(client_token(&a, 0), client_token(&private, 0));
+    }
+
+    const TOKEN_MAX: u32 = super::TOKEN_VARIANTS - 1;
+}
