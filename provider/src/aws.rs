@@ -47,25 +47,54 @@ impl ProviderConfig {
         if let Some(region) = &self.region {
             let parts: Vec<&str> = region.split('-').collect();
             let ok = parts.len() >= 3
-                && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
-                && parts.last().is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()));
-            f.require(ok, "region", format!("'{region}' is not an AWS region name such as us-east-1"));
+                && parts.iter().all(|p| {
+                    !p.is_empty()
+                        && p.chars()
+                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+                })
+                && parts
+                    .last()
+                    .is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()));
+            f.require(
+                ok,
+                "region",
+                format!("'{region}' is not an AWS region name such as us-east-1"),
+            );
         }
         if let Some(endpoint) = &self.endpoint {
-            let ok = endpoint
-                .parse::<http::Uri>()
-                .ok()
-                .is_some_and(|u| matches!(u.scheme_str(), Some("http" | "https")) && u.authority().is_some());
-            f.require(ok, "endpoint", format!("'{endpoint}' is not an http(s) URL such as http://127.0.0.1:4566"));
+            let ok = endpoint.parse::<http::Uri>().ok().is_some_and(|u| {
+                matches!(u.scheme_str(), Some("http" | "https")) && u.authority().is_some()
+            });
+            f.require(
+                ok,
+                "endpoint",
+                format!("'{endpoint}' is not an http(s) URL such as http://127.0.0.1:4566"),
+            );
         }
         if let Some(retries) = self.max_retries {
-            f.require((1..=50).contains(&retries), "maxRetries", "must be between 1 and 50");
+            f.require(
+                (1..=50).contains(&retries),
+                "maxRetries",
+                "must be between 1 and 50",
+            );
         }
         if let Some(tags) = &self.default_tags {
             for (k, v) in tags {
-                f.require(!k.is_empty() && k.len() <= 128, "defaultTags", format!("tag key '{k}' must be 1-128 characters"));
-                f.require(v.len() <= 256, "defaultTags", format!("tag '{k}' value must be at most 256 characters"));
-                f.require(!k.starts_with("aws:"), "defaultTags", format!("tag key '{k}' uses the reserved aws: prefix"));
+                f.require(
+                    !k.is_empty() && k.len() <= 128,
+                    "defaultTags",
+                    format!("tag key '{k}' must be 1-128 characters"),
+                );
+                f.require(
+                    v.len() <= 256,
+                    "defaultTags",
+                    format!("tag '{k}' value must be at most 256 characters"),
+                );
+                f.require(
+                    !k.starts_with("aws:"),
+                    "defaultTags",
+                    format!("tag key '{k}' uses the reserved aws: prefix"),
+                );
             }
         }
         f.finish(())
@@ -76,7 +105,11 @@ impl ProviderConfig {
         self.region
             .clone()
             .or_else(|| std::env::var("AWS_REGION").ok().filter(|r| !r.is_empty()))
-            .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok().filter(|r| !r.is_empty()))
+            .or_else(|| {
+                std::env::var("AWS_DEFAULT_REGION")
+                    .ok()
+                    .filter(|r| !r.is_empty())
+            })
             .unwrap_or_else(|| DEFAULT_REGION.to_string())
     }
 }
@@ -96,7 +129,9 @@ impl Aws {
         let region = config.region();
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .region(aws_config::Region::new(region.clone()))
-            .retry_config(RetryConfig::standard().with_max_attempts(config.max_retries.unwrap_or(10)));
+            .retry_config(
+                RetryConfig::standard().with_max_attempts(config.max_retries.unwrap_or(10)),
+            );
         if let Some(profile) = &config.profile {
             loader = loader.profile_name(profile);
         }
@@ -140,7 +175,10 @@ impl Aws {
     }
 
     /// The tags a resource carries: the ownership tag, the provider's default tags, then the resource's own.
-    pub fn effective_tags(&self, own: Option<&BTreeMap<String, String>>) -> BTreeMap<String, String> {
+    pub fn effective_tags(
+        &self,
+        own: Option<&BTreeMap<String, String>>,
+    ) -> BTreeMap<String, String> {
         let mut tags = self.default_tags.clone();
         if let Some(own) = own {
             tags.extend(own.clone());
@@ -156,7 +194,11 @@ mod tests {
 
     #[test]
     fn bad_config_names_the_key() {
-        let c = ProviderConfig { region: Some("mars".into()), endpoint: Some("localhost".into()), ..Default::default() };
+        let c = ProviderConfig {
+            region: Some("mars".into()),
+            endpoint: Some("localhost".into()),
+            ..Default::default()
+        };
         let failures = c.validate().expect_err("invalid");
         let keys: Vec<_> = failures.iter().map(|f| f.property.as_str()).collect();
         assert_eq!(keys, vec!["region", "endpoint"]);
@@ -177,7 +219,10 @@ mod tests {
     fn ownership_tag_always_wins() {
         let mut aws = Aws::offline();
         aws.default_tags.insert("Team".into(), "core".into());
-        let own = BTreeMap::from([("Team".to_string(), "orders".to_string()), ("ManagedBy".to_string(), "me".to_string())]);
+        let own = BTreeMap::from([
+            ("Team".to_string(), "orders".to_string()),
+            ("ManagedBy".to_string(), "me".to_string()),
+        ]);
         let tags = aws.effective_tags(Some(&own));
         assert_eq!(tags["Team"], "orders");
         assert_eq!(tags["ManagedBy"], "pulumi-orderapi");

@@ -23,7 +23,13 @@ pub fn decode_config(map: &PropertyMap) -> Result<Option<ProviderConfig>, Vec<Ch
         }
         if !known.contains(key) {
             let expected: Vec<&str> = known.iter().map(String::as_str).collect();
-            failures.push(CheckFailure::new(key.clone(), format!("unknown configuration key; orderapi takes: {}", expected.join(", "))));
+            failures.push(CheckFailure::new(
+                key.clone(),
+                format!(
+                    "unknown configuration key; orderapi takes: {}",
+                    expected.join(", ")
+                ),
+            ));
             continue;
         }
         let plain = value.clone().unwrap();
@@ -31,13 +37,18 @@ pub fn decode_config(map: &PropertyMap) -> Result<Option<ProviderConfig>, Vec<Ch
             return Ok(None);
         }
         let json = match plain {
-            Value::String(s) if !STRING_KEYS.contains(&key.as_str()) => match serde_json::from_str(&s) {
-                Ok(v) => v,
-                Err(_) => {
-                    failures.push(CheckFailure::new(key.clone(), format!("'{s}' is not a valid value for this key")));
-                    continue;
+            Value::String(s) if !STRING_KEYS.contains(&key.as_str()) => {
+                match serde_json::from_str(&s) {
+                    Ok(v) => v,
+                    Err(_) => {
+                        failures.push(CheckFailure::new(
+                            key.clone(),
+                            format!("'{s}' is not a valid value for this key"),
+                        ));
+                        continue;
+                    }
                 }
-            },
+            }
             other => other.to_json().unwrap_or(serde_json::Value::Null),
         };
         object.insert(key.clone(), json);
@@ -45,8 +56,13 @@ pub fn decode_config(map: &PropertyMap) -> Result<Option<ProviderConfig>, Vec<Ch
     if !failures.is_empty() {
         return Err(failures);
     }
-    let config: ProviderConfig = serde_path_to_error::deserialize(serde_json::Value::Object(object))
-        .map_err(|e| vec![CheckFailure::new(e.path().to_string(), e.into_inner().to_string())])?;
+    let config: ProviderConfig =
+        serde_path_to_error::deserialize(serde_json::Value::Object(object)).map_err(|e| {
+            vec![CheckFailure::new(
+                e.path().to_string(),
+                e.into_inner().to_string(),
+            )]
+        })?;
     config.validate()?;
     Ok(Some(config))
 }
@@ -56,7 +72,10 @@ mod tests {
     use super::*;
 
     fn map(pairs: &[(&str, &str)]) -> PropertyMap {
-        pairs.iter().map(|(k, v)| (k.to_string(), Value::from(*v))).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), Value::from(*v)))
+            .collect()
     }
 
     #[test]
@@ -78,7 +97,11 @@ mod tests {
 
     #[test]
     fn bad_keys_and_values_are_named() {
-        let fs = decode_config(&map(&[("regoin", "us-east-1"), ("skipCredentialsValidation", "yes")])).expect_err("invalid");
+        let fs = decode_config(&map(&[
+            ("regoin", "us-east-1"),
+            ("skipCredentialsValidation", "yes"),
+        ]))
+        .expect_err("invalid");
         let keys: Vec<&str> = fs.iter().map(|f| f.property.as_str()).collect();
         assert_eq!(keys, vec!["regoin", "skipCredentialsValidation"]);
         let fs = decode_config(&map(&[("endpoint", "not a url")])).expect_err("invalid");

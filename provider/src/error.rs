@@ -10,19 +10,30 @@ use aws_smithy_types::error::display::DisplayErrorContext;
 pub enum ResourceError {
     /// An AWS API call failed.
     #[error("AWS {operation} failed: {code}: {message}{}", hint.as_deref().map(|h| format!(" ({h})")).unwrap_or_default())]
-    Aws { operation: &'static str, code: String, message: String, hint: Option<String> },
+    Aws {
+        operation: &'static str,
+        code: String,
+        message: String,
+        hint: Option<String>,
+    },
     /// AWS holds something that conflicts with what the program declares.
     #[error("{0}")]
     Conflict(String),
     /// A wait did not finish within the operation's time budget.
-    #[error("timed out waiting for {what} (the operation's timeout was reached; raise it with the `customTimeouts` resource option, then run `pulumi up` again to continue)")]
+    #[error(
+        "timed out waiting for {what} (the operation's timeout was reached; raise it with the `customTimeouts` resource option, then run `pulumi up` again to continue)"
+    )]
     Timeout { what: String, after: Duration },
     /// The engine cancelled the operation.
     #[error("cancelled by the engine")]
     Cancelled,
     /// The create or update got half-way: AWS holds `id`; the engine records it with `outputs`.
     #[error("{source}")]
-    Partial { id: String, outputs: serde_json::Value, source: Box<ResourceError> },
+    Partial {
+        id: String,
+        outputs: serde_json::Value,
+        source: Box<ResourceError>,
+    },
     /// A bug or an unexpected AWS answer.
     #[error("{0}")]
     Internal(String),
@@ -40,7 +51,8 @@ impl ResourceError {
 
     /// True when AWS says the thing does not exist (any service's spelling of NotFound).
     pub fn is_not_found(&self) -> bool {
-        self.code().is_some_and(|c| c.contains("NotFound") || c.contains("Malformed") && c.contains("Id"))
+        self.code()
+            .is_some_and(|c| c.contains("NotFound") || c.contains("Malformed") && c.contains("Id"))
     }
 
     /// Wraps this error as a half-way create/update of `id`, recording `outputs` known so far.
@@ -61,10 +73,18 @@ where
 {
     let (code, message) = match (err.code(), err.message()) {
         (Some(code), message) => (code.to_string(), message.unwrap_or("").to_string()),
-        (None, _) => ("RequestFailed".to_string(), DisplayErrorContext(&err).to_string()),
+        (None, _) => (
+            "RequestFailed".to_string(),
+            DisplayErrorContext(&err).to_string(),
+        ),
     };
     let hint = hint_for(&code, &err);
-    ResourceError::Aws { operation, code, message, hint }
+    ResourceError::Aws {
+        operation,
+        code,
+        message,
+        hint,
+    }
 }
 
 fn hint_for<E, R>(code: &str, err: &SdkError<E, R>) -> Option<String> {

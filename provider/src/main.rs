@@ -14,7 +14,11 @@ use tokio_stream::wrappers::TcpListenerStream;
 
 /// The flags the Pulumi engine passes to every plugin.
 #[derive(Parser, Debug)]
-#[command(name = "pulumi-resource-orderapi", version, about = "Pulumi provider for the orderapi package")]
+#[command(
+    name = "pulumi-resource-orderapi",
+    version,
+    about = "Pulumi provider for the orderapi package"
+)]
 struct Args {
     /// Log to stderr (always on; accepted for compatibility with the engine).
     #[arg(long)]
@@ -42,16 +46,26 @@ fn init_logging(verbosity: u8) {
         5..=8 => "debug",
         _ => "trace",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("ORDERAPI_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("orderapi={default},pulumi_resource_orderapi={default},warn")));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(false).init();
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ORDERAPI_LOG").unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new(format!(
+            "orderapi={default},pulumi_resource_orderapi={default},warn"
+        ))
+    });
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .init();
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
     if args.print_schema {
-        print!("{}", orderapi::schema::package_schema_text(&orderapi::resource::Registry::all()));
+        print!(
+            "{}",
+            orderapi::schema::package_schema_text(&orderapi::resource::Registry::all())
+        );
         return ExitCode::SUCCESS;
     }
     init_logging(args.verbosity);
@@ -66,11 +80,15 @@ async fn main() -> ExitCode {
 
 async fn serve(engine_address: Option<&str>) -> Result<(), String> {
     let provider = Provider::new(engine_address)?;
-    let listener = TcpListener::bind("127.0.0.1:0").await.map_err(|e| format!("cannot listen on 127.0.0.1: {e}"))?;
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| format!("cannot listen on 127.0.0.1: {e}"))?;
     let port = listener.local_addr().map_err(|e| e.to_string())?.port();
     {
         let mut out = std::io::stdout().lock();
-        writeln!(out, "{port}").and_then(|()| out.flush()).map_err(|e| format!("cannot print the port: {e}"))?;
+        writeln!(out, "{port}")
+            .and_then(|()| out.flush())
+            .map_err(|e| format!("cannot print the port: {e}"))?;
     }
     if engine_address.is_none() {
         eprintln!("attach mode: run Pulumi with PULUMI_DEBUG_PROVIDERS=orderapi:{port}");

@@ -26,7 +26,10 @@ pub struct CheckFailure {
 
 impl CheckFailure {
     pub fn new(property: impl Into<String>, reason: impl Into<String>) -> Self {
-        CheckFailure { property: property.into(), reason: reason.into() }
+        CheckFailure {
+            property: property.into(),
+            reason: reason.into(),
+        }
     }
 }
 
@@ -48,7 +51,11 @@ impl Failures {
 
     /// `Ok(value)` when nothing failed.
     pub fn finish<T>(self, value: T) -> Result<T, Vec<CheckFailure>> {
-        if self.0.is_empty() { Ok(value) } else { Err(self.0) }
+        if self.0.is_empty() {
+            Ok(value)
+        } else {
+            Err(self.0)
+        }
     }
 }
 
@@ -64,8 +71,17 @@ pub struct CheckContext {
 impl CheckContext {
     /// A physical name derived from the logical name and the random seed: `<name>-<7 hex>`, cut to `max_len`.
     pub fn autoname(&self, max_len: usize) -> String {
-        let hex: String = self.random_seed.iter().take(4).map(|b| format!("{b:02x}")).collect();
-        let suffix = if hex.is_empty() { "0000000".to_string() } else { hex[..7.min(hex.len())].to_string() };
+        let hex: String = self
+            .random_seed
+            .iter()
+            .take(4)
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let suffix = if hex.is_empty() {
+            "0000000".to_string()
+        } else {
+            hex[..7.min(hex.len())].to_string()
+        };
         let keep = max_len.saturating_sub(suffix.len() + 1);
         let base: String = self.name.chars().take(keep).collect();
         format!("{base}-{suffix}")
@@ -111,7 +127,12 @@ pub enum Poll<T> {
 }
 
 impl Context {
-    pub fn new(aws: Arc<Aws>, urn: impl Into<String>, timeout: Duration, cancel: CancellationToken) -> Self {
+    pub fn new(
+        aws: Arc<Aws>,
+        urn: impl Into<String>,
+        timeout: Duration,
+        cancel: CancellationToken,
+    ) -> Self {
         Context {
             aws,
             urn: urn.into(),
@@ -128,15 +149,18 @@ impl Context {
 
     /// Ephemeral status line shown next to the resource while it waits.
     pub fn status(&self, message: impl Into<String>) {
-        self.diagnostics.log(Severity::Info, &self.urn, message.into(), true);
+        self.diagnostics
+            .log(Severity::Info, &self.urn, message.into(), true);
     }
 
     pub fn warn(&self, message: impl Into<String>) {
-        self.diagnostics.log(Severity::Warning, &self.urn, message.into(), false);
+        self.diagnostics
+            .log(Severity::Warning, &self.urn, message.into(), false);
     }
 
     pub fn debug(&self, message: impl Into<String>) {
-        self.diagnostics.log(Severity::Debug, &self.urn, message.into(), false);
+        self.diagnostics
+            .log(Severity::Debug, &self.urn, message.into(), false);
     }
 
     /// Polls `f` with exponential backoff (1 s → 10 s) until it is ready, the operation's deadline passes or the
@@ -153,7 +177,11 @@ impl Context {
                 Poll::Ready(v) => return Ok(v),
                 Poll::Pending(state) => {
                     let waited = started.elapsed().as_secs();
-                    self.status(format!("waiting for {what} ({state}), {}m{:02}s", waited / 60, waited % 60));
+                    self.status(format!(
+                        "waiting for {what} ({state}), {}m{:02}s",
+                        waited / 60,
+                        waited % 60
+                    ));
                 }
             }
             self.sleep(what, delay).await?;
@@ -165,7 +193,10 @@ impl Context {
     pub async fn sleep(&self, what: &str, delay: Duration) -> Result<(), ResourceError> {
         let now = Instant::now();
         if now >= self.deadline {
-            return Err(ResourceError::Timeout { what: what.to_string(), after: self.timeout_budget(now) });
+            return Err(ResourceError::Timeout {
+                what: what.to_string(),
+                after: self.timeout_budget(now),
+            });
         }
         let delay = delay.min(self.deadline - now);
         tokio::select! {
@@ -281,7 +312,10 @@ pub struct OperationError {
 
 impl From<ResourceError> for OperationError {
     fn from(error: ResourceError) -> Self {
-        OperationError { error, partial: None }
+        OperationError {
+            error,
+            partial: None,
+        }
     }
 }
 
@@ -293,8 +327,14 @@ pub trait DynResource: Send + Sync {
     /// Adds this kind's resource spec (and nested types) to the schema.
     fn describe(&self, schema: &mut SchemaBuilder);
     fn check(&self, ctx: &CheckContext, news: PropertyMap) -> Checked;
-    fn diff(&self, olds: &PropertyMap, news: &PropertyMap, ignore_changes: &[String]) -> DiffResult;
-    async fn create(&self, ctx: &Context, inputs: PropertyMap, preview: bool) -> Result<Recorded, OperationError>;
+    fn diff(&self, olds: &PropertyMap, news: &PropertyMap, ignore_changes: &[String])
+    -> DiffResult;
+    async fn create(
+        &self,
+        ctx: &Context,
+        inputs: PropertyMap,
+        preview: bool,
+    ) -> Result<Recorded, OperationError>;
     async fn read(
         &self,
         ctx: &Context,
@@ -310,7 +350,12 @@ pub trait DynResource: Send + Sync {
         news: PropertyMap,
         preview: bool,
     ) -> Result<PropertyMap, OperationError>;
-    async fn delete(&self, ctx: &Context, id: &str, olds: PropertyMap) -> Result<(), OperationError>;
+    async fn delete(
+        &self,
+        ctx: &Context,
+        id: &str,
+        olds: PropertyMap,
+    ) -> Result<(), OperationError>;
 }
 
 /// The generic adapter from [`CustomResource`] to [`DynResource`].
@@ -324,7 +369,10 @@ impl<R: CustomResource> Default for Adapter<R> {
 
 /// Top-level keys of `m` whose values hold a secret.
 fn secret_keys(m: &PropertyMap) -> BTreeSet<String> {
-    m.iter().filter(|(_, v)| v.contains_secrets()).map(|(k, _)| k.clone()).collect()
+    m.iter()
+        .filter(|(_, v)| v.contains_secrets())
+        .map(|(k, _)| k.clone())
+        .collect()
 }
 
 /// Unwraps every value and drops nulls and engine-internal keys (`__…`), so absent and null compare equal.
@@ -338,7 +386,10 @@ fn plain(m: &PropertyMap) -> PropertyMap {
 fn strip_nulls(v: Value) -> Value {
     match v {
         Value::Object(m) => Value::Object(
-            m.into_iter().filter(|(_, v)| !matches!(v, Value::Null)).map(|(k, v)| (k, strip_nulls(v))).collect(),
+            m.into_iter()
+                .filter(|(_, v)| !matches!(v, Value::Null))
+                .map(|(k, v)| (k, strip_nulls(v)))
+                .collect(),
         ),
         Value::Array(items) => Value::Array(items.into_iter().map(strip_nulls).collect()),
         other => other,
@@ -361,9 +412,13 @@ fn decode<T: DeserializeOwned>(m: &PropertyMap) -> Result<T, CheckFailure> {
 
 /// Serializes typed data into a property map (nulls dropped).
 fn encode<T: Serialize>(v: &T) -> Result<PropertyMap, ResourceError> {
-    match Value::from_serialize(v).map_err(|e| ResourceError::Internal(format!("cannot encode state: {e}")))? {
+    match Value::from_serialize(v)
+        .map_err(|e| ResourceError::Internal(format!("cannot encode state: {e}")))?
+    {
         Value::Object(m) => Ok(plain(&m)),
-        _ => Err(ResourceError::Internal("state must encode as an object".into())),
+        _ => Err(ResourceError::Internal(
+            "state must encode as an object".into(),
+        )),
     }
 }
 
@@ -389,21 +444,34 @@ impl<R: CustomResource> Adapter<R> {
     /// The input part of a state or inputs map, plain.
     fn inputs_of(m: &PropertyMap) -> PropertyMap {
         let names = Self::input_names();
-        plain(m).into_iter().filter(|(k, _)| names.contains(k)).collect()
+        plain(m)
+            .into_iter()
+            .filter(|(k, _)| names.contains(k))
+            .collect()
     }
 
     fn typed_state(state: &PropertyMap) -> Result<(R::Inputs, R::Outputs), ResourceError> {
         let plain_state = plain(state);
         let inputs = decode::<R::Inputs>(&Self::inputs_of(state)).map_err(|f| {
-            ResourceError::Internal(format!("the recorded inputs do not decode ({}: {})", f.property, f.reason))
+            ResourceError::Internal(format!(
+                "the recorded inputs do not decode ({}: {})",
+                f.property, f.reason
+            ))
         })?;
         let outputs = decode::<R::Outputs>(&plain_state).map_err(|f| {
-            ResourceError::Internal(format!("the recorded outputs do not decode ({}: {})", f.property, f.reason))
+            ResourceError::Internal(format!(
+                "the recorded outputs do not decode ({}: {})",
+                f.property, f.reason
+            ))
         })?;
         Ok((inputs, outputs))
     }
 
-    fn state_of(inputs: &R::Inputs, outputs: &R::Outputs, secrets: &BTreeSet<String>) -> Result<PropertyMap, ResourceError> {
+    fn state_of(
+        inputs: &R::Inputs,
+        outputs: &R::Outputs,
+        secrets: &BTreeSet<String>,
+    ) -> Result<PropertyMap, ResourceError> {
         let mut state = encode(inputs)?;
         state.extend(encode(outputs)?);
         Ok(mark_secrets(state, secrets, R::SECRET_OUTPUTS))
@@ -415,7 +483,11 @@ impl<R: CustomResource> Adapter<R> {
         secrets: &BTreeSet<String>,
     ) -> OperationError {
         match error {
-            ResourceError::Partial { id, outputs, source } => {
+            ResourceError::Partial {
+                id,
+                outputs,
+                source,
+            } => {
                 let mut state = encode(inputs).unwrap_or_default();
                 if let serde_json::Value::Object(o) = outputs {
                     for (k, v) in o {
@@ -426,7 +498,10 @@ impl<R: CustomResource> Adapter<R> {
                 }
                 let state = mark_secrets(state, secrets, R::SECRET_OUTPUTS);
                 let inputs = mark_secrets(encode(inputs).unwrap_or_default(), secrets, &[]);
-                OperationError { error: *source, partial: Some(Recorded { id, state, inputs }) }
+                OperationError {
+                    error: *source,
+                    partial: Some(Recorded { id, state, inputs }),
+                }
             }
             other => other.into(),
         }
@@ -444,7 +519,12 @@ impl<R: CustomResource> DynResource for Adapter<R> {
     }
 
     fn describe(&self, schema: &mut SchemaBuilder) {
-        schema.add_resource::<R::Inputs, R::Outputs>(R::TOKEN, R::DESCRIPTION, R::REPLACE_ON_CHANGES, R::SECRET_OUTPUTS);
+        schema.add_resource::<R::Inputs, R::Outputs>(
+            R::TOKEN,
+            R::DESCRIPTION,
+            R::REPLACE_ON_CHANGES,
+            R::SECRET_OUTPUTS,
+        );
     }
 
     fn check(&self, ctx: &CheckContext, news: PropertyMap) -> Checked {
@@ -455,35 +535,60 @@ impl<R: CustomResource> DynResource for Adapter<R> {
             .filter(|k| !k.starts_with("__") && !known.contains(*k))
             .map(|k| {
                 let expected: Vec<&str> = known.iter().map(String::as_str).collect();
-                CheckFailure::new(k.clone(), format!("unknown property; {} takes: {}", R::TOKEN, expected.join(", ")))
+                CheckFailure::new(
+                    k.clone(),
+                    format!(
+                        "unknown property; {} takes: {}",
+                        R::TOKEN,
+                        expected.join(", ")
+                    ),
+                )
             })
             .collect();
         let plain_news = Self::inputs_of(&news);
         if plain_news.values().any(Value::contains_unknowns) {
             // Not everything is known yet (preview): validate again when it is, at `up`.
-            return Checked { inputs: news, failures };
+            return Checked {
+                inputs: news,
+                failures,
+            };
         }
         match decode::<R::Inputs>(&plain_news) {
             Err(f) => failures.push(f),
             Ok(typed) if failures.is_empty() => match R::check(ctx, typed) {
                 Ok(normalized) => match encode(&normalized) {
-                    Ok(m) => return Checked { inputs: mark_secrets(m, &secrets, &[]), failures },
+                    Ok(m) => {
+                        return Checked {
+                            inputs: mark_secrets(m, &secrets, &[]),
+                            failures,
+                        };
+                    }
                     Err(e) => failures.push(CheckFailure::new("", e.to_string())),
                 },
                 Err(fs) => failures.extend(fs),
             },
             Ok(_) => {}
         }
-        Checked { inputs: news, failures }
+        Checked {
+            inputs: news,
+            failures,
+        }
     }
 
-    fn diff(&self, olds: &PropertyMap, news: &PropertyMap, ignore_changes: &[String]) -> DiffResult {
+    fn diff(
+        &self,
+        olds: &PropertyMap,
+        news: &PropertyMap,
+        ignore_changes: &[String],
+    ) -> DiffResult {
         let old = Self::inputs_of(olds);
         let new = Self::inputs_of(news);
         let mut result = DiffResult::default();
         let keys: BTreeSet<&String> = old.keys().chain(new.keys()).collect();
         for key in keys {
-            if ignore_changes.iter().any(|p| p == key || p.starts_with(&format!("{key}.")) || p.starts_with(&format!("{key}["))) {
+            if ignore_changes.iter().any(|p| {
+                p == key || p.starts_with(&format!("{key}.")) || p.starts_with(&format!("{key}["))
+            }) {
                 continue;
             }
             let (o, n) = (old.get(key), new.get(key));
@@ -514,18 +619,33 @@ impl<R: CustomResource> DynResource for Adapter<R> {
         result
     }
 
-    async fn create(&self, ctx: &Context, inputs: PropertyMap, preview: bool) -> Result<Recorded, OperationError> {
+    async fn create(
+        &self,
+        ctx: &Context,
+        inputs: PropertyMap,
+        preview: bool,
+    ) -> Result<Recorded, OperationError> {
         let secrets = secret_keys(&inputs);
         if preview {
             let mut state = inputs.clone();
             for name in Self::output_names() {
                 state.entry(name).or_insert(Value::Unknown);
             }
-            return Ok(Recorded { id: String::new(), state, inputs });
+            return Ok(Recorded {
+                id: String::new(),
+                state,
+                inputs,
+            });
         }
-        let typed = decode::<R::Inputs>(&Self::inputs_of(&inputs))
-            .map_err(|f| ResourceError::Internal(format!("inputs do not decode ({}: {})", f.property, f.reason)))?;
-        let (id, outputs) = R::create(ctx, &typed).await.map_err(|e| Self::partial(e, &typed, &secrets))?;
+        let typed = decode::<R::Inputs>(&Self::inputs_of(&inputs)).map_err(|f| {
+            ResourceError::Internal(format!(
+                "inputs do not decode ({}: {})",
+                f.property, f.reason
+            ))
+        })?;
+        let (id, outputs) = R::create(ctx, &typed)
+            .await
+            .map_err(|e| Self::partial(e, &typed, &secrets))?;
         let state = Self::state_of(&typed, &outputs, &secrets)?;
         Ok(Recorded { id, state, inputs })
     }
@@ -539,14 +659,26 @@ impl<R: CustomResource> DynResource for Adapter<R> {
     ) -> Result<Option<Recorded>, OperationError> {
         let mut secrets = secret_keys(&state);
         secrets.extend(secret_keys(&inputs));
-        let prior_map = if inputs.is_empty() { Self::inputs_of(&state) } else { Self::inputs_of(&inputs) };
-        let prior = if prior_map.is_empty() { None } else { decode::<R::Inputs>(&prior_map).ok() };
+        let prior_map = if inputs.is_empty() {
+            Self::inputs_of(&state)
+        } else {
+            Self::inputs_of(&inputs)
+        };
+        let prior = if prior_map.is_empty() {
+            None
+        } else {
+            decode::<R::Inputs>(&prior_map).ok()
+        };
         let Some((new_inputs, outputs)) = R::read(ctx, id, prior.as_ref()).await? else {
             return Ok(None);
         };
         let state = Self::state_of(&new_inputs, &outputs, &secrets)?;
         let inputs = mark_secrets(encode(&new_inputs)?, &secrets, &[]);
-        Ok(Some(Recorded { id: id.to_string(), state, inputs }))
+        Ok(Some(Recorded {
+            id: id.to_string(),
+            state,
+            inputs,
+        }))
     }
 
     async fn update(
@@ -567,15 +699,24 @@ impl<R: CustomResource> DynResource for Adapter<R> {
             return Ok(state);
         }
         let (old_inputs, old_outputs) = Self::typed_state(&olds)?;
-        let new_inputs = decode::<R::Inputs>(&Self::inputs_of(&news))
-            .map_err(|f| ResourceError::Internal(format!("inputs do not decode ({}: {})", f.property, f.reason)))?;
+        let new_inputs = decode::<R::Inputs>(&Self::inputs_of(&news)).map_err(|f| {
+            ResourceError::Internal(format!(
+                "inputs do not decode ({}: {})",
+                f.property, f.reason
+            ))
+        })?;
         let outputs = R::update(ctx, id, &old_inputs, &old_outputs, &new_inputs)
             .await
             .map_err(|e| Self::partial(e, &new_inputs, &secrets))?;
         Ok(Self::state_of(&new_inputs, &outputs, &secrets)?)
     }
 
-    async fn delete(&self, ctx: &Context, id: &str, olds: PropertyMap) -> Result<(), OperationError> {
+    async fn delete(
+        &self,
+        ctx: &Context,
+        id: &str,
+        olds: PropertyMap,
+    ) -> Result<(), OperationError> {
         let (inputs, outputs) = Self::typed_state(&olds)?;
         R::delete(ctx, id, &inputs, &outputs).await?;
         Ok(())
@@ -590,7 +731,8 @@ pub struct Registry {
 
 impl Registry {
     pub fn add<R: CustomResource>(&mut self) -> &mut Self {
-        self.kinds.insert(R::TOKEN, Arc::new(Adapter::<R>::default()));
+        self.kinds
+            .insert(R::TOKEN, Arc::new(Adapter::<R>::default()));
         self
     }
 
@@ -640,7 +782,11 @@ mod tests {
 
         fn check(_: &CheckContext, mut inputs: TInputs) -> Result<TInputs, Vec<CheckFailure>> {
             let mut f = Failures::default();
-            f.require(inputs.cidr_block.contains('/'), "cidrBlock", "must be a CIDR block");
+            f.require(
+                inputs.cidr_block.contains('/'),
+                "cidrBlock",
+                "must be a CIDR block",
+            );
             inputs.port.get_or_insert(80);
             f.finish(inputs)
         }
@@ -653,88 +799,182 @@ mod tests {
             })
         }
 
-        async fn read(_: &Context, _: &str, _: Option<&TInputs>) -> Result<Option<(TInputs, TOutputs)>, ResourceError> {
+        async fn read(
+            _: &Context,
+            _: &str,
+            _: Option<&TInputs>,
+        ) -> Result<Option<(TInputs, TOutputs)>, ResourceError> {
             Ok(None)
         }
 
-        async fn update(_: &Context, _: &str, _: &TInputs, o: &TOutputs, _: &TInputs) -> Result<TOutputs, ResourceError> {
+        async fn update(
+            _: &Context,
+            _: &str,
+            _: &TInputs,
+            o: &TOutputs,
+            _: &TInputs,
+        ) -> Result<TOutputs, ResourceError> {
             Ok(TOutputs { arn: o.arn.clone() })
         }
 
-        async fn delete(_: &Context, _: &str, _: &TInputs, _: &TOutputs) -> Result<(), ResourceError> {
+        async fn delete(
+            _: &Context,
+            _: &str,
+            _: &TInputs,
+            _: &TOutputs,
+        ) -> Result<(), ResourceError> {
             Ok(())
         }
     }
 
     fn props(pairs: &[(&str, Value)]) -> PropertyMap {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect()
     }
 
     #[test]
     fn check_applies_defaults_and_names_the_failing_property() {
         let a = Adapter::<T>::default();
-        let ok = a.check(&CheckContext::default(), props(&[("cidrBlock", "10.0.0.0/16".into())]));
+        let ok = a.check(
+            &CheckContext::default(),
+            props(&[("cidrBlock", "10.0.0.0/16".into())]),
+        );
         assert!(ok.failures.is_empty());
         assert_eq!(ok.inputs.get("port"), Some(&Value::Number(80.0)));
 
-        let bad = a.check(&CheckContext::default(), props(&[("cidrBlock", "nope".into())]));
-        assert_eq!(bad.failures, vec![CheckFailure::new("cidrBlock", "must be a CIDR block")]);
+        let bad = a.check(
+            &CheckContext::default(),
+            props(&[("cidrBlock", "nope".into())]),
+        );
+        assert_eq!(
+            bad.failures,
+            vec![CheckFailure::new("cidrBlock", "must be a CIDR block")]
+        );
 
-        let typo = a.check(&CheckContext::default(), props(&[("cidrBlock", "10.0.0.0/16".into()), ("prot", Value::Number(1.0))]));
+        let typo = a.check(
+            &CheckContext::default(),
+            props(&[
+                ("cidrBlock", "10.0.0.0/16".into()),
+                ("prot", Value::Number(1.0)),
+            ]),
+        );
         assert_eq!(typo.failures.len(), 1);
         assert_eq!(typo.failures[0].property, "prot");
 
-        let wrong_type = a.check(&CheckContext::default(), props(&[("cidrBlock", "10.0.0.0/16".into()), ("port", "x".into())]));
+        let wrong_type = a.check(
+            &CheckContext::default(),
+            props(&[("cidrBlock", "10.0.0.0/16".into()), ("port", "x".into())]),
+        );
         assert_eq!(wrong_type.failures[0].property, "port");
     }
 
     #[test]
     fn check_with_unknowns_defers_validation_and_keeps_secrets() {
         let a = Adapter::<T>::default();
-        let out = a.check(&CheckContext::default(), props(&[("cidrBlock", Value::Unknown)]));
+        let out = a.check(
+            &CheckContext::default(),
+            props(&[("cidrBlock", Value::Unknown)]),
+        );
         assert!(out.failures.is_empty());
         let secret = a.check(
             &CheckContext::default(),
             props(&[("cidrBlock", Value::Secret(Box::new("10.0.0.0/16".into())))]),
         );
-        assert!(matches!(secret.inputs.get("cidrBlock"), Some(Value::Secret(_))));
+        assert!(matches!(
+            secret.inputs.get("cidrBlock"),
+            Some(Value::Secret(_))
+        ));
     }
 
     #[test]
     fn diff_reports_replacement_only_for_replace_fields() {
         let a = Adapter::<T>::default();
-        let olds = props(&[("cidrBlock", "10.0.0.0/16".into()), ("port", Value::Number(80.0)), ("arn", "arn:x".into())]);
-        let same = a.diff(&olds, &props(&[("cidrBlock", "10.0.0.0/16".into()), ("port", Value::Number(80.0))]), &[]);
+        let olds = props(&[
+            ("cidrBlock", "10.0.0.0/16".into()),
+            ("port", Value::Number(80.0)),
+            ("arn", "arn:x".into()),
+        ]);
+        let same = a.diff(
+            &olds,
+            &props(&[
+                ("cidrBlock", "10.0.0.0/16".into()),
+                ("port", Value::Number(80.0)),
+            ]),
+            &[],
+        );
         assert_eq!(same, DiffResult::default());
-        let port = a.diff(&olds, &props(&[("cidrBlock", "10.0.0.0/16".into()), ("port", Value::Number(81.0))]), &[]);
+        let port = a.diff(
+            &olds,
+            &props(&[
+                ("cidrBlock", "10.0.0.0/16".into()),
+                ("port", Value::Number(81.0)),
+            ]),
+            &[],
+        );
         assert_eq!(port.changed, vec!["port"]);
         assert!(port.replaces.is_empty());
-        let cidr = a.diff(&olds, &props(&[("cidrBlock", Value::Unknown), ("port", Value::Number(80.0))]), &[]);
+        let cidr = a.diff(
+            &olds,
+            &props(&[("cidrBlock", Value::Unknown), ("port", Value::Number(80.0))]),
+            &[],
+        );
         assert_eq!(cidr.replaces, vec!["cidrBlock"]);
         assert_eq!(cidr.detailed["cidrBlock"], ChangeKind::UpdateReplace);
-        let ignored = a.diff(&olds, &props(&[("cidrBlock", "10.1.0.0/16".into()), ("port", Value::Number(80.0))]), &["cidrBlock".into()]);
+        let ignored = a.diff(
+            &olds,
+            &props(&[
+                ("cidrBlock", "10.1.0.0/16".into()),
+                ("port", Value::Number(80.0)),
+            ]),
+            &["cidrBlock".into()],
+        );
         assert!(ignored.changed.is_empty());
     }
 
     #[tokio::test]
     async fn failed_create_reports_partial_state() {
         let a = Adapter::<T>::default();
-        let ctx = Context::new(Arc::new(Aws::offline()), "urn:t", Duration::from_secs(5), CancellationToken::new());
+        let ctx = Context::new(
+            Arc::new(Aws::offline()),
+            "urn:t",
+            Duration::from_secs(5),
+            CancellationToken::new(),
+        );
         let err = a
-            .create(&ctx, props(&[("cidrBlock", "10.0.0.0/16".into()), ("port", Value::Number(80.0))]), false)
+            .create(
+                &ctx,
+                props(&[
+                    ("cidrBlock", "10.0.0.0/16".into()),
+                    ("port", Value::Number(80.0)),
+                ]),
+                false,
+            )
             .await
             .expect_err("create must fail");
         let partial = err.partial.expect("partial state");
         assert_eq!(partial.id, "t-1");
         assert_eq!(partial.state.get("arn"), Some(&Value::from("arn:t-1")));
-        assert_eq!(partial.state.get("cidrBlock"), Some(&Value::from("10.0.0.0/16")));
+        assert_eq!(
+            partial.state.get("cidrBlock"),
+            Some(&Value::from("10.0.0.0/16"))
+        );
     }
 
     #[tokio::test]
     async fn preview_create_leaves_outputs_unknown() {
         let a = Adapter::<T>::default();
-        let ctx = Context::new(Arc::new(Aws::offline()), "urn:t", Duration::from_secs(5), CancellationToken::new());
-        let rec = a.create(&ctx, props(&[("cidrBlock", "10.0.0.0/16".into())]), true).await.expect("preview");
+        let ctx = Context::new(
+            Arc::new(Aws::offline()),
+            "urn:t",
+            Duration::from_secs(5),
+            CancellationToken::new(),
+        );
+        let rec = a
+            .create(&ctx, props(&[("cidrBlock", "10.0.0.0/16".into())]), true)
+            .await
+            .expect("preview");
         assert_eq!(rec.state.get("arn"), Some(&Value::Unknown));
     }
 }

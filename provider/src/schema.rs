@@ -18,7 +18,10 @@ pub const PACKAGE: &str = "orderapi";
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 fn root_schema<T: JsonSchema>() -> Json {
-    SchemaSettings::draft2020_12().into_generator().into_root_schema_for::<T>().to_value()
+    SchemaSettings::draft2020_12()
+        .into_generator()
+        .into_root_schema_for::<T>()
+        .to_value()
 }
 
 /// The (camelCase) property names of a serde struct.
@@ -102,7 +105,11 @@ impl SchemaBuilder {
 
     fn object<T: JsonSchema>(&mut self, module: &str) -> ObjectSpec {
         let root = root_schema::<T>();
-        let defs = root.get("$defs").and_then(Json::as_object).cloned().unwrap_or_default();
+        let defs = root
+            .get("$defs")
+            .and_then(Json::as_object)
+            .cloned()
+            .unwrap_or_default();
         self.object_spec(&root, &defs, module)
     }
 
@@ -116,10 +123,21 @@ impl SchemaBuilder {
         let required = schema
             .get("required")
             .and_then(Json::as_array)
-            .map(|r| r.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+            .map(|r| {
+                r.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            })
             .unwrap_or_default();
-        let description = schema.get("description").and_then(Json::as_str).map(str::to_string);
-        ObjectSpec { description, properties, required }
+        let description = schema
+            .get("description")
+            .and_then(Json::as_str)
+            .map(str::to_string);
+        ObjectSpec {
+            description,
+            properties,
+            required,
+        }
     }
 
     /// Translates one JSON-schema property to a Pulumi property spec.
@@ -160,7 +178,10 @@ impl SchemaBuilder {
         }
         for key in ["anyOf", "oneOf"] {
             if let Some(alts) = schema.get(key).and_then(Json::as_array) {
-                let non_null: Vec<&Json> = alts.iter().filter(|a| a.get("type") != Some(&json!("null"))).collect();
+                let non_null: Vec<&Json> = alts
+                    .iter()
+                    .filter(|a| a.get("type") != Some(&json!("null")))
+                    .collect();
                 if is_string_enum(schema) {
                     return json!({"type": "string"});
                 }
@@ -171,9 +192,12 @@ impl SchemaBuilder {
             }
         }
         let ty = match schema.get("type") {
-            Some(Json::Array(types)) => {
-                types.iter().filter_map(Json::as_str).find(|t| *t != "null").unwrap_or("string").to_string()
-            }
+            Some(Json::Array(types)) => types
+                .iter()
+                .filter_map(Json::as_str)
+                .find(|t| *t != "null")
+                .unwrap_or("string")
+                .to_string(),
             Some(Json::String(t)) => t.clone(),
             _ if schema.get("enum").is_some() => "string".to_string(),
             _ => return json!({"$ref": "pulumi.json#/Any"}),
@@ -184,7 +208,10 @@ impl SchemaBuilder {
                 json!({"type": "array", "items": self.type_spec(&items, defs, module)})
             }
             "object" => {
-                let ap = schema.get("additionalProperties").cloned().unwrap_or(Json::Bool(true));
+                let ap = schema
+                    .get("additionalProperties")
+                    .cloned()
+                    .unwrap_or(Json::Bool(true));
                 json!({"type": "object", "additionalProperties": self.type_spec(&ap, defs, module)})
             }
             "integer" | "number" | "boolean" | "string" => json!({"type": ty}),
@@ -240,10 +267,12 @@ fn is_string_enum(schema: &Json) -> bool {
         return true;
     }
     ["oneOf", "anyOf"].iter().any(|k| {
-        schema
-            .get(*k)
-            .and_then(Json::as_array)
-            .is_some_and(|alts| !alts.is_empty() && alts.iter().all(|a| a.get("const").is_some() || a.get("enum").is_some()))
+        schema.get(*k).and_then(Json::as_array).is_some_and(|alts| {
+            !alts.is_empty()
+                && alts
+                    .iter()
+                    .all(|a| a.get("const").is_some() || a.get("enum").is_some())
+        })
     })
 }
 
@@ -290,12 +319,21 @@ mod tests {
         let mut missing = Vec::new();
         let mut check_props = |owner: &str, props: &Json| {
             for (name, p) in props.as_object().into_iter().flatten() {
-                if p.get("description").and_then(Json::as_str).is_none_or(str::is_empty) {
+                if p.get("description")
+                    .and_then(Json::as_str)
+                    .is_none_or(str::is_empty)
+                {
                     missing.push(format!("{owner}.{name}"));
                 }
-                let r = p.get("$ref").or_else(|| p.pointer("/items/$ref")).and_then(Json::as_str);
+                let r = p
+                    .get("$ref")
+                    .or_else(|| p.pointer("/items/$ref"))
+                    .and_then(Json::as_str);
                 if let Some(r) = r.and_then(|r| r.strip_prefix("#/types/")) {
-                    assert!(types.contains_key(r), "{owner}.{name} refers to missing type {r}");
+                    assert!(
+                        types.contains_key(r),
+                        "{owner}.{name} refers to missing type {r}"
+                    );
                 }
             }
         };
@@ -307,12 +345,18 @@ mod tests {
             check_props(token, &t["properties"]);
         }
         check_props("config", &schema["config"]["variables"]);
-        assert!(missing.is_empty(), "properties without a description: {missing:?}");
+        assert!(
+            missing.is_empty(),
+            "properties without a description: {missing:?}"
+        );
     }
 
     #[test]
     fn the_platform_is_a_component() {
         let schema = package_schema(&Registry::all());
-        assert_eq!(schema["resources"]["orderapi:index:OrderApiPlatform"]["isComponent"], json!(true));
+        assert_eq!(
+            schema["resources"]["orderapi:index:OrderApiPlatform"]["isComponent"],
+            json!(true)
+        );
     }
 }

@@ -18,18 +18,30 @@ impl Moto {
     /// Starts moto_server (`ORDERAPI_MOTO_SERVER`, else `moto_server` on PATH). Panics with a hint when missing:
     /// these tests must fail, not skip, without their emulator.
     pub async fn start() -> Moto {
-        let bin = std::env::var("ORDERAPI_MOTO_SERVER").unwrap_or_else(|_| "moto_server".to_string());
-        let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
+        let bin =
+            std::env::var("ORDERAPI_MOTO_SERVER").unwrap_or_else(|_| "moto_server".to_string());
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
         let child = Command::new(&bin)
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {bin} ({e}); run `make tools` or set ORDERAPI_MOTO_SERVER"));
+            .unwrap_or_else(|e| {
+                panic!("cannot start {bin} ({e}); run `make tools` or set ORDERAPI_MOTO_SERVER")
+            });
         let endpoint = format!("http://127.0.0.1:{port}");
         let started = Instant::now();
-        while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
-            assert!(started.elapsed() < Duration::from_secs(30), "moto did not listen on {endpoint} within 30 s");
+        while tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_err()
+        {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "moto did not listen on {endpoint} within 30 s"
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         Moto { child, endpoint }
@@ -50,7 +62,12 @@ impl Moto {
 
     /// An operation context with a 60 s budget.
     pub async fn ctx(&self) -> Context {
-        Context::new(self.aws().await, "urn:pulumi:test::test::orderapi:test:T::t", Duration::from_secs(60), CancellationToken::new())
+        Context::new(
+            self.aws().await,
+            "urn:pulumi:test::test::orderapi:test:T::t",
+            Duration::from_secs(60),
+            CancellationToken::new(),
+        )
     }
 }
 

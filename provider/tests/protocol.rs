@@ -4,7 +4,9 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
 use orderapi::rpc::pulumirpc::resource_provider_client::ResourceProviderClient;
-use orderapi::rpc::pulumirpc::{CheckRequest, ConfigureRequest, CreateRequest, DiffRequest, GetSchemaRequest};
+use orderapi::rpc::pulumirpc::{
+    CheckRequest, ConfigureRequest, CreateRequest, DiffRequest, GetSchemaRequest,
+};
 use orderapi::rpc::value::{PropertyMap, Value, from_opt_struct, to_struct};
 use tonic::transport::Channel;
 
@@ -28,14 +30,21 @@ async fn start() -> Plugin {
         .spawn()
         .expect("spawn provider");
     let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("port line");
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("port line");
     let port: u16 = line.trim().parse().expect("first stdout line is the port");
-    let client = ResourceProviderClient::connect(format!("http://127.0.0.1:{port}")).await.expect("connect");
+    let client = ResourceProviderClient::connect(format!("http://127.0.0.1:{port}"))
+        .await
+        .expect("connect");
     Plugin { child, client }
 }
 
 fn props(pairs: &[(&str, Value)]) -> Option<prost_types::Struct> {
-    let m: PropertyMap = pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+    let m: PropertyMap = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect();
     Some(to_struct(&m))
 }
 
@@ -57,16 +66,34 @@ async fn configure(p: &mut Plugin) {
         .await
         .expect("configure")
         .into_inner();
-    assert!(resp.accept_secrets && resp.supports_preview && resp.accept_resources && resp.accept_outputs);
+    assert!(
+        resp.accept_secrets
+            && resp.supports_preview
+            && resp.accept_resources
+            && resp.accept_outputs
+    );
 }
 
 #[tokio::test]
 async fn schema_and_plugin_info() {
     let mut p = start().await;
-    let info = p.client.get_plugin_info(()).await.expect("info").into_inner();
+    let info = p
+        .client
+        .get_plugin_info(())
+        .await
+        .expect("info")
+        .into_inner();
     assert_eq!(info.version, env!("CARGO_PKG_VERSION"));
-    let schema = p.client.get_schema(GetSchemaRequest::default()).await.expect("schema").into_inner().schema;
-    let checked_in = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../schema.json")).expect("schema.json");
+    let schema = p
+        .client
+        .get_schema(GetSchemaRequest::default())
+        .await
+        .expect("schema")
+        .into_inner()
+        .schema;
+    let checked_in =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../schema.json"))
+            .expect("schema.json");
     assert_eq!(schema, checked_in, "the served schema is schema.json");
 }
 
@@ -84,10 +111,18 @@ async fn bad_provider_config_names_the_key() {
         .expect("check config")
         .into_inner();
     let keys: Vec<&str> = resp.failures.iter().map(|f| f.property.as_str()).collect();
-    assert_eq!(keys, vec!["maxRetries"], "unparseable values are reported first: {:?}", resp.failures);
+    assert_eq!(
+        keys,
+        vec!["maxRetries"],
+        "unparseable values are reported first: {:?}",
+        resp.failures
+    );
     let resp = p
         .client
-        .check_config(CheckRequest { news: props(&[("region", "moon-1".into())]), ..Default::default() })
+        .check_config(CheckRequest {
+            news: props(&[("region", "moon-1".into())]),
+            ..Default::default()
+        })
         .await
         .expect("check config")
         .into_inner();
@@ -100,7 +135,11 @@ async fn check_rejects_bad_input_and_keeps_secrets() {
     configure(&mut p).await;
     let bad = p
         .client
-        .check(CheckRequest { urn: VPC_URN.into(), news: props(&[("cidrBlock", "10.0.0.0/33".into())]), ..Default::default() })
+        .check(CheckRequest {
+            urn: VPC_URN.into(),
+            news: props(&[("cidrBlock", "10.0.0.0/33".into())]),
+            ..Default::default()
+        })
         .await
         .expect("check")
         .into_inner();
@@ -113,7 +152,13 @@ async fn check_rejects_bad_input_and_keeps_secrets() {
             urn: VPC_URN.into(),
             news: props(&[
                 ("cidrBlock", "10.0.0.0/16".into()),
-                ("tags", Value::Secret(Box::new(Value::Object(PropertyMap::from([("Owner".into(), "x".into())]))))),
+                (
+                    "tags",
+                    Value::Secret(Box::new(Value::Object(PropertyMap::from([(
+                        "Owner".into(),
+                        "x".into(),
+                    )])))),
+                ),
             ]),
             random_seed: vec![0xab, 0xcd, 0xef, 0x01],
             ..Default::default()
@@ -123,9 +168,20 @@ async fn check_rejects_bad_input_and_keeps_secrets() {
         .into_inner();
     assert!(ok.failures.is_empty(), "{:?}", ok.failures);
     let inputs = from_opt_struct(ok.inputs);
-    assert!(matches!(inputs["tags"], Value::Secret(_)), "secret inputs stay secret");
-    assert_eq!(inputs["name"], Value::from("main-abcdef0"), "autonamed from the random seed");
-    assert_eq!(inputs["enableDnsHostnames"], Value::Bool(true), "defaults are applied");
+    assert!(
+        matches!(inputs["tags"], Value::Secret(_)),
+        "secret inputs stay secret"
+    );
+    assert_eq!(
+        inputs["name"],
+        Value::from("main-abcdef0"),
+        "autonamed from the random seed"
+    );
+    assert_eq!(
+        inputs["enableDnsHostnames"],
+        Value::Bool(true),
+        "defaults are applied"
+    );
 }
 
 #[tokio::test]
@@ -137,7 +193,10 @@ async fn preview_never_calls_aws_and_leaves_outputs_unknown() {
         .client
         .create(CreateRequest {
             urn: VPC_URN.into(),
-            properties: props(&[("cidrBlock", "10.0.0.0/16".into()), ("name", "vpc-a".into())]),
+            properties: props(&[
+                ("cidrBlock", "10.0.0.0/16".into()),
+                ("name", "vpc-a".into()),
+            ]),
             preview: true,
             ..Default::default()
         })
@@ -153,21 +212,31 @@ async fn preview_never_calls_aws_and_leaves_outputs_unknown() {
 async fn diff_reports_replacements() {
     let mut p = start().await;
     configure(&mut p).await;
-    let olds = props(&[("cidrBlock", "10.0.0.0/16".into()), ("name", "vpc-a".into()), ("arn", "arn:x".into())]);
+    let olds = props(&[
+        ("cidrBlock", "10.0.0.0/16".into()),
+        ("name", "vpc-a".into()),
+        ("arn", "arn:x".into()),
+    ]);
     let resp = p
         .client
         .diff(DiffRequest {
             urn: VPC_URN.into(),
             id: "vpc-1".into(),
             olds: olds.clone(),
-            news: props(&[("cidrBlock", "10.1.0.0/16".into()), ("name", "vpc-b".into())]),
+            news: props(&[
+                ("cidrBlock", "10.1.0.0/16".into()),
+                ("name", "vpc-b".into()),
+            ]),
             ..Default::default()
         })
         .await
         .expect("diff")
         .into_inner();
     assert_eq!(resp.replaces, vec!["cidrBlock".to_string()]);
-    assert_eq!(resp.diffs, vec!["cidrBlock".to_string(), "name".to_string()]);
+    assert_eq!(
+        resp.diffs,
+        vec!["cidrBlock".to_string(), "name".to_string()]
+    );
     assert!(resp.has_detailed_diff);
     let none = p
         .client
@@ -175,7 +244,10 @@ async fn diff_reports_replacements() {
             urn: VPC_URN.into(),
             id: "vpc-1".into(),
             olds,
-            news: props(&[("cidrBlock", "10.0.0.0/16".into()), ("name", "vpc-a".into())]),
+            news: props(&[
+                ("cidrBlock", "10.0.0.0/16".into()),
+                ("name", "vpc-a".into()),
+            ]),
             ..Default::default()
         })
         .await
@@ -196,10 +268,17 @@ async fn unconfigured_create_is_refused_and_unknown_types_are_named() {
         })
         .await
         .expect_err("not configured");
-    assert!(err.message().contains("not been configured"), "{}", err.message());
+    assert!(
+        err.message().contains("not been configured"),
+        "{}",
+        err.message()
+    );
     let err = p
         .client
-        .check(CheckRequest { urn: "urn:pulumi:dev::proj::orderapi:ec2:Nope::x".into(), ..Default::default() })
+        .check(CheckRequest {
+            urn: "urn:pulumi:dev::proj::orderapi:ec2:Nope::x".into(),
+            ..Default::default()
+        })
         .await
         .expect_err("unknown type");
     assert!(err.message().contains("orderapi:ec2:Nope"));

@@ -75,7 +75,13 @@ impl PlatformArgs {
                 continue;
             }
             if !known.contains(key) {
-                f.push(key.clone(), format!("unknown property; {TOKEN} takes: {}", known.iter().cloned().collect::<Vec<_>>().join(", ")));
+                f.push(
+                    key.clone(),
+                    format!(
+                        "unknown property; {TOKEN} takes: {}",
+                        known.iter().cloned().collect::<Vec<_>>().join(", ")
+                    ),
+                );
                 continue;
             }
             match value.clone().unwrap().to_json() {
@@ -83,16 +89,20 @@ impl PlatformArgs {
                     object.insert(key.clone(), json);
                 }
                 // Names, CIDRs and zones shape the whole graph, so they must be known when the program runs.
-                None => f.push(key.clone(), "must be a known value, not the pending output of another resource"),
+                None => f.push(
+                    key.clone(),
+                    "must be a known value, not the pending output of another resource",
+                ),
             }
         }
-        let args: PlatformArgs = match serde_path_to_error::deserialize(serde_json::Value::Object(object)) {
-            Ok(a) => a,
-            Err(e) => {
-                f.push(e.path().to_string(), e.into_inner().to_string());
-                return Err(f.finish(()).err().unwrap_or_default());
-            }
-        };
+        let args: PlatformArgs =
+            match serde_path_to_error::deserialize(serde_json::Value::Object(object)) {
+                Ok(a) => a,
+                Err(e) => {
+                    f.push(e.path().to_string(), e.into_inner().to_string());
+                    return Err(f.finish(()).err().unwrap_or_default());
+                }
+            };
         args.validate(f)
     }
 
@@ -101,14 +111,34 @@ impl PlatformArgs {
         let cidr = self.vpc_cidr.as_deref().unwrap_or(DEFAULT_VPC_CIDR);
         crate::resources::ec2::check_cidr("vpcCidr", cidr, 16, 24, &mut f);
         if let Some(zones) = &self.availability_zones {
-            f.require(zones.len() == 3, "availabilityZones", format!("exactly 3 availability zones are required, got {}", zones.len()));
+            f.require(
+                zones.len() == 3,
+                "availabilityZones",
+                format!(
+                    "exactly 3 availability zones are required, got {}",
+                    zones.len()
+                ),
+            );
             let unique: BTreeSet<&String> = zones.iter().collect();
-            f.require(unique.len() == zones.len(), "availabilityZones", "zones must be distinct");
+            f.require(
+                unique.len() == zones.len(),
+                "availabilityZones",
+                "zones must be distinct",
+            );
         }
         crate::resources::ec2::check_tags(self.tags.as_ref(), &mut f);
         if let Some(tags) = &self.tags {
-            for reserved in ["ManagedBy", "Environment", "EnvironmentSuffix", "orderapi:platform"] {
-                f.require(!tags.contains_key(reserved), "tags", format!("'{reserved}' is set by the platform itself"));
+            for reserved in [
+                "ManagedBy",
+                "Environment",
+                "EnvironmentSuffix",
+                "orderapi:platform",
+            ] {
+                f.require(
+                    !tags.contains_key(reserved),
+                    "tags",
+                    format!("'{reserved}' is set by the platform itself"),
+                );
             }
         }
         f.finish(self)
@@ -160,7 +190,12 @@ pub struct Props {
 
 impl Props {
     pub fn new(type_token: &'static str, name: impl Into<String>) -> Props {
-        Props { type_token, name: name.into(), inputs: PropertyMap::new(), dependencies: BTreeMap::new() }
+        Props {
+            type_token,
+            name: name.into(),
+            inputs: PropertyMap::new(),
+            dependencies: BTreeMap::new(),
+        }
     }
 
     /// Sets a plain value.
@@ -172,26 +207,43 @@ impl Props {
     /// Sets a value from another child's id.
     pub fn id_of(mut self, key: &str, child: &Child) -> Props {
         self.inputs.insert(key.to_string(), child.id.clone());
-        self.dependencies.entry(key.to_string()).or_default().insert(child.urn.clone());
+        self.dependencies
+            .entry(key.to_string())
+            .or_default()
+            .insert(child.urn.clone());
         self
     }
 
     /// Sets a list of other children's ids.
     pub fn ids_of(mut self, key: &str, children: &[&Child]) -> Props {
-        self.inputs.insert(key.to_string(), Value::Array(children.iter().map(|c| c.id.clone()).collect()));
-        self.dependencies.entry(key.to_string()).or_default().extend(children.iter().map(|c| c.urn.clone()));
+        self.inputs.insert(
+            key.to_string(),
+            Value::Array(children.iter().map(|c| c.id.clone()).collect()),
+        );
+        self.dependencies
+            .entry(key.to_string())
+            .or_default()
+            .extend(children.iter().map(|c| c.urn.clone()));
         self
     }
 
     /// Sets a value built from other children's outputs.
     pub fn depends(mut self, key: &str, value: Value, on: &[&Child]) -> Props {
         self.inputs.insert(key.to_string(), value);
-        self.dependencies.entry(key.to_string()).or_default().extend(on.iter().map(|c| c.urn.clone()));
+        self.dependencies
+            .entry(key.to_string())
+            .or_default()
+            .extend(on.iter().map(|c| c.urn.clone()));
         self
     }
 
     pub fn spec(self) -> ChildSpec {
-        ChildSpec { type_token: self.type_token, name: self.name, inputs: self.inputs, dependencies: self.dependencies }
+        ChildSpec {
+            type_token: self.type_token,
+            name: self.name,
+            inputs: self.inputs,
+            dependencies: self.dependencies,
+        }
     }
 }
 
@@ -215,21 +267,45 @@ pub async fn plan(env: &ConstructEnv, args: PlatformArgs) -> Result<Plan, String
     let zones = match &args.availability_zones {
         Some(zones) => {
             for z in zones {
-                f.require(available.contains(z), "availabilityZones", format!("'{z}' is not an available zone of {} (available: {})", env.aws.region, available.join(", ")));
+                f.require(
+                    available.contains(z),
+                    "availabilityZones",
+                    format!(
+                        "'{z}' is not an available zone of {} (available: {})",
+                        env.aws.region,
+                        available.join(", ")
+                    ),
+                );
             }
             zones.clone()
         }
         None => {
-            f.require(available.len() >= 3, "availabilityZones", format!("region {} has {} available zones; the platform needs 3", env.aws.region, available.len()));
+            f.require(
+                available.len() >= 3,
+                "availabilityZones",
+                format!(
+                    "region {} has {} available zones; the platform needs 3",
+                    env.aws.region,
+                    available.len()
+                ),
+            );
             available.into_iter().take(3).collect()
         }
     };
     let cidr = args.vpc_cidr.as_deref().unwrap_or(DEFAULT_VPC_CIDR);
     let network = network::NetworkPlan::new(cidr, &zones, &mut f);
     f.finish(()).map_err(|fs| {
-        fs.iter().map(|x| format!("{}: {}", x.property, x.reason)).collect::<Vec<_>>().join("; ")
+        fs.iter()
+            .map(|x| format!("{}: {}", x.property, x.reason))
+            .collect::<Vec<_>>()
+            .join("; ")
     })?;
-    Ok(Plan { args, naming, zones, network })
+    Ok(Plan {
+        args,
+        naming,
+        zones,
+        network,
+    })
 }
 
 /// The component's outputs and, per output, the children they came from.
@@ -249,20 +325,44 @@ pub fn standard_tags(env: &ConstructEnv, plan: &Plan) -> BTreeMap<String, String
 }
 
 /// Registers every child and returns the component's outputs.
-pub async fn construct(monitor: &dyn Monitor, env: &ConstructEnv, _component_urn: &str, plan: Plan) -> Result<Built, String> {
+pub async fn construct(
+    monitor: &dyn Monitor,
+    env: &ConstructEnv,
+    _component_urn: &str,
+    plan: Plan,
+) -> Result<Built, String> {
     let tags = standard_tags(env, &plan);
     let net = network::build(monitor, env, &plan, &tags).await?;
     let mut built = Built::default();
     let mut out = |key: &str, value: Value, from: Vec<&Child>| {
         built.outputs.insert(key.to_string(), value);
-        built.dependencies.insert(key.to_string(), from.iter().map(|c| c.urn.clone()).collect());
+        built.dependencies.insert(
+            key.to_string(),
+            from.iter().map(|c| c.urn.clone()).collect(),
+        );
     };
     out("vpcId", net.vpc.id.clone(), vec![&net.vpc]);
     out("internetGatewayId", net.igw.id.clone(), vec![&net.igw]);
-    out("publicSubnetIds", ids(&net.public_subnets), net.public_subnets.iter().collect());
-    out("privateSubnetIds", ids(&net.private_subnets), net.private_subnets.iter().collect());
-    out("natGatewayIds", ids(&net.nat_gateways), net.nat_gateways.iter().collect());
-    out("availabilityZones", Value::Array(plan.zones.iter().map(|z| Value::from(z.as_str())).collect()), vec![]);
+    out(
+        "publicSubnetIds",
+        ids(&net.public_subnets),
+        net.public_subnets.iter().collect(),
+    );
+    out(
+        "privateSubnetIds",
+        ids(&net.private_subnets),
+        net.private_subnets.iter().collect(),
+    );
+    out(
+        "natGatewayIds",
+        ids(&net.nat_gateways),
+        net.nat_gateways.iter().collect(),
+    );
+    out(
+        "availabilityZones",
+        Value::Array(plan.zones.iter().map(|z| Value::from(z.as_str())).collect()),
+        vec![],
+    );
     Ok(built)
 }
 
@@ -286,26 +386,45 @@ mod tests {
     use super::*;
 
     fn inputs(pairs: &[(&str, Value)]) -> PropertyMap {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect()
     }
 
     #[test]
     fn args_validate_and_name_properties() {
-        let ok = PlatformArgs::from_inputs(&inputs(&[("environment", "prod".into()), ("environmentSuffix", "x7k2".into())]));
+        let ok = PlatformArgs::from_inputs(&inputs(&[
+            ("environment", "prod".into()),
+            ("environmentSuffix", "x7k2".into()),
+        ]));
         assert!(ok.is_ok());
         let bad = PlatformArgs::from_inputs(&inputs(&[
             ("environment", "prod".into()),
             ("environmentSuffix", "Bad_Suffix".into()),
             ("vpcCidr", "10.0.0.0/8".into()),
-            ("availabilityZones", Value::Array(vec!["us-east-1a".into(), "us-east-1b".into()])),
+            (
+                "availabilityZones",
+                Value::Array(vec!["us-east-1a".into(), "us-east-1b".into()]),
+            ),
         ]))
         .expect_err("invalid");
         let props: Vec<&str> = bad.iter().map(|f| f.property.as_str()).collect();
-        assert_eq!(props, vec!["environmentSuffix", "vpcCidr", "availabilityZones"]);
-        let missing = PlatformArgs::from_inputs(&inputs(&[("environment", "prod".into())])).expect_err("missing suffix");
-        assert!(missing[0].reason.contains("environmentSuffix"), "{missing:?}");
-        let unknown = PlatformArgs::from_inputs(&inputs(&[("environment", Value::Unknown), ("environmentSuffix", "a".into())]))
-            .expect_err("unknown");
+        assert_eq!(
+            props,
+            vec!["environmentSuffix", "vpcCidr", "availabilityZones"]
+        );
+        let missing = PlatformArgs::from_inputs(&inputs(&[("environment", "prod".into())]))
+            .expect_err("missing suffix");
+        assert!(
+            missing[0].reason.contains("environmentSuffix"),
+            "{missing:?}"
+        );
+        let unknown = PlatformArgs::from_inputs(&inputs(&[
+            ("environment", Value::Unknown),
+            ("environmentSuffix", "a".into()),
+        ]))
+        .expect_err("unknown");
         assert_eq!(unknown[0].property, "environment");
     }
 }
@@ -327,10 +446,31 @@ mod graph_tests {
     #[async_trait::async_trait]
     impl Monitor for Recorder {
         async fn register_child(&self, spec: ChildSpec) -> Result<Child, String> {
-            let urn = format!("urn:pulumi:test::proj::{TOKEN}${}::{}", spec.type_token, spec.name);
-            let id = if self.preview { Value::Unknown } else { Value::String(format!("id-{}", spec.name)) };
+            let urn = format!(
+                "urn:pulumi:test::proj::{TOKEN}${}::{}",
+                spec.type_token, spec.name
+            );
+            // Ids shaped like AWS's, since kinds validate the ids they are given.
+            let prefix = match spec.type_token {
+                "orderapi:ec2:Vpc" => "vpc",
+                "orderapi:ec2:Subnet" => "subnet",
+                "orderapi:ec2:InternetGateway" => "igw",
+                "orderapi:ec2:ElasticIp" => "eipalloc",
+                "orderapi:ec2:NatGateway" => "nat",
+                "orderapi:ec2:RouteTable" => "rtb",
+                other => other,
+            };
+            let id = if self.preview {
+                Value::Unknown
+            } else {
+                Value::String(format!("{prefix}-{}", spec.name))
+            };
             self.children.lock().map_err(|e| e.to_string())?.push(spec);
-            Ok(Child { urn, id, outputs: PropertyMap::new() })
+            Ok(Child {
+                urn,
+                id,
+                outputs: PropertyMap::new(),
+            })
         }
     }
 
@@ -350,11 +490,23 @@ mod graph_tests {
         };
         let mut f = Failures::default();
         let naming = Naming::new("prod", "x7k2", &mut f);
-        let zones: Vec<String> = ["us-east-1a", "us-east-1b", "us-east-1c"].map(String::from).to_vec();
+        let zones: Vec<String> = ["us-east-1a", "us-east-1b", "us-east-1c"]
+            .map(String::from)
+            .to_vec();
         let network = network::NetworkPlan::new(DEFAULT_VPC_CIDR, &zones, &mut f);
-        let plan = Plan { args, naming, zones, network };
-        let rec = Recorder { preview, ..Default::default() };
-        let built = construct(&rec, &env, "urn:component", plan).await.expect("construct");
+        let plan = Plan {
+            args,
+            naming,
+            zones,
+            network,
+        };
+        let rec = Recorder {
+            preview,
+            ..Default::default()
+        };
+        let built = construct(&rec, &env, "urn:component", plan)
+            .await
+            .expect("construct");
         let children = rec.children.into_inner().expect("lock");
         (children, built)
     }
@@ -372,10 +524,15 @@ mod graph_tests {
         assert_eq!(count(&children, "orderapi:ec2:ElasticIp"), 3);
         assert_eq!(count(&children, "orderapi:ec2:NatGateway"), 3);
         assert_eq!(count(&children, "orderapi:ec2:RouteTable"), 4);
-        assert_eq!(built.outputs["vpcId"], Value::from("id-orders-vpc"));
+        assert_eq!(built.outputs["vpcId"], Value::from("vpc-orders-vpc"));
         assert_eq!(
             built.outputs["publicSubnetIds"],
-            Value::Array(["a", "b", "c"].iter().map(|l| Value::String(format!("id-orders-public-{l}"))).collect())
+            Value::Array(
+                ["a", "b", "c"]
+                    .iter()
+                    .map(|l| Value::String(format!("subnet-orders-public-{l}")))
+                    .collect()
+            )
         );
     }
 
@@ -386,10 +543,20 @@ mod graph_tests {
         for child in &children {
             let kind = registry.get(child.type_token).expect("registered kind");
             let checked = kind.check(&CheckContext::default(), child.inputs.clone());
-            assert!(checked.failures.is_empty(), "{}: {:?}", child.name, checked.failures);
+            assert!(
+                checked.failures.is_empty(),
+                "{}: {:?}",
+                child.name,
+                checked.failures
+            );
             let name = child.inputs["name"].as_str().expect("name");
-            assert!(name.contains("-prod-x7k2"), "{name} does not follow <type>-<env>-<suffix>");
-            let Value::Object(tags) = &child.inputs["tags"] else { panic!("tags") };
+            assert!(
+                name.contains("-prod-x7k2"),
+                "{name} does not follow <type>-<env>-<suffix>"
+            );
+            let Value::Object(tags) = &child.inputs["tags"] else {
+                panic!("tags")
+            };
             assert_eq!(tags["Environment"], Value::from("prod"));
             assert_eq!(tags["EnvironmentSuffix"], Value::from("x7k2"));
             assert_eq!(tags["orderapi:platform"], Value::from("orders"));
@@ -399,13 +566,36 @@ mod graph_tests {
     #[tokio::test]
     async fn wiring_records_dependencies() {
         let (children, _) = run(false).await;
-        let nat_a = children.iter().find(|c| c.name == "orders-nat-a").expect("nat a");
-        assert_eq!(nat_a.inputs["subnetId"], Value::from("id-orders-public-a"));
-        assert_eq!(nat_a.inputs["allocationId"], Value::from("id-orders-eip-a"));
-        assert!(nat_a.dependencies["subnetId"].iter().any(|u| u.ends_with("::orders-public-a")));
-        let rt_b = children.iter().find(|c| c.name == "orders-private-rt-b").expect("rt b");
-        assert!(rt_b.dependencies["routes"].iter().any(|u| u.ends_with("::orders-nat-b")));
-        assert_eq!(rt_b.inputs["subnetIds"], Value::Array(vec![Value::from("id-orders-private-b")]));
+        let nat_a = children
+            .iter()
+            .find(|c| c.name == "orders-nat-a")
+            .expect("nat a");
+        assert_eq!(
+            nat_a.inputs["subnetId"],
+            Value::from("subnet-orders-public-a")
+        );
+        assert_eq!(
+            nat_a.inputs["allocationId"],
+            Value::from("eipalloc-orders-eip-a")
+        );
+        assert!(
+            nat_a.dependencies["subnetId"]
+                .iter()
+                .any(|u| u.ends_with("::orders-public-a"))
+        );
+        let rt_b = children
+            .iter()
+            .find(|c| c.name == "orders-private-rt-b")
+            .expect("rt b");
+        assert!(
+            rt_b.dependencies["routes"]
+                .iter()
+                .any(|u| u.ends_with("::orders-nat-b"))
+        );
+        assert_eq!(
+            rt_b.inputs["subnetIds"],
+            Value::Array(vec![Value::from("subnet-orders-private-b")])
+        );
     }
 
     #[tokio::test]
@@ -413,7 +603,10 @@ mod graph_tests {
         let (children, built) = run(true).await;
         assert_eq!(children.len(), 18);
         assert_eq!(built.outputs["vpcId"], Value::Unknown);
-        let subnet = children.iter().find(|c| c.type_token == "orderapi:ec2:Subnet").expect("subnet");
+        let subnet = children
+            .iter()
+            .find(|c| c.type_token == "orderapi:ec2:Subnet")
+            .expect("subnet");
         assert_eq!(subnet.inputs["vpcId"], Value::Unknown);
     }
 }

@@ -23,8 +23,13 @@ impl Naming {
     /// (lowercase letters/digits, ≤8), recording failures under those property names.
     pub fn new(environment: &str, suffix: &str, f: &mut Failures) -> Naming {
         let env_ok = environment.len() <= MAX_ENV_LEN
-            && environment.chars().next().is_some_and(|c| c.is_ascii_lowercase())
-            && environment.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+            && environment
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_lowercase())
+            && environment
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
         f.require(
             env_ok,
             "environment",
@@ -35,7 +40,9 @@ impl Naming {
         );
         let suffix_ok = !suffix.is_empty()
             && suffix.len() <= MAX_SUFFIX_LEN
-            && suffix.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+            && suffix
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
         f.require(
             suffix_ok,
             "environmentSuffix",
@@ -44,7 +51,10 @@ impl Naming {
                  group names allow only alphanumerics and hyphens, at most 32 characters)"
             ),
         );
-        Naming { environment: environment.to_string(), suffix: suffix.to_string() }
+        Naming {
+            environment: environment.to_string(),
+            suffix: suffix.to_string(),
+        }
     }
 
     /// `<kind>-<env>-<suffix>`.
@@ -60,7 +70,10 @@ impl Naming {
 
 /// The letter AWS puts at the end of a zone name (`us-east-1a` → `a`), used to qualify per-AZ names.
 pub fn zone_letter(zone: &str) -> String {
-    zone.chars().last().map(|c| c.to_string()).unwrap_or_default()
+    zone.chars()
+        .last()
+        .map(|c| c.to_string())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -73,7 +86,10 @@ mod tests {
         let n = Naming::new("prod", "x7k2", &mut f);
         assert!(f.finish(()).is_ok());
         assert_eq!(n.name("vpc"), "vpc-prod-x7k2");
-        assert_eq!(n.qualified("subnet", "public-a"), "subnet-prod-x7k2-public-a");
+        assert_eq!(
+            n.qualified("subnet", "public-a"),
+            "subnet-prod-x7k2-public-a"
+        );
         assert_eq!(zone_letter("us-east-1c"), "c");
     }
 

@@ -30,17 +30,30 @@ pub struct NetworkPlan {
 
 impl NetworkPlan {
     pub fn new(cidr: &str, zones: &[String], f: &mut Failures) -> NetworkPlan {
-        let empty = NetworkPlan { vpc_cidr: cidr.to_string(), public_cidrs: vec![], private_cidrs: vec![] };
+        let empty = NetworkPlan {
+            vpc_cidr: cidr.to_string(),
+            public_cidrs: vec![],
+            private_cidrs: vec![],
+        };
         let Ok(net) = cidr.parse::<Ipv4Net>() else {
             f.push("vpcCidr", format!("'{cidr}' is not an IPv4 CIDR block"));
             return empty;
         };
-        let quarters: Vec<Ipv4Net> = net.subnets(net.prefix_len() + 2).map(|s| s.collect()).unwrap_or_default();
+        let quarters: Vec<Ipv4Net> = net
+            .subnets(net.prefix_len() + 2)
+            .map(|s| s.collect())
+            .unwrap_or_default();
         let Some(last) = quarters.get(3) else {
-            f.push("vpcCidr", format!("'{cidr}' is too small to split into subnets"));
+            f.push(
+                "vpcCidr",
+                format!("'{cidr}' is too small to split into subnets"),
+            );
             return empty;
         };
-        let public: Vec<Ipv4Net> = last.subnets(last.prefix_len() + 2).map(|s| s.collect()).unwrap_or_default();
+        let public: Vec<Ipv4Net> = last
+            .subnets(last.prefix_len() + 2)
+            .map(|s| s.collect())
+            .unwrap_or_default();
         let n = zones.len();
         NetworkPlan {
             vpc_cidr: net.to_string(),
@@ -98,12 +111,19 @@ pub async fn build(
     );
     let eips = try_join_all(zones.iter().map(|z| {
         let l = zone_letter(z);
-        register(Props::new(EIP, format!("{base}-eip-{l}")).set("name", n.qualified("eip", &l)).set("tags", tags.clone()))
+        register(
+            Props::new(EIP, format!("{base}-eip-{l}"))
+                .set("name", n.qualified("eip", &l))
+                .set("tags", tags.clone()),
+        )
     }));
     let (vpc, elastic_ips) = futures::try_join!(vpc, eips)?;
 
     let igw = register(
-        Props::new(IGW, format!("{base}-igw")).set("name", n.name("igw")).id_of("vpcId", &vpc).set("tags", tags.clone()),
+        Props::new(IGW, format!("{base}-igw"))
+            .set("name", n.name("igw"))
+            .id_of("vpcId", &vpc)
+            .set("tags", tags.clone()),
     );
     let subnets = |tier: &'static str, cidrs: &[String], public: bool| {
         try_join_all(zones.iter().zip(cidrs).map(|(z, cidr)| {
@@ -180,15 +200,23 @@ mod tests {
     use super::*;
 
     fn zones() -> Vec<String> {
-        ["us-east-1a", "us-east-1b", "us-east-1c"].map(String::from).to_vec()
+        ["us-east-1a", "us-east-1b", "us-east-1c"]
+            .map(String::from)
+            .to_vec()
     }
 
     #[test]
     fn address_plan_for_a_slash_16() {
         let mut f = Failures::default();
         let p = NetworkPlan::new("10.0.0.0/16", &zones(), &mut f);
-        assert_eq!(p.private_cidrs, vec!["10.0.0.0/18", "10.0.64.0/18", "10.0.128.0/18"]);
-        assert_eq!(p.public_cidrs, vec!["10.0.192.0/20", "10.0.208.0/20", "10.0.224.0/20"]);
+        assert_eq!(
+            p.private_cidrs,
+            vec!["10.0.0.0/18", "10.0.64.0/18", "10.0.128.0/18"]
+        );
+        assert_eq!(
+            p.public_cidrs,
+            vec!["10.0.192.0/20", "10.0.208.0/20", "10.0.224.0/20"]
+        );
     }
 
     #[test]
@@ -196,17 +224,32 @@ mod tests {
         let mut f = Failures::default();
         let p = NetworkPlan::new("192.168.5.0/24", &zones(), &mut f);
         assert!(f.finish(()).is_ok());
-        assert_eq!(p.private_cidrs, vec!["192.168.5.0/26", "192.168.5.64/26", "192.168.5.128/26"]);
-        assert_eq!(p.public_cidrs, vec!["192.168.5.192/28", "192.168.5.208/28", "192.168.5.224/28"]);
+        assert_eq!(
+            p.private_cidrs,
+            vec!["192.168.5.0/26", "192.168.5.64/26", "192.168.5.128/26"]
+        );
+        assert_eq!(
+            p.public_cidrs,
+            vec!["192.168.5.192/28", "192.168.5.208/28", "192.168.5.224/28"]
+        );
     }
 
     #[test]
     fn subnets_never_overlap() {
-        for cidr in ["10.0.0.0/16", "10.1.0.0/20", "172.16.0.0/22", "192.168.0.0/24"] {
+        for cidr in [
+            "10.0.0.0/16",
+            "10.1.0.0/20",
+            "172.16.0.0/22",
+            "192.168.0.0/24",
+        ] {
             let mut f = Failures::default();
             let p = NetworkPlan::new(cidr, &zones(), &mut f);
-            let nets: Vec<Ipv4Net> =
-                p.private_cidrs.iter().chain(&p.public_cidrs).map(|c| c.parse().expect("cidr")).collect();
+            let nets: Vec<Ipv4Net> = p
+                .private_cidrs
+                .iter()
+                .chain(&p.public_cidrs)
+                .map(|c| c.parse().expect("cidr"))
+                .collect();
             let vpc: Ipv4Net = cidr.parse().expect("cidr");
             for (i, a) in nets.iter().enumerate() {
                 assert!(vpc.contains(a), "{a} outside {vpc}");

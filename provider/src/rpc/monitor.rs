@@ -35,12 +35,21 @@ impl ResourceMonitor {
         let client = ResourceMonitorClient::new(channel)
             .max_decoding_message_size(MAX_MESSAGE_BYTES)
             .max_encoding_message_size(MAX_MESSAGE_BYTES);
-        Ok(ResourceMonitor { client, parent: String::new(), provider: String::new(), version: version.to_string() })
+        Ok(ResourceMonitor {
+            client,
+            parent: String::new(),
+            provider: String::new(),
+            version: version.to_string(),
+        })
     }
 
     /// Registers the component itself with every option the program set on it; children registered afterwards
     /// are parented to it and use the provider the program chose for this package.
-    pub async fn register_component(&mut self, req: &ConstructRequest, package: &str) -> Result<String, String> {
+    pub async fn register_component(
+        &mut self,
+        req: &ConstructRequest,
+        package: &str,
+    ) -> Result<String, String> {
         let custom_timeouts = req.custom_timeouts.as_ref().map(|t| CustomTimeouts {
             create: t.create.clone(),
             update: t.update.clone(),
@@ -87,7 +96,12 @@ impl ResourceMonitor {
                 outputs: Some(to_struct(outputs)),
             })
             .await
-            .map_err(|s| format!("registering the component's outputs failed: {}", s.message()))?;
+            .map_err(|s| {
+                format!(
+                    "registering the component's outputs failed: {}",
+                    s.message()
+                )
+            })?;
         Ok(())
     }
 }
@@ -104,7 +118,14 @@ impl Monitor for ResourceMonitor {
         let property_dependencies: BTreeMap<String, PropertyDependencies> = spec
             .dependencies
             .iter()
-            .map(|(k, urns)| (k.clone(), PropertyDependencies { urns: urns.iter().cloned().collect() }))
+            .map(|(k, urns)| {
+                (
+                    k.clone(),
+                    PropertyDependencies {
+                        urns: urns.iter().cloned().collect(),
+                    },
+                )
+            })
             .collect();
         let resp = self
             .client
@@ -127,7 +148,15 @@ impl Monitor for ResourceMonitor {
             .await
             .map_err(|s| format!("{} '{}': {}", spec.type_token, spec.name, s.message()))?
             .into_inner();
-        let id = if resp.id.is_empty() { Value::Unknown } else { Value::String(resp.id) };
-        Ok(Child { urn: resp.urn, id, outputs: from_opt_struct(resp.object) })
+        let id = if resp.id.is_empty() {
+            Value::Unknown
+        } else {
+            Value::String(resp.id)
+        };
+        Ok(Child {
+            urn: resp.urn,
+            id,
+            outputs: from_opt_struct(resp.object),
+        })
     }
 }

@@ -11,10 +11,11 @@ use tonic::{Request, Response, Status};
 use super::engine::EngineLog;
 use super::monitor::ResourceMonitor;
 use super::pulumirpc::{
-    self, CheckRequest, CheckResponse, ConfigureRequest, ConfigureResponse, ConstructRequest, ConstructResponse,
-    CreateRequest, CreateResponse, DeleteRequest, DiffRequest, DiffResponse, GetSchemaRequest, GetSchemaResponse,
-    PluginAttach, PluginInfo, PropertyDiff, ProviderHandshakeRequest, ProviderHandshakeResponse, ReadRequest,
-    ReadResponse, UpdateRequest, UpdateResponse, diff_response::DiffChanges, property_diff::Kind,
+    self, CheckRequest, CheckResponse, ConfigureRequest, ConfigureResponse, ConstructRequest,
+    ConstructResponse, CreateRequest, CreateResponse, DeleteRequest, DiffRequest, DiffResponse,
+    GetSchemaRequest, GetSchemaResponse, PluginAttach, PluginInfo, PropertyDiff,
+    ProviderHandshakeRequest, ProviderHandshakeResponse, ReadRequest, ReadResponse, UpdateRequest,
+    UpdateResponse, diff_response::DiffChanges, property_diff::Kind,
     resource_provider_server::ResourceProvider,
 };
 use super::status::init_failed;
@@ -23,8 +24,8 @@ use crate::aws::{Aws, ProviderConfig};
 use crate::config::decode_config;
 use crate::platform;
 use crate::resource::{
-    ChangeKind, CheckContext, CheckFailure, Context, Diagnostics, DiffResult, DynResource, NoDiagnostics,
-    OperationError, Registry,
+    ChangeKind, CheckContext, CheckFailure, Context, Diagnostics, DiffResult, DynResource,
+    NoDiagnostics, OperationError, Registry,
 };
 use crate::schema::{PACKAGE, VERSION, package_schema_text};
 
@@ -61,22 +62,27 @@ impl Provider {
 
     fn kind(&self, urn: &str) -> Result<Arc<dyn DynResource>, Status> {
         let token = type_of(urn);
-        self.registry
-            .get(token)
-            .ok_or_else(|| Status::invalid_argument(format!("unknown resource type '{token}' (from {urn})")))
+        self.registry.get(token).ok_or_else(|| {
+            Status::invalid_argument(format!("unknown resource type '{token}' (from {urn})"))
+        })
     }
 
     fn aws(&self) -> Result<Arc<Aws>, Status> {
-        self.aws
-            .read()
-            .ok()
-            .and_then(|a| a.clone())
-            .ok_or_else(|| Status::failed_precondition("the orderapi provider has not been configured"))
+        self.aws.read().ok().and_then(|a| a.clone()).ok_or_else(|| {
+            Status::failed_precondition("the orderapi provider has not been configured")
+        })
     }
 
     fn context(&self, urn: &str, timeout_secs: f64, default: Duration) -> Result<Context, Status> {
-        let timeout = if timeout_secs > 0.0 { Duration::from_secs_f64(timeout_secs) } else { default };
-        Ok(Context::new(self.aws()?, urn, timeout, self.cancel.child_token()).with_diagnostics(self.diagnostics()))
+        let timeout = if timeout_secs > 0.0 {
+            Duration::from_secs_f64(timeout_secs)
+        } else {
+            default
+        };
+        Ok(
+            Context::new(self.aws()?, urn, timeout, self.cancel.child_token())
+                .with_diagnostics(self.diagnostics()),
+        )
     }
 }
 
@@ -101,7 +107,12 @@ fn operation_status(urn: &str, verb: &str, err: OperationError) -> Status {
 }
 
 fn failures(fs: Vec<CheckFailure>) -> Vec<pulumirpc::CheckFailure> {
-    fs.into_iter().map(|f| pulumirpc::CheckFailure { property: f.property, reason: f.reason }).collect()
+    fs.into_iter()
+        .map(|f| pulumirpc::CheckFailure {
+            property: f.property,
+            reason: f.reason,
+        })
+        .collect()
 }
 
 fn diff_response(d: DiffResult) -> DiffResponse {
@@ -117,11 +128,21 @@ fn diff_response(d: DiffResult) -> DiffResponse {
                 ChangeKind::Update => Kind::Update,
                 ChangeKind::UpdateReplace => Kind::UpdateReplace,
             };
-            (k, PropertyDiff { kind: kind as i32, input_diff: true })
+            (
+                k,
+                PropertyDiff {
+                    kind: kind as i32,
+                    input_diff: true,
+                },
+            )
         })
         .collect();
     DiffResponse {
-        changes: if d.changed.is_empty() { DiffChanges::DiffNone } else { DiffChanges::DiffSome } as i32,
+        changes: if d.changed.is_empty() {
+            DiffChanges::DiffNone
+        } else {
+            DiffChanges::DiffSome
+        } as i32,
         replaces: d.replaces,
         diffs: d.changed,
         delete_before_replace: d.delete_before_replace,
@@ -132,7 +153,10 @@ fn diff_response(d: DiffResult) -> DiffResponse {
 }
 
 /// Provider config from Configure: typed args (current engines) or the deprecated string variables.
-fn config_map(args: Option<prost_types::Struct>, variables: &HashMap<String, String>) -> PropertyMap {
+fn config_map(
+    args: Option<prost_types::Struct>,
+    variables: &HashMap<String, String>,
+) -> PropertyMap {
     match args {
         Some(a) if !a.fields.is_empty() => from_opt_struct(Some(a)),
         _ => variables
@@ -167,15 +191,29 @@ impl ResourceProvider for Provider {
         }))
     }
 
-    async fn get_schema(&self, request: Request<GetSchemaRequest>) -> Result<Response<GetSchemaResponse>, Status> {
+    async fn get_schema(
+        &self,
+        request: Request<GetSchemaRequest>,
+    ) -> Result<Response<GetSchemaResponse>, Status> {
         let req = request.into_inner();
         if !req.subpackage_name.is_empty() {
-            return Err(Status::not_found(format!("the orderapi provider has no subpackage '{}'", req.subpackage_name)));
+            return Err(Status::not_found(format!(
+                "the orderapi provider has no subpackage '{}'",
+                req.subpackage_name
+            )));
         }
-        Ok(Response::new(GetSchemaResponse { schema: self.schema.get_or_init(|| package_schema_text(&self.registry)).clone() }))
+        Ok(Response::new(GetSchemaResponse {
+            schema: self
+                .schema
+                .get_or_init(|| package_schema_text(&self.registry))
+                .clone(),
+        }))
     }
 
-    async fn check_config(&self, request: Request<CheckRequest>) -> Result<Response<CheckResponse>, Status> {
+    async fn check_config(
+        &self,
+        request: Request<CheckRequest>,
+    ) -> Result<Response<CheckResponse>, Status> {
         let req = request.into_inner();
         let news = from_opt_struct(req.news.clone());
         let failures = match decode_config(&news) {
@@ -183,25 +221,44 @@ impl ResourceProvider for Provider {
             Ok(None) => Vec::new(),
             Err(fs) => fs,
         };
-        Ok(Response::new(CheckResponse { inputs: req.news, failures: self::failures(failures) }))
+        Ok(Response::new(CheckResponse {
+            inputs: req.news,
+            failures: self::failures(failures),
+        }))
     }
 
-    async fn diff_config(&self, request: Request<DiffRequest>) -> Result<Response<DiffResponse>, Status> {
+    async fn diff_config(
+        &self,
+        request: Request<DiffRequest>,
+    ) -> Result<Response<DiffResponse>, Status> {
         let req = request.into_inner();
         let olds = from_opt_struct(req.old_inputs.or(req.olds));
         let news = from_opt_struct(req.news);
         let mut d = DiffResult::default();
-        let keys: std::collections::BTreeSet<&String> =
-            olds.keys().chain(news.keys()).filter(|k| k.as_str() != "version").collect();
+        let keys: std::collections::BTreeSet<&String> = olds
+            .keys()
+            .chain(news.keys())
+            .filter(|k| k.as_str() != "version")
+            .collect();
         for key in keys {
-            let (o, n) = (olds.get(key).map(|v| v.clone().unwrap()), news.get(key).map(|v| v.clone().unwrap()));
+            let (o, n) = (
+                olds.get(key).map(|v| v.clone().unwrap()),
+                news.get(key).map(|v| v.clone().unwrap()),
+            );
             if o == n && !n.as_ref().is_some_and(Value::contains_unknowns) {
                 continue;
             }
             // Moving to another region or account endpoint means every resource lives elsewhere: replace.
             let replace = matches!(key.as_str(), "region" | "endpoint" | "profile");
             d.changed.push(key.clone());
-            d.detailed.insert(key.clone(), if replace { ChangeKind::UpdateReplace } else { ChangeKind::Update });
+            d.detailed.insert(
+                key.clone(),
+                if replace {
+                    ChangeKind::UpdateReplace
+                } else {
+                    ChangeKind::Update
+                },
+            );
             if replace {
                 d.replaces.push(key.clone());
             }
@@ -209,16 +266,27 @@ impl ResourceProvider for Provider {
         Ok(Response::new(diff_response(d)))
     }
 
-    async fn configure(&self, request: Request<ConfigureRequest>) -> Result<Response<ConfigureResponse>, Status> {
+    async fn configure(
+        &self,
+        request: Request<ConfigureRequest>,
+    ) -> Result<Response<ConfigureResponse>, Status> {
         let req = request.into_inner();
         let map = config_map(req.args, &req.variables);
         let config: Option<ProviderConfig> = decode_config(&map).map_err(|fs| {
-            let detail: Vec<String> = fs.iter().map(|f| format!("orderapi:{}: {}", f.property, f.reason)).collect();
-            Status::invalid_argument(format!("invalid provider configuration: {}", detail.join("; ")))
+            let detail: Vec<String> = fs
+                .iter()
+                .map(|f| format!("orderapi:{}: {}", f.property, f.reason))
+                .collect();
+            Status::invalid_argument(format!(
+                "invalid provider configuration: {}",
+                detail.join("; ")
+            ))
         })?;
         // Unknown configuration (preview of a provider whose config is computed) is configured at `up`.
         if let Some(config) = config {
-            let aws = Aws::connect(&config).await.map_err(Status::failed_precondition)?;
+            let aws = Aws::connect(&config)
+                .await
+                .map_err(Status::failed_precondition)?;
             if let Ok(mut slot) = self.aws.write() {
                 *slot = Some(Arc::new(aws));
             }
@@ -232,32 +300,60 @@ impl ResourceProvider for Provider {
         }))
     }
 
-    async fn check(&self, request: Request<CheckRequest>) -> Result<Response<CheckResponse>, Status> {
+    async fn check(
+        &self,
+        request: Request<CheckRequest>,
+    ) -> Result<Response<CheckResponse>, Status> {
         let req = request.into_inner();
         let kind = self.kind(&req.urn)?;
-        let ctx = CheckContext { name: name_of(&req.urn).to_string(), random_seed: req.random_seed };
+        let ctx = CheckContext {
+            name: name_of(&req.urn).to_string(),
+            random_seed: req.random_seed,
+        };
         let checked = kind.check(&ctx, from_opt_struct(req.news));
-        Ok(Response::new(CheckResponse { inputs: Some(to_struct(&checked.inputs)), failures: failures(checked.failures) }))
+        Ok(Response::new(CheckResponse {
+            inputs: Some(to_struct(&checked.inputs)),
+            failures: failures(checked.failures),
+        }))
     }
 
     async fn diff(&self, request: Request<DiffRequest>) -> Result<Response<DiffResponse>, Status> {
         let req = request.into_inner();
         let kind = self.kind(&req.urn)?;
-        let d = kind.diff(&from_opt_struct(req.olds), &from_opt_struct(req.news), &req.ignore_changes);
+        let d = kind.diff(
+            &from_opt_struct(req.olds),
+            &from_opt_struct(req.news),
+            &req.ignore_changes,
+        );
         Ok(Response::new(diff_response(d)))
     }
 
-    async fn create(&self, request: Request<CreateRequest>) -> Result<Response<CreateResponse>, Status> {
+    async fn create(
+        &self,
+        request: Request<CreateRequest>,
+    ) -> Result<Response<CreateResponse>, Status> {
         let req = request.into_inner();
         let kind = self.kind(&req.urn)?;
         let props = from_opt_struct(req.properties);
         let ctx = if req.preview {
-            Context::new(Arc::new(Aws::offline()), &req.urn, Duration::ZERO, self.cancel.child_token())
+            Context::new(
+                Arc::new(Aws::offline()),
+                &req.urn,
+                Duration::ZERO,
+                self.cancel.child_token(),
+            )
         } else {
             self.context(&req.urn, req.timeout, kind.default_timeout())?
         };
-        let rec = kind.create(&ctx, props, req.preview).await.map_err(|e| operation_status(&req.urn, "creating", e))?;
-        Ok(Response::new(CreateResponse { id: rec.id, properties: Some(to_struct(&rec.state)), refresh_before_update: false }))
+        let rec = kind
+            .create(&ctx, props, req.preview)
+            .await
+            .map_err(|e| operation_status(&req.urn, "creating", e))?;
+        Ok(Response::new(CreateResponse {
+            id: rec.id,
+            properties: Some(to_struct(&rec.state)),
+            refresh_before_update: false,
+        }))
     }
 
     async fn read(&self, request: Request<ReadRequest>) -> Result<Response<ReadResponse>, Status> {
@@ -265,7 +361,12 @@ impl ResourceProvider for Provider {
         let kind = self.kind(&req.urn)?;
         let ctx = self.context(&req.urn, req.timeout, kind.default_timeout())?;
         let found = kind
-            .read(&ctx, &req.id, from_opt_struct(req.properties), from_opt_struct(req.inputs))
+            .read(
+                &ctx,
+                &req.id,
+                from_opt_struct(req.properties),
+                from_opt_struct(req.inputs),
+            )
             .await
             .map_err(|e| operation_status(&req.urn, "reading", e))?;
         Ok(Response::new(match found {
@@ -279,19 +380,36 @@ impl ResourceProvider for Provider {
         }))
     }
 
-    async fn update(&self, request: Request<UpdateRequest>) -> Result<Response<UpdateResponse>, Status> {
+    async fn update(
+        &self,
+        request: Request<UpdateRequest>,
+    ) -> Result<Response<UpdateResponse>, Status> {
         let req = request.into_inner();
         let kind = self.kind(&req.urn)?;
         let ctx = if req.preview {
-            Context::new(Arc::new(Aws::offline()), &req.urn, Duration::ZERO, self.cancel.child_token())
+            Context::new(
+                Arc::new(Aws::offline()),
+                &req.urn,
+                Duration::ZERO,
+                self.cancel.child_token(),
+            )
         } else {
             self.context(&req.urn, req.timeout, kind.default_timeout())?
         };
         let state = kind
-            .update(&ctx, &req.id, from_opt_struct(req.olds), from_opt_struct(req.news), req.preview)
+            .update(
+                &ctx,
+                &req.id,
+                from_opt_struct(req.olds),
+                from_opt_struct(req.news),
+                req.preview,
+            )
             .await
             .map_err(|e| operation_status(&req.urn, "updating", e))?;
-        Ok(Response::new(UpdateResponse { properties: Some(to_struct(&state)), refresh_before_update: false }))
+        Ok(Response::new(UpdateResponse {
+            properties: Some(to_struct(&state)),
+            refresh_before_update: false,
+        }))
     }
 
     async fn delete(&self, request: Request<DeleteRequest>) -> Result<Response<()>, Status> {
@@ -304,15 +422,24 @@ impl ResourceProvider for Provider {
         Ok(Response::new(()))
     }
 
-    async fn construct(&self, request: Request<ConstructRequest>) -> Result<Response<ConstructResponse>, Status> {
+    async fn construct(
+        &self,
+        request: Request<ConstructRequest>,
+    ) -> Result<Response<ConstructResponse>, Status> {
         let req = request.into_inner();
         if req.r#type != platform::TOKEN {
-            return Err(Status::invalid_argument(format!("unknown component type '{}'", req.r#type)));
+            return Err(Status::invalid_argument(format!(
+                "unknown component type '{}'",
+                req.r#type
+            )));
         }
         let inputs = from_opt_struct(req.inputs.clone());
         // Validate before anything is registered: bad input never reaches AWS.
         let args = platform::PlatformArgs::from_inputs(&inputs).map_err(|fs| {
-            let detail: Vec<String> = fs.iter().map(|f| format!("{}: {}", f.property, f.reason)).collect();
+            let detail: Vec<String> = fs
+                .iter()
+                .map(|f| format!("{}: {}", f.property, f.reason))
+                .collect();
             Status::invalid_argument(format!(
                 "{} '{}' has invalid inputs: {}",
                 platform::TOKEN,
@@ -321,7 +448,9 @@ impl ResourceProvider for Provider {
             ))
         })?;
         let aws = self.aws()?;
-        let mut monitor = ResourceMonitor::connect(&req.monitor_endpoint, VERSION).await.map_err(Status::unavailable)?;
+        let mut monitor = ResourceMonitor::connect(&req.monitor_endpoint, VERSION)
+            .await
+            .map_err(Status::unavailable)?;
         let env = platform::ConstructEnv {
             name: req.name.clone(),
             dry_run: req.dry_run,
@@ -332,17 +461,37 @@ impl ResourceProvider for Provider {
         let plan = platform::plan(&env, args).await.map_err(|e| {
             Status::failed_precondition(format!("{} '{}': {e}", platform::TOKEN, req.name))
         })?;
-        let urn = monitor.register_component(&req, PACKAGE).await.map_err(Status::unknown)?;
+        let urn = monitor
+            .register_component(&req, PACKAGE)
+            .await
+            .map_err(Status::unknown)?;
         let built = platform::construct(&monitor, &env, &urn, plan)
             .await
             .map_err(|e| Status::unknown(format!("{} '{}': {e}", platform::TOKEN, req.name)))?;
-        monitor.register_outputs(&urn, &built.outputs).await.map_err(Status::unknown)?;
-        let state_dependencies: HashMap<String, pulumirpc::construct_response::PropertyDependencies> = built
+        monitor
+            .register_outputs(&urn, &built.outputs)
+            .await
+            .map_err(Status::unknown)?;
+        let state_dependencies: HashMap<
+            String,
+            pulumirpc::construct_response::PropertyDependencies,
+        > = built
             .dependencies
             .into_iter()
-            .map(|(k, urns)| (k, pulumirpc::construct_response::PropertyDependencies { urns: urns.into_iter().collect() }))
+            .map(|(k, urns)| {
+                (
+                    k,
+                    pulumirpc::construct_response::PropertyDependencies {
+                        urns: urns.into_iter().collect(),
+                    },
+                )
+            })
             .collect();
-        Ok(Response::new(ConstructResponse { urn, state: Some(to_struct(&built.outputs)), state_dependencies }))
+        Ok(Response::new(ConstructResponse {
+            urn,
+            state: Some(to_struct(&built.outputs)),
+            state_dependencies,
+        }))
     }
 
     async fn cancel(&self, _: Request<()>) -> Result<Response<()>, Status> {
@@ -351,7 +500,9 @@ impl ResourceProvider for Provider {
     }
 
     async fn get_plugin_info(&self, _: Request<()>) -> Result<Response<PluginInfo>, Status> {
-        Ok(Response::new(PluginInfo { version: VERSION.to_string() }))
+        Ok(Response::new(PluginInfo {
+            version: VERSION.to_string(),
+        }))
     }
 
     async fn attach(&self, request: Request<PluginAttach>) -> Result<Response<()>, Status> {
@@ -374,9 +525,13 @@ mod tests {
 
     #[test]
     fn urn_parts() {
-        let urn = "urn:pulumi:dev::proj::orderapi:index:OrderApiPlatform$orderapi:ec2:Vpc::orders-vpc";
+        let urn =
+            "urn:pulumi:dev::proj::orderapi:index:OrderApiPlatform$orderapi:ec2:Vpc::orders-vpc";
         assert_eq!(type_of(urn), "orderapi:ec2:Vpc");
         assert_eq!(name_of(urn), "orders-vpc");
-        assert_eq!(type_of("urn:pulumi:dev::proj::orderapi:ec2:Subnet::a"), "orderapi:ec2:Subnet");
+        assert_eq!(
+            type_of("urn:pulumi:dev::proj::orderapi:ec2:Subnet::a"),
+            "orderapi:ec2:Subnet"
+        );
     }
 }

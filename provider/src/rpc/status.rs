@@ -36,12 +36,24 @@ mod tests {
     #[test]
     fn init_failed_carries_id_and_state_in_details() {
         let state = PropertyMap::from([("cidrBlock".to_string(), Value::from("10.0.0.0/16"))]);
-        let st = init_failed("ModifyVpcAttribute failed".into(), "vpc-1", &state, &PropertyMap::new());
+        let st = init_failed(
+            "ModifyVpcAttribute failed".into(),
+            "vpc-1",
+            &state,
+            &PropertyMap::new(),
+        );
         let decoded = rpc::Status::decode(st.details()).expect("google.rpc.Status");
         assert_eq!(decoded.details.len(), 1);
-        assert_eq!(decoded.details[0].type_url, "type.googleapis.com/pulumirpc.ErrorResourceInitFailed");
-        let detail = ErrorResourceInitFailed::decode(decoded.details[0].value.as_slice()).expect("detail");
+        assert_eq!(
+            decoded.details[0].type_url,
+            "type.googleapis.com/pulumirpc.ErrorResourceInitFailed"
+        );
+        let detail =
+            ErrorResourceInitFailed::decode(decoded.details[0].value.as_slice()).expect("detail");
         assert_eq!(detail.id, "vpc-1");
-        assert_eq!(detail.reasons, vec!["ModifyVpcAttribute failed".to_string()]);
+        assert_eq!(
+            detail.reasons,
+            vec!["ModifyVpcAttribute failed".to_string()]
+        );
     }
 }

@@ -52,9 +52,17 @@ pub enum Value {
     /// A secret: kept encrypted in state, never shown.
     Secret(Box<Value>),
     /// A reference to another resource.
-    ResourceRef { urn: String, id: Option<Box<Value>>, package_version: String },
+    ResourceRef {
+        urn: String,
+        id: Option<Box<Value>>,
+        package_version: String,
+    },
     /// An output value: possibly unknown (`value: None`), possibly secret, with the URNs it depends on.
-    Output { value: Option<Box<Value>>, secret: bool, dependencies: Vec<String> },
+    Output {
+        value: Option<Box<Value>>,
+        secret: bool,
+        dependencies: Vec<String>,
+    },
     /// An asset or archive, kept verbatim (the signature key included) so it round-trips.
     Opaque(PropertyMap),
 }
@@ -68,7 +76,9 @@ impl Value {
             Some(Kind::NumberValue(n)) => Value::Number(n),
             Some(Kind::StringValue(s)) if UNKNOWN_SENTINELS.contains(&s.as_str()) => Value::Unknown,
             Some(Kind::StringValue(s)) => Value::String(s),
-            Some(Kind::ListValue(l)) => Value::Array(l.values.into_iter().map(Value::from_proto).collect()),
+            Some(Kind::ListValue(l)) => {
+                Value::Array(l.values.into_iter().map(Value::from_proto).collect())
+            }
             Some(Kind::StructValue(s)) => Value::from_object(from_struct(s)),
         }
     }
@@ -88,7 +98,11 @@ impl Value {
                     Value::String(s) if s.is_empty() => Box::new(Value::Unknown),
                     other => Box::new(other),
                 });
-                Value::ResourceRef { urn, id, package_version }
+                Value::ResourceRef {
+                    urn,
+                    id,
+                    package_version,
+                }
             }
             OUTPUT_SIG => {
                 let value = m.remove("value").map(Box::new);
@@ -103,7 +117,11 @@ impl Value {
                         .collect(),
                     _ => Vec::new(),
                 };
-                Value::Output { value, secret, dependencies }
+                Value::Output {
+                    value,
+                    secret,
+                    dependencies,
+                }
             }
             _ => Value::Opaque(m),
         }
@@ -126,7 +144,11 @@ impl Value {
                 m.insert("value".into(), (**inner).clone());
                 Kind::StructValue(to_struct(&m))
             }
-            Value::ResourceRef { urn, id, package_version } => {
+            Value::ResourceRef {
+                urn,
+                id,
+                package_version,
+            } => {
                 let mut m = sig_object(RESOURCE_REF_SIG);
                 m.insert("urn".into(), Value::String(urn.clone()));
                 if let Some(id) = id {
@@ -137,11 +159,18 @@ impl Value {
                     m.insert("id".into(), id);
                 }
                 if !package_version.is_empty() {
-                    m.insert("packageVersion".into(), Value::String(package_version.clone()));
+                    m.insert(
+                        "packageVersion".into(),
+                        Value::String(package_version.clone()),
+                    );
                 }
                 Kind::StructValue(to_struct(&m))
             }
-            Value::Output { value, secret, dependencies } => {
+            Value::Output {
+                value,
+                secret,
+                dependencies,
+            } => {
                 let mut m = sig_object(OUTPUT_SIG);
                 if let Some(v) = value {
                     m.insert("value".into(), (**v).clone());
@@ -196,7 +225,9 @@ impl Value {
             Value::ResourceRef { id: Some(id), .. } => id.unwrap(),
             Value::ResourceRef { urn, id: None, .. } => Value::String(urn),
             Value::Array(items) => Value::Array(items.into_iter().map(Value::unwrap).collect()),
-            Value::Object(m) => Value::Object(m.into_iter().map(|(k, v)| (k, v.unwrap())).collect()),
+            Value::Object(m) => {
+                Value::Object(m.into_iter().map(|(k, v)| (k, v.unwrap())).collect())
+            }
             other => other,
         }
     }
@@ -208,9 +239,13 @@ impl Value {
             Value::Bool(b) => serde_json::Value::Bool(*b),
             Value::Number(n) => number_to_json(*n),
             Value::String(s) => serde_json::Value::String(s.clone()),
-            Value::Array(items) => serde_json::Value::Array(items.iter().map(Value::to_json).collect::<Option<_>>()?),
+            Value::Array(items) => {
+                serde_json::Value::Array(items.iter().map(Value::to_json).collect::<Option<_>>()?)
+            }
             Value::Object(m) | Value::Opaque(m) => serde_json::Value::Object(
-                m.iter().map(|(k, v)| Some((k.clone(), v.to_json()?))).collect::<Option<_>>()?,
+                m.iter()
+                    .map(|(k, v)| Some((k.clone(), v.to_json()?)))
+                    .collect::<Option<_>>()?,
             ),
             Value::Secret(v) => v.to_json()?,
             Value::Output { value: Some(v), .. } => v.to_json()?,
@@ -226,10 +261,18 @@ impl Value {
             serde_json::Value::Null => Value::Null,
             serde_json::Value::Bool(b) => Value::Bool(b),
             serde_json::Value::Number(n) => Value::Number(n.as_f64().unwrap_or(f64::NAN)),
-            serde_json::Value::String(s) if UNKNOWN_SENTINELS.contains(&s.as_str()) => Value::Unknown,
+            serde_json::Value::String(s) if UNKNOWN_SENTINELS.contains(&s.as_str()) => {
+                Value::Unknown
+            }
             serde_json::Value::String(s) => Value::String(s),
-            serde_json::Value::Array(items) => Value::Array(items.into_iter().map(Value::from_json).collect()),
-            serde_json::Value::Object(m) => Value::Object(m.into_iter().map(|(k, v)| (k, Value::from_json(v))).collect()),
+            serde_json::Value::Array(items) => {
+                Value::Array(items.into_iter().map(Value::from_json).collect())
+            }
+            serde_json::Value::Object(m) => Value::Object(
+                m.into_iter()
+                    .map(|(k, v)| (k, Value::from_json(v)))
+                    .collect(),
+            ),
         }
     }
 
@@ -269,7 +312,11 @@ impl From<bool> for Value {
 
 impl From<&std::collections::BTreeMap<String, String>> for Value {
     fn from(m: &std::collections::BTreeMap<String, String>) -> Value {
-        Value::Object(m.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect())
+        Value::Object(
+            m.iter()
+                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                .collect(),
+        )
     }
 }
 
@@ -303,7 +350,10 @@ fn take_string(m: &mut PropertyMap, key: &str) -> String {
 
 /// Decodes a protobuf Struct into a property map.
 pub fn from_struct(s: prost_types::Struct) -> PropertyMap {
-    s.fields.into_iter().map(|(k, v)| (k, Value::from_proto(v))).collect()
+    s.fields
+        .into_iter()
+        .map(|(k, v)| (k, Value::from_proto(v)))
+        .collect()
 }
 
 /// Decodes an optional Struct (absent = empty).
@@ -313,7 +363,9 @@ pub fn from_opt_struct(s: Option<prost_types::Struct>) -> PropertyMap {
 
 /// Encodes a property map as a protobuf Struct.
 pub fn to_struct(m: &PropertyMap) -> prost_types::Struct {
-    prost_types::Struct { fields: m.iter().map(|(k, v)| (k.clone(), v.to_proto())).collect() }
+    prost_types::Struct {
+        fields: m.iter().map(|(k, v)| (k.clone(), v.to_proto())).collect(),
+    }
 }
 
 #[cfg(test)]
@@ -332,21 +384,29 @@ mod tests {
         leaf.prop_recursive(4, 48, 6, |inner| {
             prop_oneof![
                 prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
-                prop::collection::btree_map("[a-zA-Z]{1,8}", inner.clone(), 0..5).prop_map(Value::Object),
+                prop::collection::btree_map("[a-zA-Z]{1,8}", inner.clone(), 0..5)
+                    .prop_map(Value::Object),
                 inner.clone().prop_map(|v| Value::Secret(Box::new(v))),
-                (proptest::option::of(inner.clone()), any::<bool>(), prop::collection::vec("urn:[a-z]{1,6}", 0..3))
+                (
+                    proptest::option::of(inner.clone()),
+                    any::<bool>(),
+                    prop::collection::vec("urn:[a-z]{1,6}", 0..3)
+                )
                     .prop_map(|(v, secret, dependencies)| Value::Output {
                         value: v.map(Box::new),
                         secret,
                         dependencies
                     }),
-                ("urn:pulumi:[a-z]{1,6}", proptest::option::of("[a-z0-9-]{1,8}"), "[0-9.]{0,6}").prop_map(
-                    |(urn, id, package_version)| Value::ResourceRef {
+                (
+                    "urn:pulumi:[a-z]{1,6}",
+                    proptest::option::of("[a-z0-9-]{1,8}"),
+                    "[0-9.]{0,6}"
+                )
+                    .prop_map(|(urn, id, package_version)| Value::ResourceRef {
                         urn,
                         id: id.map(|i| Box::new(Value::String(i))),
                         package_version
-                    }
-                ),
+                    }),
             ]
         })
     }
@@ -379,7 +439,9 @@ mod tests {
     #[test]
     fn all_typed_unknown_sentinels_decode_to_unknown() {
         for s in UNKNOWN_SENTINELS {
-            let v = prost_types::Value { kind: Some(Kind::StringValue(s.to_string())) };
+            let v = prost_types::Value {
+                kind: Some(Kind::StringValue(s.to_string())),
+            };
             assert_eq!(Value::from_proto(v), Value::Unknown);
         }
     }
@@ -387,15 +449,29 @@ mod tests {
     #[test]
     fn secret_wire_form_matches_pulumi() {
         let v = Value::Secret(Box::new(Value::from("hunter2")));
-        let Some(Kind::StructValue(s)) = v.to_proto().kind else { panic!("secret must encode as a struct") };
-        assert_eq!(s.fields[SIG_KEY].kind, Some(Kind::StringValue(SECRET_SIG.into())));
-        assert_eq!(s.fields["value"].kind, Some(Kind::StringValue("hunter2".into())));
+        let Some(Kind::StructValue(s)) = v.to_proto().kind else {
+            panic!("secret must encode as a struct")
+        };
+        assert_eq!(
+            s.fields[SIG_KEY].kind,
+            Some(Kind::StringValue(SECRET_SIG.into()))
+        );
+        assert_eq!(
+            s.fields["value"].kind,
+            Some(Kind::StringValue("hunter2".into()))
+        );
     }
 
     #[test]
     fn unknown_resource_ref_id_is_empty_string_on_the_wire() {
-        let v = Value::ResourceRef { urn: "urn:x".into(), id: Some(Box::new(Value::Unknown)), package_version: "".into() };
-        let Some(Kind::StructValue(s)) = v.to_proto().kind else { panic!("ref must encode as a struct") };
+        let v = Value::ResourceRef {
+            urn: "urn:x".into(),
+            id: Some(Box::new(Value::Unknown)),
+            package_version: "".into(),
+        };
+        let Some(Kind::StructValue(s)) = v.to_proto().kind else {
+            panic!("ref must encode as a struct")
+        };
         assert_eq!(s.fields["id"].kind, Some(Kind::StringValue(String::new())));
         assert_eq!(Value::from_proto(v.to_proto()), v);
     }
@@ -409,7 +485,11 @@ mod tests {
 
     #[test]
     fn unknown_output_unwraps_to_unknown() {
-        let v = Value::Output { value: None, secret: true, dependencies: vec!["urn:a".into()] };
+        let v = Value::Output {
+            value: None,
+            secret: true,
+            dependencies: vec!["urn:a".into()],
+        };
         assert!(v.contains_unknowns());
         assert!(v.contains_secrets());
         assert_eq!(v.unwrap(), Value::Unknown);

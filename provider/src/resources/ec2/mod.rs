@@ -20,12 +20,21 @@ use crate::resource::{CheckContext, Failures};
 /// Tags as AWS returns them, as a map.
 pub fn tag_map(tags: &[Tag]) -> BTreeMap<String, String> {
     tags.iter()
-        .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string())))
+        .filter_map(|t| {
+            Some((
+                t.key()?.to_string(),
+                t.value().unwrap_or_default().to_string(),
+            ))
+        })
         .collect()
 }
 
 /// Every tag a resource named `name` carries on create: effective tags plus `Name`.
-pub fn all_tags(aws: &Aws, name: &str, own: Option<&BTreeMap<String, String>>) -> BTreeMap<String, String> {
+pub fn all_tags(
+    aws: &Aws,
+    name: &str,
+    own: Option<&BTreeMap<String, String>>,
+) -> BTreeMap<String, String> {
     let mut tags = aws.effective_tags(own);
     tags.insert("Name".to_string(), name.to_string());
     tags
@@ -35,7 +44,11 @@ pub fn all_tags(aws: &Aws, name: &str, own: Option<&BTreeMap<String, String>>) -
 pub fn tag_spec(kind: ResourceType, tags: &BTreeMap<String, String>) -> TagSpecification {
     TagSpecification::builder()
         .resource_type(kind)
-        .set_tags(Some(tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect()))
+        .set_tags(Some(
+            tags.iter()
+                .map(|(k, v)| Tag::builder().key(k).value(v).build())
+                .collect(),
+        ))
         .build()
 }
 
@@ -46,7 +59,11 @@ pub fn split_tags(
     aws: &Aws,
     live: &[Tag],
     prior: Option<&BTreeMap<String, String>>,
-) -> (Option<String>, Option<BTreeMap<String, String>>, BTreeMap<String, String>) {
+) -> (
+    Option<String>,
+    Option<BTreeMap<String, String>>,
+    BTreeMap<String, String>,
+) {
     let all = tag_map(live);
     let name = all.get("Name").cloned();
     let own: BTreeMap<String, String> = all
@@ -61,7 +78,11 @@ pub fn split_tags(
         })
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    let own = if own.is_empty() && prior.is_none_or(BTreeMap::is_empty) { None } else { Some(own) };
+    let own = if own.is_empty() && prior.is_none_or(BTreeMap::is_empty) {
+        None
+    } else {
+        Some(own)
+    };
     (name, own, all)
 }
 
@@ -72,8 +93,11 @@ pub async fn sync_tags(
     old: &BTreeMap<String, String>,
     new: &BTreeMap<String, String>,
 ) -> Result<(), ResourceError> {
-    let removed: Vec<Tag> =
-        old.keys().filter(|k| !new.contains_key(*k)).map(|k| Tag::builder().key(k).build()).collect();
+    let removed: Vec<Tag> = old
+        .keys()
+        .filter(|k| !new.contains_key(*k))
+        .map(|k| Tag::builder().key(k).build())
+        .collect();
     if !removed.is_empty() {
         aws.ec2
             .delete_tags()
@@ -112,7 +136,8 @@ pub fn name_filter(name: &str) -> Filter {
 
 /// Whether live tags carry this provider's ownership tag.
 pub fn is_owned(tags: &[Tag]) -> bool {
-    tags.iter().any(|t| t.key() == Some(OWNERSHIP_TAG.0) && t.value() == Some(OWNERSHIP_TAG.1))
+    tags.iter()
+        .any(|t| t.key() == Some(OWNERSHIP_TAG.0) && t.value() == Some(OWNERSHIP_TAG.1))
 }
 
 /// The conflict error for a same-named resource this provider does not own.
@@ -127,35 +152,74 @@ pub fn name_conflict(kind: &str, name: &str, id: &str) -> ResourceError {
 /// Fills `name` with an autoname when unset, and validates an EC2 `Name` tag (1-255 characters).
 pub fn check_name(ctx: &CheckContext, name: &mut Option<String>, f: &mut Failures) {
     let n = name.get_or_insert_with(|| ctx.autoname(63));
-    f.require(!n.is_empty() && n.len() <= 255, "name", "must be 1-255 characters (it becomes the Name tag)");
+    f.require(
+        !n.is_empty() && n.len() <= 255,
+        "name",
+        "must be 1-255 characters (it becomes the Name tag)",
+    );
 }
 
 /// Validates user tags against EC2's limits.
 pub fn check_tags(tags: Option<&BTreeMap<String, String>>, f: &mut Failures) {
     let Some(tags) = tags else { return };
-    f.require(tags.len() <= 45, "tags", "at most 45 tags (EC2 allows 50, 5 are kept for the provider)");
+    f.require(
+        tags.len() <= 45,
+        "tags",
+        "at most 45 tags (EC2 allows 50, 5 are kept for the provider)",
+    );
     for (k, v) in tags {
-        f.require(!k.is_empty() && k.len() <= 128, "tags", format!("tag key '{k}' must be 1-128 characters"));
-        f.require(v.len() <= 256, "tags", format!("the value of tag '{k}' must be at most 256 characters"));
-        f.require(!k.to_ascii_lowercase().starts_with("aws:"), "tags", format!("tag key '{k}' uses the reserved aws: prefix"));
-        f.require(k != "Name", "tags", "set the `name` property instead of a Name tag");
+        f.require(
+            !k.is_empty() && k.len() <= 128,
+            "tags",
+            format!("tag key '{k}' must be 1-128 characters"),
+        );
+        f.require(
+            v.len() <= 256,
+            "tags",
+            format!("the value of tag '{k}' must be at most 256 characters"),
+        );
+        f.require(
+            !k.to_ascii_lowercase().starts_with("aws:"),
+            "tags",
+            format!("tag key '{k}' uses the reserved aws: prefix"),
+        );
+        f.require(
+            k != "Name",
+            "tags",
+            "set the `name` property instead of a Name tag",
+        );
     }
 }
 
 /// Validates an IPv4 CIDR block with a prefix in `min..=max`; returns it parsed.
-pub fn check_cidr(property: &str, cidr: &str, min: u8, max: u8, f: &mut Failures) -> Option<ipnet::Ipv4Net> {
+pub fn check_cidr(
+    property: &str,
+    cidr: &str,
+    min: u8,
+    max: u8,
+    f: &mut Failures,
+) -> Option<ipnet::Ipv4Net> {
     match cidr.parse::<ipnet::Ipv4Net>() {
         Ok(net) if net.network() != net.addr() => {
-            f.push(property, format!("'{cidr}' has host bits set; use {}", net.trunc()));
+            f.push(
+                property,
+                format!("'{cidr}' has host bits set; use {}", net.trunc()),
+            );
             None
         }
         Ok(net) if !(min..=max).contains(&net.prefix_len()) => {
-            f.push(property, format!("'{cidr}' must have a prefix length between /{min} and /{max}"));
+            f.push(
+                property,
+                format!("'{cidr}' must have a prefix length between /{min} and /{max}"),
+            );
             None
         }
         Ok(net) => Some(net),
         Err(_) => {
-            f.push(property, format!("'{cidr}' is not an IPv4 CIDR block such as 10.0.0.0/16"));
+            f.push(
+                property,
+                format!("'{cidr}' is not an IPv4 CIDR block such as 10.0.0.0/16"),
+            );
             None
         }
     }
@@ -171,16 +235,22 @@ pub async fn availability_zones(aws: &Aws) -> Result<Vec<String>, ResourceError>
         .send()
         .await
         .map_err(|e| aws_error("ec2:DescribeAvailabilityZones", e))?;
-    let mut zones: Vec<String> =
-        out.availability_zones().iter().filter_map(|z| z.zone_name().map(str::to_string)).collect();
+    let mut zones: Vec<String> = out
+        .availability_zones()
+        .iter()
+        .filter_map(|z| z.zone_name().map(str::to_string))
+        .collect();
     zones.sort();
     Ok(zones)
 }
 
-
 /// Runs a delete call until AWS accepts it: `DependencyViolation` (something still attached, typically being
 /// deleted in parallel) is retried with backoff within the operation's timeout; NotFound means done.
-pub async fn delete_with_retry<F, Fut>(ctx: &crate::resource::Context, what: &str, mut call: F) -> Result<(), ResourceError>
+pub async fn delete_with_retry<F, Fut>(
+    ctx: &crate::resource::Context,
+    what: &str,
+    mut call: F,
+) -> Result<(), ResourceError>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<(), ResourceError>>,
@@ -192,8 +262,21 @@ where
             match fut.await {
                 Ok(()) => Ok(Poll::Ready(())),
                 Err(e) if e.is_not_found() => Ok(Poll::Ready(())),
-                Err(e) if matches!(e.code(), Some("DependencyViolation" | "InvalidIPAddress.InUse" | "AuthFailure" | "Resource.AlreadyAssociated")) => {
-                    Ok(Poll::Pending(format!("AWS says {}", e.code().unwrap_or_default())))
+                Err(e)
+                    if matches!(
+                        e.code(),
+                        Some(
+                            "DependencyViolation"
+                                | "InvalidIPAddress.InUse"
+                                | "AuthFailure"
+                                | "Resource.AlreadyAssociated"
+                        )
+                    ) =>
+                {
+                    Ok(Poll::Pending(format!(
+                        "AWS says {}",
+                        e.code().unwrap_or_default()
+                    )))
                 }
                 Err(e) => Err(e),
             }
@@ -201,7 +284,6 @@ where
     })
     .await
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -221,13 +303,21 @@ mod tests {
     fn split_tags_hides_provider_tags() {
         let mut aws = Aws::offline();
         aws.default_tags.insert("CostCenter".into(), "42".into());
-        let live: Vec<Tag> = [("Name", "vpc-a"), ("ManagedBy", "pulumi-orderapi"), ("CostCenter", "42"), ("Team", "x")]
-            .iter()
-            .map(|(k, v)| Tag::builder().key(*k).value(*v).build())
-            .collect();
+        let live: Vec<Tag> = [
+            ("Name", "vpc-a"),
+            ("ManagedBy", "pulumi-orderapi"),
+            ("CostCenter", "42"),
+            ("Team", "x"),
+        ]
+        .iter()
+        .map(|(k, v)| Tag::builder().key(*k).value(*v).build())
+        .collect();
         let (name, own, all) = split_tags(&aws, &live, None);
         assert_eq!(name.as_deref(), Some("vpc-a"));
-        assert_eq!(own, Some(BTreeMap::from([("Team".to_string(), "x".to_string())])));
+        assert_eq!(
+            own,
+            Some(BTreeMap::from([("Team".to_string(), "x".to_string())]))
+        );
         assert_eq!(all.len(), 4);
     }
 }

@@ -65,6 +65,9 @@ enum Created {
     Available(Box<LiveNat>),
     /// AWS answered the client token with a NAT gateway that no longer exists (purged after a delete).
     Vanished,
+    /// It ended `failed` (or was deleted meanwhile). Not partial state: a failed NAT gateway holds nothing and AWS
+    /// removes it, so the next `pulumi up` must create again rather than "update" a dead one.
+    Dead(ResourceError),
 }
 
 fn state_of(nat: &LiveNat) -> &str {
@@ -241,22 +244,26 @@ impl NatGateway {
         let stale = created.is_some_and(|c| c + Duration::from_secs(10 * 60) < started);
         ctx.wait_for(&format!("NAT gateway {id} to be available"), || async move {
             let Some(nat) = Self::describe(ctx, id).await? else {
-                return Ok(if stale { Poll::Ready(Created::Vanished) } else { Poll::Pending("not visible yet".into()) });
+                let poll = if stale {
+                    Poll::Ready(Created::Vanished)
+                } else {
+                    Poll::Pending("not visible yet".into())
+                };
+                return Ok(poll);
             };
             match state_of(&nat) {
                 "available" => Ok(Poll::Ready(Created::Available(Box::new(nat)))),
                 "failed" => {
                     let code = nat.failure_code().unwrap_or("Unknown").to_string();
-                    Err(ResourceError::Aws {
-                        operation: "ec2:CreateNatGateway",
-                        hint: Some(failure_hint(&code)),
-                        code,
-                        message: format!("NAT gateway {id} failed: {}", nat.failure_message().unwrap_or("no reason given")),
-                    })
+                    let message =
+                        format!("NAT gateway {id} failed: {}", nat.failure_message().unwrap_or("no reason given"));
+                    let hint = Some(failure_hint(&code));
+                    let error = ResourceError::Aws { operation: "ec2:CreateNatGateway", code, message, hint };
+                    Ok(Poll::Ready(Created::Dead(error)))
                 }
-                "deleting" | "deleted" => Err(ResourceError::Conflict(format!(
-                    "NAT gateway {id} was deleted while it was being created (by someone else?); run `pulumi up` again"
-                ))),
+                "deleting" | "deleted" => Ok(Poll::Ready(Created::Dead(ResourceError::Conflict(format!(
+                    "NAT gateway {id} was deleted while it was being created; run `pulumi up` again"
+                ))))),
                 state => Ok(Poll::Pending(state.to_string())),
             }
         })
@@ -308,6 +315,7 @@ impl NatGateway {
                 .map_err(|e| e.partial(&id, &partial))?
             {
                 Created::Available(nat) => return Ok(*nat),
+                Created::Dead(e) => return Err(e),
                 Created::Vanished => {
                     ctx.debug(format!("client token variant {variant} belongs to purged NAT gateway {id}; trying the next"));
                 }
@@ -388,6 +396,7 @@ impl CustomResource for NatGateway {
                     .map_err(|e| e.partial(&id, &partial))?
                 {
                     Created::Available(nat) => *nat,
+                    Created::Dead(e) => return Err(e),
                     Created::Vanished => {
                         return Err(ResourceError::Conflict(format!(
                             "NAT gateway {id} vanished while being adopted; run `pulumi up` again"

@@ -6,7 +6,10 @@ use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType, Tenancy, VpcAttrib
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{all_tags, check_cidr, check_name, check_tags, delete_with_retry, filter, is_owned, name_conflict, name_filter, split_tags, sync_tags, tag_spec};
+use super::{
+    all_tags, check_cidr, check_name, check_tags, delete_with_retry, filter, is_owned,
+    name_conflict, name_filter, split_tags, sync_tags, tag_spec,
+};
 use crate::error::{ResourceError, aws_error};
 use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures, Poll};
 
@@ -50,7 +53,12 @@ pub struct VpcOutputs {
 pub struct Vpc;
 
 impl Vpc {
-    async fn set_dns(ctx: &Context, id: &str, inputs: &VpcInputs, old: Option<&VpcInputs>) -> Result<(), ResourceError> {
+    async fn set_dns(
+        ctx: &Context,
+        id: &str,
+        inputs: &VpcInputs,
+        old: Option<&VpcInputs>,
+    ) -> Result<(), ResourceError> {
         let support = inputs.enable_dns_support.unwrap_or(true);
         let hostnames = inputs.enable_dns_hostnames.unwrap_or(true);
         let old_support = old.map(|o| o.enable_dns_support.unwrap_or(true));
@@ -68,7 +76,12 @@ impl Vpc {
         Ok(())
     }
 
-    async fn modify(ctx: &Context, id: &str, support: Option<bool>, hostnames: Option<bool>) -> Result<(), ResourceError> {
+    async fn modify(
+        ctx: &Context,
+        id: &str,
+        support: Option<bool>,
+        hostnames: Option<bool>,
+    ) -> Result<(), ResourceError> {
         let value = |b: Option<bool>| b.map(|b| AttributeBooleanValue::builder().value(b).build());
         ctx.aws
             .ec2
@@ -82,7 +95,11 @@ impl Vpc {
         Ok(())
     }
 
-    async fn attribute(ctx: &Context, id: &str, name: VpcAttributeName) -> Result<bool, ResourceError> {
+    async fn attribute(
+        ctx: &Context,
+        id: &str,
+        name: VpcAttributeName,
+    ) -> Result<bool, ResourceError> {
         let out = ctx
             .aws
             .ec2
@@ -100,7 +117,12 @@ impl Vpc {
     }
 
     /// Outputs that come from other describe calls: ARN, default security group, main route table.
-    async fn outputs(ctx: &Context, id: &str, owner: &str, tags_all: BTreeMap<String, String>) -> Result<VpcOutputs, ResourceError> {
+    async fn outputs(
+        ctx: &Context,
+        id: &str,
+        owner: &str,
+        tags_all: BTreeMap<String, String>,
+    ) -> Result<VpcOutputs, ResourceError> {
         let sgs = ctx
             .aws
             .ec2
@@ -121,14 +143,28 @@ impl Vpc {
             .map_err(|e| aws_error("ec2:DescribeRouteTables", e))?;
         Ok(VpcOutputs {
             arn: format!("arn:aws:ec2:{}:{owner}:vpc/{id}", ctx.aws.region),
-            default_security_group_id: sgs.security_groups().first().and_then(|g| g.group_id()).unwrap_or_default().to_string(),
-            main_route_table_id: rts.route_tables().first().and_then(|r| r.route_table_id()).unwrap_or_default().to_string(),
+            default_security_group_id: sgs
+                .security_groups()
+                .first()
+                .and_then(|g| g.group_id())
+                .unwrap_or_default()
+                .to_string(),
+            main_route_table_id: rts
+                .route_tables()
+                .first()
+                .and_then(|r| r.route_table_id())
+                .unwrap_or_default()
+                .to_string(),
             tags_all,
         })
     }
 
     /// An existing VPC with our name: ours (adopt it) when it carries the ownership tag and the same CIDR.
-    async fn find_existing(ctx: &Context, name: &str, cidr: &str) -> Result<Option<String>, ResourceError> {
+    async fn find_existing(
+        ctx: &Context,
+        name: &str,
+        cidr: &str,
+    ) -> Result<Option<String>, ResourceError> {
         let out = ctx
             .aws
             .ec2
@@ -152,7 +188,8 @@ impl Vpc {
 
 impl CustomResource for Vpc {
     const TOKEN: &'static str = "orderapi:ec2:Vpc";
-    const DESCRIPTION: &'static str = "An Amazon VPC with DNS support and hostnames, tagged and owned by this provider.";
+    const DESCRIPTION: &'static str =
+        "An Amazon VPC with DNS support and hostnames, tagged and owned by this provider.";
     const REPLACE_ON_CHANGES: &'static [&'static str] = &["cidrBlock", "instanceTenancy"];
     type Inputs = VpcInputs;
     type Outputs = VpcOutputs;
@@ -162,20 +199,35 @@ impl CustomResource for Vpc {
         check_name(ctx, &mut inputs.name, &mut f);
         check_cidr("cidrBlock", &inputs.cidr_block, 16, 28, &mut f);
         check_tags(inputs.tags.as_ref(), &mut f);
-        let tenancy = inputs.instance_tenancy.get_or_insert_with(|| "default".to_string());
-        f.require(matches!(tenancy.as_str(), "default" | "dedicated"), "instanceTenancy", "must be `default` or `dedicated`");
+        let tenancy = inputs
+            .instance_tenancy
+            .get_or_insert_with(|| "default".to_string());
+        f.require(
+            matches!(tenancy.as_str(), "default" | "dedicated"),
+            "instanceTenancy",
+            "must be `default` or `dedicated`",
+        );
         let support = *inputs.enable_dns_support.get_or_insert(true);
         let hostnames = *inputs.enable_dns_hostnames.get_or_insert(true);
-        f.require(support || !hostnames, "enableDnsHostnames", "needs enableDnsSupport (AWS rejects hostnames without DNS support)");
+        f.require(
+            support || !hostnames,
+            "enableDnsHostnames",
+            "needs enableDnsSupport (AWS rejects hostnames without DNS support)",
+        );
         f.finish(inputs)
     }
 
-    async fn create(ctx: &Context, inputs: &VpcInputs) -> Result<(String, VpcOutputs), ResourceError> {
+    async fn create(
+        ctx: &Context,
+        inputs: &VpcInputs,
+    ) -> Result<(String, VpcOutputs), ResourceError> {
         let name = inputs.name.clone().unwrap_or_default();
         let tags = all_tags(&ctx.aws, &name, inputs.tags.as_ref());
         let id = match Self::find_existing(ctx, &name, &inputs.cidr_block).await? {
             Some(id) => {
-                ctx.debug(format!("adopting {id}: it carries this provider's ownership tag and name '{name}'"));
+                ctx.debug(format!(
+                    "adopting {id}: it carries this provider's ownership tag and name '{name}'"
+                ));
                 id
             }
             None => {
@@ -184,50 +236,101 @@ impl CustomResource for Vpc {
                     .ec2
                     .create_vpc()
                     .cidr_block(&inputs.cidr_block)
-                    .instance_tenancy(Tenancy::from(inputs.instance_tenancy.as_deref().unwrap_or("default")))
+                    .instance_tenancy(Tenancy::from(
+                        inputs.instance_tenancy.as_deref().unwrap_or("default"),
+                    ))
                     .tag_specifications(tag_spec(ResourceType::Vpc, &tags))
                     .send()
                     .await
                     .map_err(|e| aws_error("ec2:CreateVpc", e))?;
-                out.vpc().and_then(|v| v.vpc_id()).unwrap_or_default().to_string()
+                out.vpc()
+                    .and_then(|v| v.vpc_id())
+                    .unwrap_or_default()
+                    .to_string()
             }
         };
-        let partial = VpcOutputs { tags_all: tags.clone(), ..Default::default() };
+        let partial = VpcOutputs {
+            tags_all: tags.clone(),
+            ..Default::default()
+        };
         let owner = ctx
             .wait_for(&format!("VPC {name} to be available"), || async {
-                let out = ctx.aws.ec2.describe_vpcs().vpc_ids(&id).send().await.map_err(|e| aws_error("ec2:DescribeVpcs", e))?;
+                let out = ctx
+                    .aws
+                    .ec2
+                    .describe_vpcs()
+                    .vpc_ids(&id)
+                    .send()
+                    .await
+                    .map_err(|e| aws_error("ec2:DescribeVpcs", e))?;
                 Ok(match out.vpcs().first() {
                     Some(v) if v.state().is_some_and(|s| s.as_str() == "available") => {
                         Poll::Ready(v.owner_id().unwrap_or_default().to_string())
                     }
-                    Some(v) => Poll::Pending(v.state().map(|s| s.as_str().to_string()).unwrap_or_default()),
+                    Some(v) => Poll::Pending(
+                        v.state()
+                            .map(|s| s.as_str().to_string())
+                            .unwrap_or_default(),
+                    ),
                     None => Poll::Pending("not visible yet".into()),
                 })
             })
             .await
             .map_err(|e| e.partial(&id, &partial))?;
-        Self::set_dns(ctx, &id, inputs, None).await.map_err(|e| e.partial(&id, &partial))?;
+        Self::set_dns(ctx, &id, inputs, None)
+            .await
+            .map_err(|e| e.partial(&id, &partial))?;
         // An adopted VPC may carry stale tags: bring them in line.
-        let live = ctx.aws.ec2.describe_vpcs().vpc_ids(&id).send().await.map_err(|e| aws_error("ec2:DescribeVpcs", e).partial(&id, &partial))?;
+        let live = ctx
+            .aws
+            .ec2
+            .describe_vpcs()
+            .vpc_ids(&id)
+            .send()
+            .await
+            .map_err(|e| aws_error("ec2:DescribeVpcs", e).partial(&id, &partial))?;
         let live_tags = super::tag_map(live.vpcs().first().map(|v| v.tags()).unwrap_or_default());
-        sync_tags(&ctx.aws, &id, &live_tags, &tags).await.map_err(|e| e.partial(&id, &partial))?;
-        let outputs = Self::outputs(ctx, &id, &owner, tags).await.map_err(|e| e.partial(&id, &partial))?;
+        sync_tags(&ctx.aws, &id, &live_tags, &tags)
+            .await
+            .map_err(|e| e.partial(&id, &partial))?;
+        let outputs = Self::outputs(ctx, &id, &owner, tags)
+            .await
+            .map_err(|e| e.partial(&id, &partial))?;
         Ok((id, outputs))
     }
 
-    async fn read(ctx: &Context, id: &str, prior: Option<&VpcInputs>) -> Result<Option<(VpcInputs, VpcOutputs)>, ResourceError> {
-        let out = match ctx.aws.ec2.describe_vpcs().vpc_ids(id).send().await.map_err(|e| aws_error("ec2:DescribeVpcs", e)) {
+    async fn read(
+        ctx: &Context,
+        id: &str,
+        prior: Option<&VpcInputs>,
+    ) -> Result<Option<(VpcInputs, VpcOutputs)>, ResourceError> {
+        let out = match ctx
+            .aws
+            .ec2
+            .describe_vpcs()
+            .vpc_ids(id)
+            .send()
+            .await
+            .map_err(|e| aws_error("ec2:DescribeVpcs", e))
+        {
             Ok(out) => out,
             Err(e) if e.is_not_found() => return Ok(None),
             Err(e) => return Err(e),
         };
-        let Some(vpc) = out.vpcs().first() else { return Ok(None) };
-        let (name, tags, tags_all) = split_tags(&ctx.aws, vpc.tags(), prior.and_then(|p| p.tags.as_ref()));
+        let Some(vpc) = out.vpcs().first() else {
+            return Ok(None);
+        };
+        let (name, tags, tags_all) =
+            split_tags(&ctx.aws, vpc.tags(), prior.and_then(|p| p.tags.as_ref()));
         let inputs = VpcInputs {
             name,
             cidr_block: vpc.cidr_block().unwrap_or_default().to_string(),
-            enable_dns_support: Some(Self::attribute(ctx, id, VpcAttributeName::EnableDnsSupport).await?),
-            enable_dns_hostnames: Some(Self::attribute(ctx, id, VpcAttributeName::EnableDnsHostnames).await?),
+            enable_dns_support: Some(
+                Self::attribute(ctx, id, VpcAttributeName::EnableDnsSupport).await?,
+            ),
+            enable_dns_hostnames: Some(
+                Self::attribute(ctx, id, VpcAttributeName::EnableDnsHostnames).await?,
+            ),
             instance_tenancy: vpc.instance_tenancy().map(|t| t.as_str().to_string()),
             tags,
         };
@@ -235,16 +338,40 @@ impl CustomResource for Vpc {
         Ok(Some((inputs, outputs)))
     }
 
-    async fn update(ctx: &Context, id: &str, old: &VpcInputs, old_outputs: &VpcOutputs, new: &VpcInputs) -> Result<VpcOutputs, ResourceError> {
+    async fn update(
+        ctx: &Context,
+        id: &str,
+        old: &VpcInputs,
+        old_outputs: &VpcOutputs,
+        new: &VpcInputs,
+    ) -> Result<VpcOutputs, ResourceError> {
         Self::set_dns(ctx, id, new, Some(old)).await?;
-        let tags = all_tags(&ctx.aws, new.name.as_deref().unwrap_or_default(), new.tags.as_ref());
+        let tags = all_tags(
+            &ctx.aws,
+            new.name.as_deref().unwrap_or_default(),
+            new.tags.as_ref(),
+        );
         sync_tags(&ctx.aws, id, &old_outputs.tags_all, &tags).await?;
-        Ok(VpcOutputs { tags_all: tags, ..old_outputs.clone() })
+        Ok(VpcOutputs {
+            tags_all: tags,
+            ..old_outputs.clone()
+        })
     }
 
-    async fn delete(ctx: &Context, id: &str, _: &VpcInputs, _: &VpcOutputs) -> Result<(), ResourceError> {
+    async fn delete(
+        ctx: &Context,
+        id: &str,
+        _: &VpcInputs,
+        _: &VpcOutputs,
+    ) -> Result<(), ResourceError> {
         delete_with_retry(ctx, &format!("VPC {id}"), || async {
-            ctx.aws.ec2.delete_vpc().vpc_id(id).send().await.map_err(|e| aws_error("ec2:DeleteVpc", e))?;
+            ctx.aws
+                .ec2
+                .delete_vpc()
+                .vpc_id(id)
+                .send()
+                .await
+                .map_err(|e| aws_error("ec2:DeleteVpc", e))?;
             Ok(())
         })
         .await
