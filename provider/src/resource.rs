@@ -66,11 +66,17 @@ pub struct CheckContext {
     pub name: String,
     /// A per-resource seed, stable across retries of the same operation, for autonaming.
     pub random_seed: Vec<u8>,
+    /// The physical name the resource already has (from its previous inputs), kept when the program sets none
+    /// so an autonamed resource is never renamed (and replaced) by a new seed.
+    pub prior_name: Option<String>,
 }
 
 impl CheckContext {
     /// A physical name derived from the logical name and the random seed: `<name>-<7 hex>`, cut to `max_len`.
     pub fn autoname(&self, max_len: usize) -> String {
+        if let Some(prior) = &self.prior_name {
+            return prior.clone();
+        }
         let hex: String = self
             .random_seed
             .iter()

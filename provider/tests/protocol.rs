@@ -5,7 +5,7 @@ use std::process::{Child, Command, Stdio};
 
 use orderapi::rpc::pulumirpc::resource_provider_client::ResourceProviderClient;
 use orderapi::rpc::pulumirpc::{
-    CheckRequest, ConfigureRequest, CreateRequest, DiffRequest, GetSchemaRequest,
+    CheckRequest, ConfigureRequest, CreateRequest, DiffRequest, GetSchemaRequest, PluginAttach,
 };
 use orderapi::rpc::value::{PropertyMap, Value, from_opt_struct, to_struct};
 use tonic::transport::Channel;
@@ -23,8 +23,20 @@ impl Drop for Plugin {
 }
 
 async fn start() -> Plugin {
+    start_with(&[
+        "--logtostderr",
+        "-v=9",
+        "--tracing",
+        "127.0.0.1:2",
+        "127.0.0.1:1",
+    ])
+    .await
+}
+
+/// Spawns the provider with the engine's flags, as the engine does, and connects to the port it prints.
+async fn start_with(args: &[&str]) -> Plugin {
     let mut child = Command::new(env!("CARGO_BIN_EXE_pulumi-resource-orderapi"))
-        .args(["--logtostderr", "-v=9", "127.0.0.1:1"])
+        .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -282,4 +294,86 @@ async fn unconfigured_create_is_refused_and_unknown_types_are_named() {
         .await
         .expect_err("unknown type");
     assert!(err.message().contains("orderapi:ec2:Nope"));
+}
+
+#[tokio::test]
+async fn attach_mode_serves_without_an_engine_address() {
+    // PULUMI_DEBUG_PROVIDERS: the user starts the provider, the engine attaches to the printed port.
+    let mut p = start_with(&[]).await;
+    p.client
+        .attach(PluginAttach {
+            address: "127.0.0.1:1".into(),
+        })
+        .await
+        .expect("attach");
+    let info = p
+        .client
+        .get_plugin_info(())
+        .await
+        .expect("info")
+        .into_inner();
+    assert_eq!(info.version, env!("CARGO_PKG_VERSION"));
+}
+
+#[tokio::test]
+async fn changing_region_replaces_the_provider_but_endpoint_does_not() {
+    let mut p = start().await;
+    let olds = props(&[
+        ("region", "us-east-1".into()),
+        ("endpoint", "http://127.0.0.1:1".into()),
+    ]);
+    let region = p
+        .client
+        .diff_config(DiffRequest {
+            olds: olds.clone(),
+            news: props(&[
+                ("region", "eu-west-1".into()),
+                ("endpoint", "http://127.0.0.1:1".into()),
+            ]),
+            ..Default::default()
+        })
+        .await
+        .expect("diff config")
+        .into_inner();
+    assert_eq!(region.replaces, vec!["region".to_string()]);
+    let endpoint = p
+        .client
+        .diff_config(DiffRequest {
+            olds,
+            news: props(&[
+                ("region", "us-east-1".into()),
+                ("endpoint", "http://127.0.0.1:2".into()),
+            ]),
+            ..Default::default()
+        })
+        .await
+        .expect("diff config")
+        .into_inner();
+    assert_eq!(endpoint.diffs, vec!["endpoint".to_string()]);
+    assert!(endpoint.replaces.is_empty());
+}
+
+#[tokio::test]
+async fn an_autonamed_resource_keeps_its_name_under_a_new_seed() {
+    let mut p = start().await;
+    configure(&mut p).await;
+    let resp = p
+        .client
+        .check(CheckRequest {
+            urn: VPC_URN.into(),
+            olds: props(&[
+                ("cidrBlock", "10.0.0.0/16".into()),
+                ("name", "main-1234567".into()),
+            ]),
+            news: props(&[("cidrBlock", "10.0.0.0/16".into())]),
+            random_seed: vec![0xff, 0xff, 0xff, 0xff],
+            ..Default::default()
+        })
+        .await
+        .expect("check")
+        .into_inner();
+    assert_eq!(
+        from_opt_struct(resp.inputs)["name"],
+        Value::from("main-1234567")
+    );
 }

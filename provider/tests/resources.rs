@@ -1,6 +1,7 @@
 //! Resource tests: each kind's create / read / update / delete / idempotency / adoption against a moto server
 //! (started per test on a free loopback port). One test binary keeps link time down.
 
+#[path = "support/moto.rs"]
 mod moto;
 
 mod resources {

@@ -248,8 +248,9 @@ impl ResourceProvider for Provider {
             if o == n && !n.as_ref().is_some_and(Value::contains_unknowns) {
                 continue;
             }
-            // Moving to another region or account endpoint means every resource lives elsewhere: replace.
-            let replace = matches!(key.as_str(), "region" | "endpoint" | "profile");
+            // Another region means every resource lives elsewhere: replace. Credentials (profile) and the
+            // endpoint may change for the same account (a renamed profile, a moved emulator), as in pulumi-aws.
+            let replace = key == "region";
             d.changed.push(key.clone());
             d.detailed.insert(
                 key.clone(),
@@ -306,9 +307,13 @@ impl ResourceProvider for Provider {
     ) -> Result<Response<CheckResponse>, Status> {
         let req = request.into_inner();
         let kind = self.kind(&req.urn)?;
+        let prior_name = from_opt_struct(req.olds)
+            .remove("name")
+            .and_then(|v| v.unwrap().as_str().map(str::to_string));
         let ctx = CheckContext {
             name: name_of(&req.urn).to_string(),
             random_seed: req.random_seed,
+            prior_name,
         };
         let checked = kind.check(&ctx, from_opt_struct(req.news));
         Ok(Response::new(CheckResponse {

@@ -370,6 +370,7 @@ fn security_group_check_rejects_what_aws_would() {
         &CheckContext {
             name: "tasks".into(),
             random_seed: vec![0xab, 0xcd, 0xef, 0x01],
+            ..Default::default()
         },
         SecurityGroupInputs {
             name: None,

@@ -222,6 +222,7 @@ async fn subnet_check_rejects_what_aws_would() {
     let ctx = CheckContext {
         name: "public-a".into(),
         random_seed: vec![0xab, 0xcd, 0xef, 0x12],
+        ..Default::default()
     };
     let checked = Subnet::check(&ctx, unnamed).expect("valid");
     assert_eq!(checked.name.as_deref(), Some("public-a-abcdef1"));
