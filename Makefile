@@ -41,7 +41,7 @@ unit: tools
 e2e: tools build
 	$(MOTO_VENV)/bin/python -m pytest tests/e2e
 
-test: lint unit e2e
+test: lint check-proto unit e2e
 
 demo: tools build
 	bash scripts/demo.sh up
