@@ -46,7 +46,8 @@ case "${1:-up}" in
     pulumi config set orderapi:endpoint "$endpoint"
     pulumi config set orderapi:region us-east-1
     pulumi config set orderapi:skipCredentialsValidation true
-    pulumi up --yes --non-interactive --skip-preview
+    # --refresh: a restarted emulator has lost what the state remembers; refresh lets `up` recreate it.
+    pulumi up --yes --non-interactive --skip-preview --refresh
     echo
     echo "Stack outputs (emulator at $endpoint):"
     pulumi stack output --json
