@@ -32,7 +32,7 @@ pub fn decode_config(map: &PropertyMap) -> Result<Option<ProviderConfig>, Vec<Ch
             ));
             continue;
         }
-        let plain = value.clone().unwrap();
+        let plain = value.clone().into_plain();
         if plain.contains_unknowns() {
             return Ok(None);
         }

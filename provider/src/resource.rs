@@ -385,7 +385,7 @@ fn secret_keys(m: &PropertyMap) -> BTreeSet<String> {
 fn plain(m: &PropertyMap) -> PropertyMap {
     m.iter()
         .filter(|(k, v)| !k.starts_with("__") && !matches!(v, Value::Null))
-        .map(|(k, v)| (k.clone(), strip_nulls(v.clone().unwrap())))
+        .map(|(k, v)| (k.clone(), strip_nulls(v.clone().into_plain())))
         .collect()
 }
 

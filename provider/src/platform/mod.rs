@@ -84,7 +84,7 @@ impl PlatformArgs {
                 );
                 continue;
             }
-            match value.clone().unwrap().to_json() {
+            match value.clone().into_plain().to_json() {
                 Some(json) => {
                     object.insert(key.clone(), json);
                 }

@@ -242,8 +242,8 @@ impl ResourceProvider for Provider {
             .collect();
         for key in keys {
             let (o, n) = (
-                olds.get(key).map(|v| v.clone().unwrap()),
-                news.get(key).map(|v| v.clone().unwrap()),
+                olds.get(key).map(|v| v.clone().into_plain()),
+                news.get(key).map(|v| v.clone().into_plain()),
             );
             if o == n && !n.as_ref().is_some_and(Value::contains_unknowns) {
                 continue;
@@ -309,7 +309,7 @@ impl ResourceProvider for Provider {
         let kind = self.kind(&req.urn)?;
         let prior_name = from_opt_struct(req.olds)
             .remove("name")
-            .and_then(|v| v.unwrap().as_str().map(str::to_string));
+            .and_then(|v| v.into_plain().as_str().map(str::to_string));
         let ctx = CheckContext {
             name: name_of(&req.urn).to_string(),
             random_seed: req.random_seed,

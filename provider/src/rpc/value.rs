@@ -217,16 +217,16 @@ impl Value {
     /// Removes secret and output wrappers (an unknown output becomes [`Value::Unknown`]) and turns resource
     /// references into their id (custom resources) or URN (components), as a provider that works on plain data
     /// needs them.
-    pub fn unwrap(self) -> Value {
+    pub fn into_plain(self) -> Value {
         match self {
-            Value::Secret(v) => v.unwrap(),
-            Value::Output { value: Some(v), .. } => v.unwrap(),
+            Value::Secret(v) => v.into_plain(),
+            Value::Output { value: Some(v), .. } => v.into_plain(),
             Value::Output { value: None, .. } => Value::Unknown,
-            Value::ResourceRef { id: Some(id), .. } => id.unwrap(),
+            Value::ResourceRef { id: Some(id), .. } => id.into_plain(),
             Value::ResourceRef { urn, id: None, .. } => Value::String(urn),
-            Value::Array(items) => Value::Array(items.into_iter().map(Value::unwrap).collect()),
+            Value::Array(items) => Value::Array(items.into_iter().map(Value::into_plain).collect()),
             Value::Object(m) => {
-                Value::Object(m.into_iter().map(|(k, v)| (k, v.unwrap())).collect())
+                Value::Object(m.into_iter().map(|(k, v)| (k, v.into_plain())).collect())
             }
             other => other,
         }
@@ -419,7 +419,7 @@ mod tests {
 
         #[test]
         fn json_round_trip_of_plain_values(v in arb_value()) {
-            let plain = v.clone().unwrap();
+            let plain = v.clone().into_plain();
             match plain.to_json() {
                 Some(json) => {
                     prop_assert!(!plain.contains_unknowns());
@@ -432,7 +432,7 @@ mod tests {
 
         #[test]
         fn unwrap_removes_every_secret(v in arb_value()) {
-            prop_assert!(!v.unwrap().contains_secrets());
+            prop_assert!(!v.into_plain().contains_secrets());
         }
     }
 
@@ -492,6 +492,6 @@ mod tests {
         };
         assert!(v.contains_unknowns());
         assert!(v.contains_secrets());
-        assert_eq!(v.unwrap(), Value::Unknown);
+        assert_eq!(v.into_plain(), Value::Unknown);
     }
 }
