@@ -621,7 +621,9 @@ impl<R: CustomResource> DynResource for Adapter<R> {
             }
             result.detailed.insert(key.clone(), kind);
         }
-        result.delete_before_replace = R::DELETE_BEFORE_REPLACE && !result.replaces.is_empty();
+        // Also when nothing here forces replacement: the engine reads it only when it replaces for another
+        // reason (`--replace`, the `replaceOnChanges` option), and such kinds cannot coexist with their successor.
+        result.delete_before_replace = R::DELETE_BEFORE_REPLACE;
         result
     }
 

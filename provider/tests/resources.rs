@@ -12,4 +12,5 @@ mod resources {
     mod ec2_security_group;
     mod ec2_subnet;
     mod ec2_vpc;
+    mod pending;
 }

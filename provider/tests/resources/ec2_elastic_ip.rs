@@ -9,6 +9,8 @@ use orderapi::resources::ec2::{filter, name_filter, tag_spec};
 
 use crate::moto::Moto;
 
+use super::pending;
+
 fn inputs(name: &str) -> ElasticIpInputs {
     let raw = ElasticIpInputs {
         name: Some(name.into()),
@@ -55,6 +57,7 @@ async fn elastic_ip_lifecycle() {
     );
     assert_eq!(outputs.tags_all["ManagedBy"], "pulumi-orderapi");
     assert_eq!(outputs.tags_all["Name"], "eip-test-life");
+    pending::assert_finished(&ctx, &id).await;
     let live = ctx
         .aws
         .ec2
@@ -109,15 +112,33 @@ async fn elastic_ip_lifecycle() {
     // InvalidIPAddress.InUse / AuthFailure that AWS needs while a NAT gateway lets go is not exercised here.
 }
 
+/// The addresses named `name`.
+async fn named(ctx: &Context, name: &str) -> Vec<String> {
+    let all = ctx
+        .aws
+        .ec2
+        .describe_addresses()
+        .filters(name_filter(name))
+        .send()
+        .await
+        .expect("list");
+    all.addresses()
+        .iter()
+        .filter_map(|a| a.allocation_id().map(str::to_string))
+        .collect()
+}
+
 #[tokio::test]
-async fn elastic_ip_create_adopts_its_own_orphan_and_refuses_a_stranger() {
+async fn elastic_ip_create_adopts_only_an_unfinished_create_and_refuses_a_stranger() {
     let moto = Moto::start().await;
     let ctx = moto.ctx().await;
     let inputs = inputs("eip-test-adopt");
-    // A crash after AllocateAddress: the address exists with our tags but Pulumi never recorded it.
+    // A crash after AllocateAddress and before the create's last step: the address exists with our tags and the
+    // create-pending marker, but Pulumi never recorded it.
     let (orphan, first) = ElasticIp::create(&ctx, &inputs)
         .await
         .expect("first create");
+    pending::crash_before_finish(&ctx, &orphan).await;
     let (adopted, second) = ElasticIp::create(&ctx, &inputs)
         .await
         .expect("retried create");
@@ -126,15 +147,18 @@ async fn elastic_ip_create_adopts_its_own_orphan_and_refuses_a_stranger() {
         "the retried create must adopt, not duplicate"
     );
     assert_eq!(second, first);
-    let all = ctx
-        .aws
-        .ec2
-        .describe_addresses()
-        .filters(name_filter("eip-test-adopt"))
-        .send()
+    assert_eq!(named(&ctx, "eip-test-adopt").await, vec![orphan.clone()]);
+    pending::assert_finished(&ctx, &orphan).await;
+
+    // A finished create is recorded in some state: a create with identical inputs (`pulumi up --replace`, whose
+    // engine releases the old address next) allocates a second address and leaves the first alone.
+    let (twin, twin_outputs) = ElasticIp::create(&ctx, &inputs)
         .await
-        .expect("list");
-    assert_eq!(all.addresses().len(), 1);
+        .expect("second create");
+    assert_ne!(twin, orphan, "a finished address must not be adopted");
+    assert_ne!(twin_outputs.public_ip, first.public_ip);
+    assert_eq!(named(&ctx, "eip-test-adopt").await.len(), 2);
+    pending::assert_finished(&ctx, &twin).await;
 
     // An address with the same name that we do not own is a conflict, not adopted.
     ctx.aws

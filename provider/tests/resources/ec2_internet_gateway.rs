@@ -3,10 +3,14 @@ use std::collections::BTreeMap;
 use aws_sdk_ec2::types::ResourceType;
 use orderapi::error::ResourceError;
 use orderapi::resource::{CheckContext, Context, CustomResource};
-use orderapi::resources::ec2::internet_gateway::{InternetGateway, InternetGatewayInputs};
-use orderapi::resources::ec2::{name_filter, tag_spec};
+use orderapi::resources::ec2::internet_gateway::{
+    InternetGateway, InternetGatewayInputs, InternetGatewayOutputs,
+};
+use orderapi::resources::ec2::{PENDING_TAG, name_filter, tag_spec};
 
 use crate::moto::Moto;
+
+use super::pending;
 
 /// A VPC made straight through the SDK; returns its ID and owner account.
 async fn vpc(ctx: &Context, cidr: &str) -> (String, String) {
@@ -69,6 +73,7 @@ async fn internet_gateway_lifecycle() {
     );
     assert_eq!(outputs.tags_all["ManagedBy"], "pulumi-orderapi");
     assert_eq!(outputs.tags_all["Name"], "igw-test-life");
+    pending::assert_finished(&ctx, &id).await;
     assert_eq!(attached(&ctx, &id).await, vec![vpc_a.clone()]);
 
     // Read gives back exactly the declared inputs (no drift right after create).
@@ -159,14 +164,27 @@ async fn internet_gateway_failed_attach_returns_partial_state() {
         "{source}"
     );
     assert_eq!(source.code(), Some("InvalidVpcID.NotFound"));
-    // The engine records the gateway, so the next operation (here: delete) cleans it up.
     assert!(attached(&ctx, &id).await.is_empty());
-    let recorded = InternetGateway::read(&ctx, &id, Some(&inputs))
+    // The create did not finish: the gateway keeps the create-pending marker, and the recorded tagsAll says so.
+    assert!(pending::is_pending(&ctx, &id).await);
+    assert_eq!(outputs["tagsAll"][PENDING_TAG], "true");
+    // The engine records the gateway; the next `pulumi up` updates it (here towards a fixed program without the
+    // missing VPC), which removes the marker with the other stale tags.
+    let recorded: InternetGatewayOutputs = serde_json::from_value(outputs).expect("outputs decode");
+    let fixed = self::inputs("igw-test-partial", None);
+    let updated = InternetGateway::update(&ctx, &id, &inputs, &recorded, &fixed)
+        .await
+        .expect("update");
+    assert!(!updated.tags_all.contains_key(PENDING_TAG));
+    pending::assert_finished(&ctx, &id).await;
+    let (read_inputs, read_outputs) = InternetGateway::read(&ctx, &id, Some(&fixed))
         .await
         .expect("read")
-        .expect("exists")
-        .1;
-    InternetGateway::delete(&ctx, &id, &inputs, &recorded)
+        .expect("exists");
+    assert_eq!(read_inputs, fixed);
+    assert_eq!(read_outputs, updated);
+    // Then destroy cleans it up.
+    InternetGateway::delete(&ctx, &id, &fixed, &updated)
         .await
         .expect("delete");
     assert!(
@@ -177,34 +195,60 @@ async fn internet_gateway_failed_attach_returns_partial_state() {
     );
 }
 
+/// The gateways named `name`.
+async fn named(ctx: &Context, name: &str) -> Vec<String> {
+    let all = ctx
+        .aws
+        .ec2
+        .describe_internet_gateways()
+        .filters(name_filter(name))
+        .send()
+        .await
+        .expect("list");
+    all.internet_gateways()
+        .iter()
+        .filter_map(|g| g.internet_gateway_id().map(str::to_string))
+        .collect()
+}
+
 #[tokio::test]
-async fn internet_gateway_create_adopts_its_own_orphan_and_refuses_a_stranger() {
+async fn internet_gateway_create_adopts_only_an_unfinished_create_and_refuses_a_stranger() {
     let moto = Moto::start().await;
     let ctx = moto.ctx().await;
     let (vpc_id, _) = vpc(&ctx, "10.52.0.0/16").await;
     let inputs = inputs("igw-test-adopt", Some(&vpc_id));
-    // A crash after CreateInternetGateway/AttachInternetGateway: the gateway exists with our tags but Pulumi
-    // never recorded it.
-    let (orphan, _) = InternetGateway::create(&ctx, &inputs)
+    // A crash after CreateInternetGateway/AttachInternetGateway and before the create's last step: the gateway
+    // exists with our tags and the create-pending marker, but Pulumi never recorded it.
+    let (orphan, first) = InternetGateway::create(&ctx, &inputs)
         .await
         .expect("first create");
-    let (adopted, _) = InternetGateway::create(&ctx, &inputs)
+    pending::crash_before_finish(&ctx, &orphan).await;
+    let (adopted, second) = InternetGateway::create(&ctx, &inputs)
         .await
         .expect("retried create");
     assert_eq!(
         adopted, orphan,
         "the retried create must adopt, not duplicate"
     );
-    let all = ctx
-        .aws
-        .ec2
-        .describe_internet_gateways()
-        .filters(name_filter("igw-test-adopt"))
-        .send()
-        .await
-        .expect("list");
-    assert_eq!(all.internet_gateways().len(), 1);
+    assert_eq!(second, first);
+    assert_eq!(named(&ctx, "igw-test-adopt").await, vec![orphan.clone()]);
     assert_eq!(attached(&ctx, &adopted).await, vec![vpc_id]);
+    pending::assert_finished(&ctx, &orphan).await;
+
+    // A finished create is recorded in some state: a create with identical inputs (`pulumi up --replace`, whose
+    // engine deletes the old gateway next) makes a second gateway. Detached ones here: AWS lets a VPC have one
+    // internet gateway (moto does not check that).
+    let detached = self::inputs("igw-test-twin", None);
+    let (one, _) = InternetGateway::create(&ctx, &detached)
+        .await
+        .expect("create");
+    let (two, _) = InternetGateway::create(&ctx, &detached)
+        .await
+        .expect("second create");
+    assert_ne!(two, one, "a finished gateway must not be adopted");
+    assert_eq!(named(&ctx, "igw-test-twin").await.len(), 2);
+    pending::assert_finished(&ctx, &one).await;
+    pending::assert_finished(&ctx, &two).await;
 
     // A gateway with the same name that we do not own is a conflict, not adopted.
     ctx.aws

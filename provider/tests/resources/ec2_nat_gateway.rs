@@ -10,6 +10,8 @@ use orderapi::resources::ec2::{filter, tag_spec};
 
 use crate::moto::Moto;
 
+use super::pending;
+
 // moto makes NAT gateways `available` at once and deleted ones `deleted` at once, never `failed`, and ignores
 // ClientToken: the waits (and their status lines), the failure report with its hint and the client-token
 // variants are not exercised here, only their outcomes.
@@ -133,6 +135,7 @@ async fn nat_gateway_lifecycle() {
     );
     assert_eq!(outputs.tags_all["ManagedBy"], "pulumi-orderapi");
     assert_eq!(outputs.tags_all["Name"], "nat-test-life");
+    pending::assert_finished(&ctx, &id).await;
 
     // Read gives back exactly the declared inputs (no drift right after create).
     let (read_inputs, read_outputs) = NatGateway::read(&ctx, &id, Some(&inputs))
@@ -229,16 +232,18 @@ async fn nat_gateway_private_has_no_public_address() {
 }
 
 #[tokio::test]
-async fn nat_gateway_create_adopts_its_own_orphan_and_refuses_a_stranger() {
+async fn nat_gateway_create_adopts_only_an_unfinished_create_and_refuses_a_stranger() {
     let moto = Moto::start().await;
     let ctx = moto.ctx().await;
     let subnet = public_subnet(&ctx, "10.62.0.0/16", "10.62.0.0/24").await;
     let (allocation, _) = eip(&ctx, "eip-nat-adopt").await;
     let inputs = inputs("nat-test-adopt", &subnet, Some(&allocation), None);
-    // A crash after CreateNatGateway: the NAT gateway exists with our tags but Pulumi never recorded it.
+    // A crash after CreateNatGateway and before the create's last step: the NAT gateway exists with our tags and
+    // the create-pending marker, but Pulumi never recorded it.
     let (orphan, first) = NatGateway::create(&ctx, &inputs)
         .await
         .expect("first create");
+    pending::crash_before_finish(&ctx, &orphan).await;
     let (adopted, second) = NatGateway::create(&ctx, &inputs)
         .await
         .expect("retried create");
@@ -248,6 +253,7 @@ async fn nat_gateway_create_adopts_its_own_orphan_and_refuses_a_stranger() {
     );
     assert_eq!(second, first);
     assert_eq!(live_in(&ctx, &subnet).await, vec![orphan.clone()]);
+    pending::assert_finished(&ctx, &orphan).await;
 
     // A replacement (another Elastic IP forces one) must not adopt its predecessor, which the engine deletes next.
     let (other_allocation, _) = eip(&ctx, "eip-nat-adopt-2").await;
@@ -277,6 +283,19 @@ async fn nat_gateway_create_adopts_its_own_orphan_and_refuses_a_stranger() {
         2,
         "the replacement and the fresh private NAT gateway"
     );
+
+    // A finished create is recorded in some state: a create with identical inputs (`pulumi up --replace`, whose
+    // engine deletes the old NAT gateway next) makes a second NAT gateway and leaves the first alone. (Private
+    // here: AWS does not let two NAT gateways share an Elastic IP. AWS answers the same client token with the
+    // first NAT gateway, which the create skips for the next token variant; moto ignores client tokens.)
+    let (again, _) = NatGateway::create(&ctx, &private)
+        .await
+        .expect("second create");
+    assert_ne!(again, fresh, "a finished NAT gateway must not be adopted");
+    let live = live_in(&ctx, &subnet).await;
+    assert!(live.contains(&fresh) && live.contains(&again), "{live:?}");
+    assert_eq!(live.len(), 3);
+    pending::assert_finished(&ctx, &again).await;
 
     // A live NAT gateway with the same name that we do not own is a conflict, not adopted.
     let other_subnet = public_subnet(&ctx, "10.63.0.0/16", "10.63.0.0/24").await;

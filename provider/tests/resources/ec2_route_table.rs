@@ -6,10 +6,12 @@ use aws_sdk_ec2::types::ResourceType;
 use orderapi::error::ResourceError;
 use orderapi::resource::{CheckContext, Context, CustomResource};
 use orderapi::resources::ec2::route_table::{RouteTable, RouteTableInputs, RouteTableRoute};
-use orderapi::resources::ec2::{all_tags, name_filter, tag_spec};
+use orderapi::resources::ec2::{PENDING_TAG, all_tags, name_filter, pending_tags, tag_spec};
 use tokio_util::sync::CancellationToken;
 
 use crate::moto::Moto;
+
+use super::pending;
 
 /// What the tests route through, created directly with the SDK (not through other kinds).
 struct Network {
@@ -164,6 +166,7 @@ async fn route_table_lifecycle() {
     assert!(id.starts_with("rtb-"));
     assert_eq!(outputs.tags_all["ManagedBy"], "pulumi-orderapi");
     assert_eq!(outputs.tags_all["Name"], "rtb-test-life");
+    pending::assert_finished(&ctx, &id).await;
     assert_eq!(
         outputs.association_ids.keys().collect::<Vec<_>>(),
         sorted_subnets.iter().collect::<Vec<_>>()
@@ -338,21 +341,39 @@ async fn route_table_refuses_a_subnet_another_table_holds() {
         .expect("delete");
 }
 
+/// The route tables named `name` in `vpc`.
+async fn named(ctx: &Context, vpc: &str, name: &str) -> Vec<String> {
+    let all = ctx
+        .aws
+        .ec2
+        .describe_route_tables()
+        .filters(name_filter(name))
+        .filters(orderapi::resources::ec2::filter("vpc-id", vpc))
+        .send()
+        .await
+        .expect("list");
+    all.route_tables()
+        .iter()
+        .filter_map(|t| t.route_table_id().map(str::to_string))
+        .collect()
+}
+
 #[tokio::test]
-async fn route_table_create_adopts_its_own_orphan_and_refuses_a_stranger() {
+async fn route_table_create_adopts_only_an_unfinished_create_and_refuses_a_stranger() {
     let moto = Moto::start().await;
     let ctx = moto.ctx().await;
     let ec2 = &ctx.aws.ec2;
     let net = network(&ctx).await;
     let inputs = checked(raw("rtb-test-adopt", &net));
 
-    // A crash after CreateRouteTable: the table exists with our tags (and a stray route nobody declared), but
-    // Pulumi never recorded it and none of the declared routes or associations were made.
+    // A crash right after CreateRouteTable: the table exists with our tags and the create-pending marker (and a
+    // stray route nobody declared), but Pulumi never recorded it and none of the declared routes or associations
+    // were made.
     let tags = all_tags(&ctx.aws, "rtb-test-adopt", inputs.tags.as_ref());
     let orphan = ec2
         .create_route_table()
         .vpc_id(&net.vpc)
-        .tag_specifications(tag_spec(ResourceType::RouteTable, &tags))
+        .tag_specifications(tag_spec(ResourceType::RouteTable, &pending_tags(&tags)))
         .send()
         .await
         .expect("orphan");
@@ -376,14 +397,11 @@ async fn route_table_create_adopts_its_own_orphan_and_refuses_a_stranger() {
         adopted, orphan,
         "the retried create must adopt, not duplicate"
     );
-    let all = ec2
-        .describe_route_tables()
-        .filters(name_filter("rtb-test-adopt"))
-        .filters(orderapi::resources::ec2::filter("vpc-id", &net.vpc))
-        .send()
-        .await
-        .expect("list");
-    assert_eq!(all.route_tables().len(), 1);
+    assert_eq!(
+        named(&ctx, &net.vpc, "rtb-test-adopt").await,
+        vec![orphan.clone()]
+    );
+    pending::assert_finished(&ctx, &orphan).await;
     let (read_inputs, read_outputs) = RouteTable::read(&ctx, &adopted, Some(&inputs))
         .await
         .expect("read")
@@ -393,6 +411,35 @@ async fn route_table_create_adopts_its_own_orphan_and_refuses_a_stranger() {
         "routes and associations were brought in line; the stray route is gone"
     );
     assert_eq!(read_outputs, outputs);
+
+    // A finished create is recorded in some state: a create with identical inputs (`pulumi up --replace`, whose
+    // engine deletes the old table next) makes a second table and leaves the first alone. (No subnets here: a
+    // subnet has one route table, so the second table would wait for the first to let go of them.)
+    let twin = checked(RouteTableInputs {
+        subnet_ids: None,
+        ..raw("rtb-test-twin", &net)
+    });
+    let (one, one_outputs) = RouteTable::create(&ctx, &twin).await.expect("create");
+    let (two, two_outputs) = RouteTable::create(&ctx, &twin)
+        .await
+        .expect("second create");
+    assert_ne!(two, one, "a finished table must not be adopted");
+    assert_eq!(two_outputs, one_outputs);
+    pending::assert_finished(&ctx, &two).await;
+    // A crash before the second create's last step leaves the marker: the retry adopts that table, not the first.
+    pending::crash_before_finish(&ctx, &two).await;
+    let (three, three_outputs) = RouteTable::create(&ctx, &twin)
+        .await
+        .expect("retried create");
+    assert_eq!(three, two);
+    assert_eq!(three_outputs, one_outputs);
+    let mut both = vec![one.clone(), two.clone()];
+    both.sort();
+    let mut listed = named(&ctx, &net.vpc, "rtb-test-twin").await;
+    listed.sort();
+    assert_eq!(listed, both);
+    pending::assert_finished(&ctx, &two).await;
+    assert_eq!(live_routes(&ctx, &one).await, live_routes(&ctx, &two).await);
 
     // A table with the same name in the VPC that we do not own is a conflict, not adopted.
     ec2.create_route_table()
@@ -440,6 +487,9 @@ async fn route_table_failed_route_reports_partial_state() {
     assert!(id.starts_with("rtb-"));
     assert!(source.to_string().contains("ec2:CreateRoute"), "{source}");
     assert_eq!(outputs["tagsAll"]["Name"], "rtb-test-partial");
+    // The create did not finish: the table keeps the create-pending marker, and the recorded tagsAll says so.
+    assert_eq!(outputs["tagsAll"][PENDING_TAG], "true");
+    assert!(pending::is_pending(&ctx, &id).await);
 
     // The next `pulumi up` updates the recorded table towards the (fixed) inputs.
     let fixed = checked(raw("rtb-test-partial", &net));
@@ -447,11 +497,14 @@ async fn route_table_failed_route_reports_partial_state() {
     let updated = RouteTable::update(&ctx, &id, &bad, &recorded, &fixed)
         .await
         .expect("update");
-    let (read_inputs, _) = RouteTable::read(&ctx, &id, Some(&fixed))
+    let (read_inputs, read_outputs) = RouteTable::read(&ctx, &id, Some(&fixed))
         .await
         .expect("read")
         .expect("exists");
     assert_eq!(read_inputs, fixed);
+    assert_eq!(read_outputs, updated);
+    // The update removed the marker with the other stale tags.
+    pending::assert_finished(&ctx, &id).await;
     RouteTable::delete(&ctx, &id, &fixed, &updated)
         .await
         .expect("delete");

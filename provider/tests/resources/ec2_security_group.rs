@@ -2,13 +2,16 @@ use std::collections::BTreeMap;
 
 use aws_sdk_ec2::types::ResourceType;
 use orderapi::error::ResourceError;
-use orderapi::resource::{CheckContext, Context, CustomResource};
+use orderapi::resource::{Adapter, CheckContext, Context, CustomResource, DynResource};
 use orderapi::resources::ec2::security_group::{
     SecurityGroup, SecurityGroupInputs, SecurityGroupRule,
 };
-use orderapi::resources::ec2::{all_tags, tag_spec};
+use orderapi::resources::ec2::{all_tags, filter, pending_tags, tag_spec};
+use orderapi::rpc::value::{PropertyMap, Value};
 
 use crate::moto::Moto;
+
+use super::pending;
 
 async fn vpc(ctx: &Context) -> String {
     let out = ctx
@@ -171,6 +174,7 @@ async fn security_group_lifecycle() {
     );
     assert_eq!(outputs.tags_all["Name"], "app-test-life");
     assert_eq!(outputs.tags_all["ManagedBy"], "pulumi-orderapi");
+    pending::assert_finished(&ctx, &id).await;
     // egress absent: AWS's default allow-all stays.
     assert_eq!(
         live(&ctx, &id, true).await,
@@ -262,8 +266,25 @@ async fn security_group_lifecycle() {
     );
 }
 
+/// The groups named `name` in `vpc`.
+async fn named(ctx: &Context, vpc: &str, name: &str) -> Vec<String> {
+    let out = ctx
+        .aws
+        .ec2
+        .describe_security_groups()
+        .filters(filter("vpc-id", vpc))
+        .filters(filter("group-name", name))
+        .send()
+        .await
+        .expect("list");
+    out.security_groups()
+        .iter()
+        .filter_map(|g| g.group_id().map(str::to_string))
+        .collect()
+}
+
 #[tokio::test]
-async fn security_group_create_adopts_its_own_orphan_and_refuses_a_stranger() {
+async fn security_group_create_adopts_only_an_unfinished_create_and_refuses_a_stranger() {
     let moto = Moto::start().await;
     let ctx = moto.ctx().await;
     let ec2 = &ctx.aws.ec2;
@@ -272,15 +293,15 @@ async fn security_group_create_adopts_its_own_orphan_and_refuses_a_stranger() {
     raw_inputs.egress = Some(vec![cidrs(rule("tcp", 443, 443), &["0.0.0.0/0"])]);
     let inputs = checked(raw_inputs);
 
-    // A crash after CreateSecurityGroup: the group exists with our tags and AWS's default egress, but Pulumi never
-    // recorded it and none of the rules were authorized.
+    // A crash right after CreateSecurityGroup: the group exists with our tags, the create-pending marker and AWS's
+    // default egress, but Pulumi never recorded it and none of the rules were authorized.
     let tags = all_tags(&ctx.aws, "app-test-adopt", inputs.tags.as_ref());
     let orphan = ec2
         .create_security_group()
         .group_name("app-test-adopt")
         .description("Managed by pulumi-orderapi")
         .vpc_id(&vpc)
-        .tag_specifications(tag_spec(ResourceType::SecurityGroup, &tags))
+        .tag_specifications(tag_spec(ResourceType::SecurityGroup, &pending_tags(&tags)))
         .send()
         .await
         .expect("orphan");
@@ -302,16 +323,55 @@ async fn security_group_create_adopts_its_own_orphan_and_refuses_a_stranger() {
         "rules were brought in line; the default egress was revoked"
     );
     assert_eq!(read_outputs, outputs);
+    pending::assert_finished(&ctx, &orphan).await;
 
-    // Our own group under the same name with another description is the group a replacement would take the name
-    // from: a conflict that says what to do, not an adoption.
+    // A finished create is recorded in some state, typically the group a replacement takes the name from while it
+    // still exists (`pulumi up --replace`, whose engine deletes the old group next): never adopted. AWS keeps
+    // group names unique per VPC, so a create with identical inputs is a conflict that names the group and says
+    // what to do.
+    let err = SecurityGroup::create(&ctx, &inputs)
+        .await
+        .expect_err("a finished group is not adopted");
+    assert!(matches!(err, ResourceError::Conflict(_)), "{err}");
+    let message = err.to_string();
+    assert!(message.contains("'app-test-adopt'"), "{message}");
+    assert!(message.contains(&orphan), "{message}");
+    assert!(message.contains("deleteBeforeReplace"), "{message}");
+    assert_eq!(
+        named(&ctx, &vpc, "app-test-adopt").await,
+        vec![orphan.clone()]
+    );
+    pending::assert_finished(&ctx, &orphan).await;
+    // The same for a replacement with another description (Diff asks to delete the old group first, see
+    // security_group_replacement_deletes_first; a targeted replace does not ask Diff).
     let mut redescribed = inputs.clone();
     redescribed.description = Some("Orders API tasks".into());
     let err = SecurityGroup::create(&ctx, &redescribed)
         .await
         .expect_err("conflict");
     assert!(matches!(err, ResourceError::Conflict(_)), "{err}");
+    assert!(err.to_string().contains("deleteBeforeReplace"), "{err}");
+    let (unchanged, _) = SecurityGroup::read(&ctx, &orphan, Some(&inputs))
+        .await
+        .expect("read")
+        .expect("exists");
+    assert_eq!(unchanged, inputs, "the live group was left alone");
+
+    // A crash before the create's last step leaves the marker: the retry adopts the group, unless its description
+    // differs (AWS cannot change it in place), which is a conflict that says what to do.
+    pending::crash_before_finish(&ctx, &orphan).await;
+    let err = SecurityGroup::create(&ctx, &redescribed)
+        .await
+        .expect_err("conflict");
+    assert!(matches!(err, ResourceError::Conflict(_)), "{err}");
+    assert!(err.to_string().contains("never finished"), "{err}");
     assert!(err.to_string().contains("another name"), "{err}");
+    let (again, again_outputs) = SecurityGroup::create(&ctx, &inputs)
+        .await
+        .expect("retried create");
+    assert_eq!(again, orphan);
+    assert_eq!(again_outputs, outputs);
+    pending::assert_finished(&ctx, &orphan).await;
 
     // A same-named group we do not own is a name conflict.
     peer_group(&ctx, &vpc, "app-test-stranger").await;
@@ -323,6 +383,26 @@ async fn security_group_create_adopts_its_own_orphan_and_refuses_a_stranger() {
         err.to_string().contains("not created by pulumi-orderapi"),
         "{err}"
     );
+}
+
+#[test]
+fn security_group_replacement_deletes_first() {
+    // The replacement keeps the name, which AWS keeps unique per VPC: the old group has to go first.
+    let adapter = Adapter::<SecurityGroup>::default();
+    let props = |description: &str| -> PropertyMap {
+        PropertyMap::from([
+            ("name".to_string(), Value::from("app")),
+            ("description".to_string(), Value::from(description)),
+            ("vpcId".to_string(), Value::from("vpc-1")),
+        ])
+    };
+    let diff = adapter.diff(&props("old"), &props("new"), &[]);
+    assert_eq!(diff.replaces, vec!["description"]);
+    assert!(diff.delete_before_replace);
+    // Reported even without a change here: the engine reads it only when it replaces for another reason
+    // (`pulumi up --replace`, the `replaceOnChanges` option), and then the old group must go first too.
+    let same = adapter.diff(&props("old"), &props("old"), &[]);
+    assert!(same.replaces.is_empty() && same.changed.is_empty() && same.delete_before_replace);
 }
 
 #[test]

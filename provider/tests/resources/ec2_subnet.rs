@@ -8,6 +8,8 @@ use orderapi::resources::ec2::{name_filter, tag_spec};
 
 use crate::moto::Moto;
 
+use super::pending;
+
 /// A VPC made straight through the SDK; returns its ID and owner account.
 async fn vpc(ctx: &Context, cidr: &str) -> (String, String) {
     let out = ctx
@@ -76,6 +78,7 @@ async fn subnet_lifecycle() {
     );
     assert_eq!(outputs.tags_all["ManagedBy"], "pulumi-orderapi");
     assert_eq!(outputs.tags_all["Name"], "subnet-test-life");
+    pending::assert_finished(&ctx, &id).await;
     // The declared default (off) is what AWS holds; create turns it off when AWS started with it on.
     assert_eq!(map_public_ip(&ctx, &id).await, Some(false));
 
@@ -136,29 +139,56 @@ async fn subnet_lifecycle() {
     );
 }
 
+/// The subnets named `name`.
+async fn named(ctx: &Context, name: &str) -> Vec<String> {
+    let all = ctx
+        .aws
+        .ec2
+        .describe_subnets()
+        .filters(name_filter(name))
+        .send()
+        .await
+        .expect("list");
+    all.subnets()
+        .iter()
+        .filter_map(|s| s.subnet_id().map(str::to_string))
+        .collect()
+}
+
 #[tokio::test]
-async fn subnet_create_adopts_its_own_orphan_and_refuses_a_stranger() {
+async fn subnet_create_adopts_only_an_unfinished_create_and_refuses_a_stranger() {
     let moto = Moto::start().await;
     let ctx = moto.ctx().await;
     let (vpc_id, _) = vpc(&ctx, "10.41.0.0/16").await;
     let inputs = inputs("subnet-test-adopt", &vpc_id, "10.41.1.0/24");
-    // A crash after CreateSubnet: the subnet exists with our tags but Pulumi never recorded it.
-    let (orphan, _) = Subnet::create(&ctx, &inputs).await.expect("first create");
+    // A crash after CreateSubnet and before the create's last step: the subnet exists with our tags and the
+    // create-pending marker, but Pulumi never recorded it.
+    let (orphan, first) = Subnet::create(&ctx, &inputs).await.expect("first create");
+    pending::crash_before_finish(&ctx, &orphan).await;
     let (adopted, outputs) = Subnet::create(&ctx, &inputs).await.expect("retried create");
     assert_eq!(
         adopted, orphan,
         "the retried create must adopt, not duplicate"
     );
+    assert_eq!(outputs, first);
     assert_eq!(outputs.tags_all["Team"], "orders");
-    let all = ctx
-        .aws
-        .ec2
-        .describe_subnets()
-        .filters(name_filter("subnet-test-adopt"))
-        .send()
+    assert_eq!(named(&ctx, "subnet-test-adopt").await, vec![orphan.clone()]);
+    pending::assert_finished(&ctx, &orphan).await;
+
+    // A finished create is recorded in some state and is never adopted. Identical inputs cannot coexist in AWS
+    // (the blocks overlap), so AWS refuses the second subnet; replacements delete the old subnet first.
+    let err = Subnet::create(&ctx, &inputs)
         .await
-        .expect("list");
-    assert_eq!(all.subnets().len(), 1);
+        .expect_err("a finished subnet is not adopted");
+    assert_eq!(err.code(), Some("InvalidSubnet.Conflict"), "{err}");
+    assert!(err.to_string().contains("ec2:CreateSubnet"), "{err}");
+    assert_eq!(named(&ctx, "subnet-test-adopt").await, vec![orphan.clone()]);
+    pending::assert_finished(&ctx, &orphan).await;
+    // With a block of its own, the same name makes a second subnet beside the first.
+    let moved = self::inputs("subnet-test-adopt", &vpc_id, "10.41.4.0/24");
+    let (second, _) = Subnet::create(&ctx, &moved).await.expect("second subnet");
+    assert_ne!(second, orphan);
+    assert_eq!(named(&ctx, "subnet-test-adopt").await.len(), 2);
 
     // A subnet with the same name that we do not own is a conflict, not adopted.
     ctx.aws

@@ -6,6 +6,8 @@ use orderapi::resources::ec2::vpc::{Vpc, VpcInputs};
 
 use crate::moto::Moto;
 
+use super::pending;
+
 fn inputs(name: &str) -> VpcInputs {
     let raw = VpcInputs {
         name: Some(name.into()),
@@ -35,6 +37,7 @@ async fn vpc_lifecycle() {
     assert!(outputs.main_route_table_id.starts_with("rtb-"));
     assert_eq!(outputs.tags_all["ManagedBy"], "pulumi-orderapi");
     assert_eq!(outputs.tags_all["Name"], "vpc-test-life");
+    pending::assert_finished(&ctx, &id).await;
 
     // Read gives back exactly the declared inputs (no drift right after create).
     let (read_inputs, read_outputs) = Vpc::read(&ctx, &id, Some(&inputs))
@@ -87,27 +90,66 @@ async fn vpc_lifecycle() {
     );
 }
 
-#[tokio::test]
-async fn vpc_create_adopts_its_own_orphan_and_refuses_a_stranger() {
-    let moto = Moto::start().await;
-    let ctx = moto.ctx().await;
-    let inputs = inputs("vpc-test-adopt");
-    // A crash after CreateVpc: the VPC exists with our tags but Pulumi never recorded it.
-    let (orphan, _) = Vpc::create(&ctx, &inputs).await.expect("first create");
-    let (adopted, _) = Vpc::create(&ctx, &inputs).await.expect("retried create");
-    assert_eq!(
-        adopted, orphan,
-        "the retried create must adopt, not duplicate"
-    );
+/// The VPCs named `name`.
+async fn named(ctx: &orderapi::resource::Context, name: &str) -> Vec<String> {
     let all = ctx
         .aws
         .ec2
         .describe_vpcs()
-        .filters(orderapi::resources::ec2::name_filter("vpc-test-adopt"))
+        .filters(orderapi::resources::ec2::name_filter(name))
         .send()
         .await
         .expect("list");
-    assert_eq!(all.vpcs().len(), 1);
+    let mut ids: Vec<String> = all
+        .vpcs()
+        .iter()
+        .filter_map(|v| v.vpc_id().map(str::to_string))
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[tokio::test]
+async fn vpc_create_adopts_only_an_unfinished_create_and_refuses_a_stranger() {
+    let moto = Moto::start().await;
+    let ctx = moto.ctx().await;
+    let inputs = inputs("vpc-test-adopt");
+    // A crash after CreateVpc and before the create's last step: the VPC exists with our tags and the
+    // create-pending marker, but Pulumi never recorded it.
+    let (orphan, first) = Vpc::create(&ctx, &inputs).await.expect("first create");
+    pending::crash_before_finish(&ctx, &orphan).await;
+    // Refresh does not show the marker (no drift).
+    let (read_inputs, read_outputs) = Vpc::read(&ctx, &orphan, Some(&inputs))
+        .await
+        .expect("read")
+        .expect("exists");
+    assert_eq!(read_inputs, inputs);
+    assert_eq!(read_outputs, first);
+    let (adopted, second) = Vpc::create(&ctx, &inputs).await.expect("retried create");
+    assert_eq!(
+        adopted, orphan,
+        "the retried create must adopt, not duplicate"
+    );
+    assert_eq!(second, first);
+    assert_eq!(named(&ctx, "vpc-test-adopt").await, vec![orphan.clone()]);
+    pending::assert_finished(&ctx, &orphan).await;
+
+    // A finished create is recorded in some state: a create with identical inputs (`pulumi up --replace`, whose
+    // engine deletes the old VPC next) makes a second VPC and leaves the first alone.
+    let (twin, _) = Vpc::create(&ctx, &inputs).await.expect("second create");
+    assert_ne!(twin, orphan, "a finished VPC must not be adopted");
+    let mut both = vec![orphan.clone(), twin.clone()];
+    both.sort();
+    assert_eq!(named(&ctx, "vpc-test-adopt").await, both);
+    pending::assert_finished(&ctx, &twin).await;
+
+    // An unfinished VPC with another CIDR block is not this resource's leftover: not adopted either.
+    pending::crash_before_finish(&ctx, &twin).await;
+    let mut other_cidr = inputs.clone();
+    other_cidr.cidr_block = "10.21.0.0/16".into();
+    let (third, _) = Vpc::create(&ctx, &other_cidr).await.expect("third create");
+    assert!(third != orphan && third != twin);
+    assert!(pending::is_pending(&ctx, &twin).await);
 
     // A VPC with the same name that we do not own is a conflict, not adopted.
     ctx.aws

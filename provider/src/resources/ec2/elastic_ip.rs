@@ -7,8 +7,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    all_tags, check_name, check_tags, delete_with_retry, filter, is_owned, name_conflict,
-    name_filter, split_tags, sync_tags, tag_map, tag_spec,
+    Found, adopting, all_tags, check_name, check_tags, delete_with_retry, filter, finish_create,
+    found, name_conflict, name_filter, pending_tags, split_tags, sync_tags, tag_map, tag_spec,
 };
 use crate::error::{ResourceError, aws_error};
 use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures};
@@ -98,7 +98,10 @@ impl ElasticIp {
         }
     }
 
-    /// An existing VPC address with our name: ours (adopt it) when it carries the ownership tag.
+    /// An existing VPC address with our name to adopt: the leftover of a create that never finished (ownership tag
+    /// and create-pending marker). A finished one of ours is recorded in some state (e.g. the address this one
+    /// replaces) and is left alone: address names are only tags, so a new address is allocated beside it. A
+    /// same-named address we do not own is a conflict.
     async fn find_existing(ctx: &Context, name: &str) -> Result<Option<Address>, ResourceError> {
         let out = ctx
             .aws
@@ -109,16 +112,23 @@ impl ElasticIp {
             .send()
             .await
             .map_err(|e| aws_error("ec2:DescribeAddresses", e))?;
+        let mut adopt = None;
         for address in out.addresses() {
-            if !is_owned(address.tags()) {
-                return Err(name_conflict(
-                    "Elastic IP",
-                    name,
-                    address.allocation_id().unwrap_or_default(),
-                ));
+            match found(address.tags()) {
+                Found::Stranger => {
+                    return Err(name_conflict(
+                        "Elastic IP",
+                        name,
+                        address.allocation_id().unwrap_or_default(),
+                    ));
+                }
+                Found::Recorded => {}
+                Found::Unfinished => {
+                    adopt = adopt.or_else(|| Some(address.clone()));
+                }
             }
         }
-        Ok(out.addresses().first().cloned())
+        Ok(adopt)
     }
 }
 
@@ -146,12 +156,10 @@ impl CustomResource for ElasticIp {
     ) -> Result<(String, ElasticIpOutputs), ResourceError> {
         let name = inputs.name.clone().unwrap_or_default();
         let tags = all_tags(&ctx.aws, &name, inputs.tags.as_ref());
+        let create_tags = pending_tags(&tags);
         let (address, live_tags) = match Self::find_existing(ctx, &name).await? {
             Some(address) => {
-                ctx.debug(format!(
-                    "adopting {}: it carries this provider's ownership tag and name '{name}'",
-                    address.allocation_id().unwrap_or_default()
-                ));
+                adopting(ctx, address.allocation_id().unwrap_or_default(), &name);
                 let live_tags = tag_map(address.tags());
                 (address, live_tags)
             }
@@ -161,7 +169,7 @@ impl CustomResource for ElasticIp {
                     .ec2
                     .allocate_address()
                     .domain(DomainType::Vpc)
-                    .tag_specifications(tag_spec(ResourceType::ElasticIp, &tags))
+                    .tag_specifications(tag_spec(ResourceType::ElasticIp, &create_tags))
                     .send()
                     .await
                     .map_err(|e| aws_error("ec2:AllocateAddress", e))?;
@@ -169,18 +177,23 @@ impl CustomResource for ElasticIp {
                     .set_allocation_id(out.allocation_id().map(str::to_string))
                     .set_public_ip(out.public_ip().map(str::to_string))
                     .build();
-                (address, tags.clone())
+                (address, create_tags.clone())
             }
         };
         let id = address.allocation_id().unwrap_or_default().to_string();
-        let partial = Self::outputs(ctx, "", &address, tags.clone());
-        // An adopted address may carry stale tags: bring them in line.
-        sync_tags(&ctx.aws, &id, &live_tags, &tags)
+        // Until the last step the address holds the create-pending marker: a partial create records it in tagsAll,
+        // so the next update removes it.
+        let partial = Self::outputs(ctx, "", &address, create_tags.clone());
+        // An adopted address may carry stale tags: bring them in line (the marker stays until the end).
+        sync_tags(&ctx.aws, &id, &live_tags, &create_tags)
             .await
             .map_err(|e| e.partial(&id, &partial))?;
         let account = Self::account_id(ctx)
             .await
             .map_err(|e| e.partial(&id, &partial))?;
+        finish_create(ctx, &id)
+            .await
+            .map_err(|e| e.partial(&id, &Self::outputs(ctx, &account, &address, create_tags)))?;
         Ok((id, Self::outputs(ctx, &account, &address, tags)))
     }
 

@@ -8,8 +8,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    all_tags, check_name, check_tags, delete_with_retry, is_owned, name_conflict, name_filter,
-    split_tags, sync_tags, tag_map, tag_spec,
+    Found, adopting, all_tags, check_name, check_tags, delete_with_retry, finish_create, found,
+    name_conflict, name_filter, pending_tags, split_tags, sync_tags, tag_map, tag_spec,
 };
 use crate::error::{ResourceError, aws_error};
 use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures};
@@ -160,7 +160,10 @@ impl InternetGateway {
         Ok(())
     }
 
-    /// An existing gateway with our name: ours (adopt it) when it carries the ownership tag.
+    /// An existing gateway with our name to adopt: the leftover of a create that never finished (ownership tag and
+    /// create-pending marker). A finished one of ours is recorded in some state (e.g. the gateway this one replaces)
+    /// and is left alone: gateway names are only tags, so a new gateway is created beside it. A same-named gateway
+    /// we do not own is a conflict.
     async fn find_existing(
         ctx: &Context,
         name: &str,
@@ -173,16 +176,23 @@ impl InternetGateway {
             .send()
             .await
             .map_err(|e| aws_error("ec2:DescribeInternetGateways", e))?;
+        let mut adopt = None;
         for igw in out.internet_gateways() {
-            if !is_owned(igw.tags()) {
-                return Err(name_conflict(
-                    "internet gateway",
-                    name,
-                    igw.internet_gateway_id().unwrap_or_default(),
-                ));
+            match found(igw.tags()) {
+                Found::Stranger => {
+                    return Err(name_conflict(
+                        "internet gateway",
+                        name,
+                        igw.internet_gateway_id().unwrap_or_default(),
+                    ));
+                }
+                Found::Recorded => {}
+                Found::Unfinished => {
+                    adopt = adopt.or_else(|| Some(igw.clone()));
+                }
             }
         }
-        Ok(out.internet_gateways().first().cloned())
+        Ok(adopt)
     }
 }
 
@@ -216,19 +226,17 @@ impl CustomResource for InternetGateway {
     ) -> Result<(String, InternetGatewayOutputs), ResourceError> {
         let name = inputs.name.clone().unwrap_or_default();
         let tags = all_tags(&ctx.aws, &name, inputs.tags.as_ref());
+        let create_tags = pending_tags(&tags);
         let igw = match Self::find_existing(ctx, &name).await? {
             Some(igw) => {
-                ctx.debug(format!(
-                    "adopting {}: it carries this provider's ownership tag and name '{name}'",
-                    igw.internet_gateway_id().unwrap_or_default()
-                ));
+                adopting(ctx, igw.internet_gateway_id().unwrap_or_default(), &name);
                 igw
             }
             None => ctx
                 .aws
                 .ec2
                 .create_internet_gateway()
-                .tag_specifications(tag_spec(ResourceType::InternetGateway, &tags))
+                .tag_specifications(tag_spec(ResourceType::InternetGateway, &create_tags))
                 .send()
                 .await
                 .map_err(|e| aws_error("ec2:CreateInternetGateway", e))?
@@ -239,20 +247,31 @@ impl CustomResource for InternetGateway {
                 })?,
         };
         let id = igw.internet_gateway_id().unwrap_or_default().to_string();
+        // Until the last step the gateway holds the create-pending marker: a partial create records it in tagsAll,
+        // so the next update removes it.
         let outputs = InternetGatewayOutputs {
             arn: Self::arn(ctx, igw.owner_id().unwrap_or_default(), &id),
-            tags_all: tags.clone(),
+            tags_all: create_tags.clone(),
         };
         // From here on AWS holds the gateway: failures return it as partial state so the engine records it.
         let current = Self::attached_vpc(&igw);
         Self::reconcile_attachment(ctx, &id, current.as_deref(), inputs.vpc_id.as_deref())
             .await
             .map_err(|e| e.partial(&id, &outputs))?;
-        // An adopted gateway may carry stale tags: bring them in line.
-        sync_tags(&ctx.aws, &id, &tag_map(igw.tags()), &tags)
+        // An adopted gateway may carry stale tags: bring them in line (the marker stays until the end).
+        sync_tags(&ctx.aws, &id, &tag_map(igw.tags()), &create_tags)
             .await
             .map_err(|e| e.partial(&id, &outputs))?;
-        Ok((id, outputs))
+        finish_create(ctx, &id)
+            .await
+            .map_err(|e| e.partial(&id, &outputs))?;
+        Ok((
+            id,
+            InternetGatewayOutputs {
+                tags_all: tags,
+                ..outputs
+            },
+        ))
     }
 
     async fn read(

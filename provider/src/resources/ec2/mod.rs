@@ -1,5 +1,17 @@
 //! EC2 networking kinds, and what they share: tags (the `Name` tag is each one's physical name), ownership
 //! lookups for adoption, and NotFound handling.
+//!
+//! # Which existing resource a create adopts
+//!
+//! A create adopts a same-named resource only when it is the leftover of an earlier create of the same resource
+//! that succeeded in AWS but was never recorded by Pulumi (the provider crashed, or its answer was lost). Such a
+//! leftover carries the ownership tag *and* [`PENDING_TAG`]: every create puts that marker on atomically with the
+//! resource (in the create call's TagSpecifications) and removes it as its very last step. A same-named resource
+//! with the ownership tag but without the marker is a finished create, recorded in some Pulumi state: the engine
+//! also calls Create while the old resource still exists (create-before-delete replacements: `pulumi up
+//! --replace`, `replaceOnChanges`, `replaceWith`), and adopting it there would hand the engine the very resource
+//! it deletes next. The engine's random seed is fresh per deployment, so the marker is the only way to tell the
+//! two apart.
 
 pub mod elastic_ip;
 pub mod internet_gateway;
@@ -10,12 +22,13 @@ pub mod subnet;
 pub mod vpc;
 
 use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
 
 use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
 
 use crate::aws::{Aws, OWNERSHIP_TAG};
 use crate::error::{ResourceError, aws_error};
-use crate::resource::{CheckContext, Failures};
+use crate::resource::{CheckContext, Context, Failures, Poll};
 
 /// Tags as AWS returns them, as a map.
 pub fn tag_map(tags: &[Tag]) -> BTreeMap<String, String> {
@@ -29,6 +42,14 @@ pub fn tag_map(tags: &[Tag]) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// The create-pending marker: on the resource from its create call until the create's last step (see the module
+/// docs). A create that fails half-way ([`ResourceError::Partial`]) leaves it; the engine records the resource with
+/// the marker in `tagsAll`, and the next update's [`sync_tags`] removes it (desired tags never hold it).
+pub const PENDING_TAG: &str = "orderapi:create-pending";
+
+/// The value [`PENDING_TAG`] has.
+pub const PENDING_VALUE: &str = "true";
+
 /// Every tag a resource named `name` carries on create: effective tags plus `Name`.
 pub fn all_tags(
     aws: &Aws,
@@ -38,6 +59,48 @@ pub fn all_tags(
     let mut tags = aws.effective_tags(own);
     tags.insert("Name".to_string(), name.to_string());
     tags
+}
+
+/// The tags a create call puts on the resource: `tags` plus [`PENDING_TAG`]. Also what the resource holds until the
+/// create's last step, so a partial create records these as `tagsAll`.
+pub fn pending_tags(tags: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    let mut pending = tags.clone();
+    pending.insert(PENDING_TAG.to_string(), PENDING_VALUE.to_string());
+    pending
+}
+
+/// How long [`finish_create`] retries a NotFound answer (EC2's eventual consistency right after a create).
+const FINISH_WAIT: Duration = Duration::from_secs(60);
+
+/// The last step of a create that succeeded: removes [`PENDING_TAG`] from `id`, after which no create adopts it.
+/// EC2 is eventually consistent: right after a create the tagging API may not know the resource yet, so NotFound
+/// is retried with backoff for up to a minute (within the operation's timeout).
+pub async fn finish_create(ctx: &Context, id: &str) -> Result<(), ResourceError> {
+    let bounded = Context {
+        deadline: ctx.deadline.min(Instant::now() + FINISH_WAIT),
+        ..ctx.clone()
+    };
+    bounded
+        .wait_for(&format!("{id} to drop the {PENDING_TAG} tag"), || async {
+            match ctx
+                .aws
+                .ec2
+                .delete_tags()
+                .resources(id)
+                .tags(Tag::builder().key(PENDING_TAG).build())
+                .send()
+                .await
+                .map_err(|e| aws_error("ec2:DeleteTags", e))
+            {
+                Ok(_) => Ok(Poll::Ready(())),
+                Err(e) if e.is_not_found() => Ok(Poll::Pending(format!(
+                    "AWS says {}",
+                    e.code().unwrap_or_default()
+                ))),
+                Err(e) => Err(e),
+            }
+        })
+        .await
 }
 
 /// The tag specification that tags a resource atomically with its creation.
@@ -54,7 +117,8 @@ pub fn tag_spec(kind: ResourceType, tags: &BTreeMap<String, String>) -> TagSpeci
 
 #[allow(clippy::type_complexity)] // (name, declared tags, all tags): destructured at every call site
 /// Splits the live tags into the declared `name`, the declared `tags` (without the ones the provider adds:
-/// `Name`, the ownership tag, and default tags the program did not set itself) and all tags.
+/// `Name`, the ownership tag, and default tags the program did not set itself) and all tags. [`PENDING_TAG`] is in
+/// neither: it is the provider's bookkeeping, never declared, so a refresh shows no drift for it.
 pub fn split_tags(
     aws: &Aws,
     live: &[Tag],
@@ -64,7 +128,8 @@ pub fn split_tags(
     Option<BTreeMap<String, String>>,
     BTreeMap<String, String>,
 ) {
-    let all = tag_map(live);
+    let mut all = tag_map(live);
+    all.remove(PENDING_TAG);
     let name = all.get("Name").cloned();
     let own: BTreeMap<String, String> = all
         .iter()
@@ -86,7 +151,9 @@ pub fn split_tags(
     (name, own, all)
 }
 
-/// Brings the live tags of `id` from `old` to `new` (create/overwrite changed ones, delete removed ones).
+/// Brings the live tags of `id` from `old` to `new` (create/overwrite changed ones, delete removed ones). When `old`
+/// holds [`PENDING_TAG`] (the `tagsAll` a partial create recorded) and `new` does not (desired tags never do), the
+/// marker is removed with the other stale tags.
 pub async fn sync_tags(
     aws: &Aws,
     id: &str,
@@ -138,6 +205,40 @@ pub fn name_filter(name: &str) -> Filter {
 pub fn is_owned(tags: &[Tag]) -> bool {
     tags.iter()
         .any(|t| t.key() == Some(OWNERSHIP_TAG.0) && t.value() == Some(OWNERSHIP_TAG.1))
+}
+
+/// Whether live tags carry [`PENDING_TAG`]: the resource's create has not finished.
+pub fn is_pending(tags: &[Tag]) -> bool {
+    tags.iter().any(|t| t.key() == Some(PENDING_TAG))
+}
+
+/// What a same-named resource found by a create is to this provider.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Found {
+    /// Not created by this provider (no ownership tag): a name conflict.
+    Stranger,
+    /// Created by this provider, and its create finished: recorded in some Pulumi state. Never adopted.
+    Recorded,
+    /// Created by this provider, and its create never finished (it still carries [`PENDING_TAG`]): the leftover of
+    /// a crashed create, which a retried create adopts (when its immutable fields match).
+    Unfinished,
+}
+
+/// Classifies a same-named resource by its live tags.
+pub fn found(tags: &[Tag]) -> Found {
+    match (is_owned(tags), is_pending(tags)) {
+        (false, _) => Found::Stranger,
+        (true, false) => Found::Recorded,
+        (true, true) => Found::Unfinished,
+    }
+}
+
+/// The debug line a create logs when it adopts the leftover `id` of a crashed create.
+pub fn adopting(ctx: &Context, id: &str, name: &str) {
+    ctx.debug(format!(
+        "adopting {id}: it carries this provider's ownership tag, name '{name}' and the {PENDING_TAG} marker of a \
+         create that never finished"
+    ));
 }
 
 /// The conflict error for a same-named resource this provider does not own.
@@ -247,7 +348,7 @@ pub async fn availability_zones(aws: &Aws) -> Result<Vec<String>, ResourceError>
 /// Runs a delete call until AWS accepts it: `DependencyViolation` (something still attached, typically being
 /// deleted in parallel) is retried with backoff within the operation's timeout; NotFound means done.
 pub async fn delete_with_retry<F, Fut>(
-    ctx: &crate::resource::Context,
+    ctx: &Context,
     what: &str,
     mut call: F,
 ) -> Result<(), ResourceError>
@@ -255,7 +356,6 @@ where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<(), ResourceError>>,
 {
-    use crate::resource::Poll;
     ctx.wait_for(&format!("{what} to be deleted"), || {
         let fut = call();
         async move {
@@ -308,6 +408,7 @@ mod tests {
             ("ManagedBy", "pulumi-orderapi"),
             ("CostCenter", "42"),
             ("Team", "x"),
+            (PENDING_TAG, PENDING_VALUE),
         ]
         .iter()
         .map(|(k, v)| Tag::builder().key(*k).value(*v).build())
@@ -318,6 +419,37 @@ mod tests {
             own,
             Some(BTreeMap::from([("Team".to_string(), "x".to_string())]))
         );
-        assert_eq!(all.len(), 4);
+        assert_eq!(
+            all.len(),
+            4,
+            "the pending marker is not in tagsAll: {all:?}"
+        );
+        assert!(!all.contains_key(PENDING_TAG));
+    }
+
+    #[test]
+    fn only_an_unfinished_create_is_adoptable() {
+        let tags = |pairs: &[(&str, &str)]| -> Vec<Tag> {
+            pairs
+                .iter()
+                .map(|(k, v)| Tag::builder().key(*k).value(*v).build())
+                .collect()
+        };
+        let owned = (OWNERSHIP_TAG.0, OWNERSHIP_TAG.1);
+        let pending = (PENDING_TAG, PENDING_VALUE);
+        assert_eq!(found(&tags(&[("Name", "a")])), Found::Stranger);
+        assert_eq!(found(&tags(&[("Name", "a"), pending])), Found::Stranger);
+        assert_eq!(found(&tags(&[("Name", "a"), owned])), Found::Recorded);
+        assert_eq!(
+            found(&tags(&[("Name", "a"), owned, pending])),
+            Found::Unfinished
+        );
+        let desired = BTreeMap::from([("Name".to_string(), "a".to_string())]);
+        let create = pending_tags(&desired);
+        assert_eq!(
+            create.get(PENDING_TAG).map(String::as_str),
+            Some(PENDING_VALUE)
+        );
+        assert_eq!(create.len(), 2);
     }
 }

@@ -11,8 +11,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    all_tags, check_name, check_tags, filter, is_owned, name_conflict, name_filter, split_tags,
-    sync_tags, tag_map, tag_spec,
+    Found, adopting, all_tags, check_name, check_tags, filter, finish_create, found, name_conflict,
+    name_filter, pending_tags, split_tags, sync_tags, tag_map, tag_spec,
 };
 use crate::error::{ResourceError, aws_error};
 use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures, Poll};
@@ -56,8 +56,9 @@ pub struct NatGatewayOutputs {
 
 pub struct NatGateway;
 
-/// How many client-token variants a create walks through when earlier ones belong to NAT gateways that have
-/// failed or been deleted since (AWS answers a reused token with the original NAT gateway).
+/// How many client-token variants a create walks through when earlier ones belong to NAT gateways it must not take:
+/// ones that have failed or been deleted since, or finished ones recorded in some state (AWS answers a reused token
+/// with the original NAT gateway).
 const TOKEN_VARIANTS: u32 = 5;
 
 /// What waiting for a freshly created NAT gateway found.
@@ -90,7 +91,9 @@ fn connectivity(nat: &LiveNat) -> &str {
 
 /// A deterministic client token for the NAT gateway this resource declares: a retried create (after a crash or a
 /// lost response) gets the same NAT gateway back instead of a second one. The replace-forcing inputs are part of
-/// it, so a replacement gets a new token (AWS rejects a reused token with other parameters). 64 characters at most.
+/// it, so a replacement gets a new token (AWS rejects a reused token with other parameters); a replacement with
+/// the same inputs (`pulumi up --replace`) is answered with its predecessor, which the create then skips for the
+/// next variant. 64 characters at most.
 pub fn client_token(inputs: &NatGatewayInputs, variant: u32) -> String {
     // FNV-1a (64 bit): stable across builds and platforms, unlike std's hasher.
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
@@ -183,10 +186,12 @@ impl NatGateway {
         }
     }
 
-    /// The NAT gateways of the subnet that carry our name. Returns the one to adopt (ours, live, same allocation
-    /// and connectivity: every replace-forcing input matches) and the IDs of our dead ones (failed, deleting,
-    /// deleted), whose client tokens must not be answered with them again. A live same-named NAT gateway this
-    /// provider did not create is a conflict.
+    /// The NAT gateways of the subnet that carry our name. Returns the one to adopt (the leftover of a create that
+    /// never finished: ours, still carrying the create-pending marker, live, same allocation and connectivity, so
+    /// every replace-forcing input matches) and the IDs of our others, which a client token must not be answered
+    /// with: dead ones (failed, deleting, deleted) and finished ones, recorded in some state (e.g. the NAT gateway
+    /// this one replaces, which the engine deletes next). A live same-named NAT gateway this provider did not
+    /// create is a conflict.
     async fn find_existing(
         ctx: &Context,
         name: &str,
@@ -201,7 +206,7 @@ impl NatGateway {
             .send()
             .await
             .map_err(|e| aws_error("ec2:DescribeNatGateways", e))?;
-        let mut dead = BTreeSet::new();
+        let mut taken = BTreeSet::new();
         let mut adopt = None;
         // moto ignores the tag filter: check the name here too.
         for nat in out
@@ -211,25 +216,23 @@ impl NatGateway {
         {
             let id = nat.nat_gateway_id().unwrap_or_default();
             let live = matches!(state_of(nat), "pending" | "available");
-            if !is_owned(nat.tags()) {
-                if live {
-                    return Err(name_conflict("NAT gateway", name, id));
-                }
-                continue;
-            }
-            if !live {
-                dead.insert(id.to_string());
-                continue;
-            }
+            let unfinished = match found(nat.tags()) {
+                Found::Stranger if live => return Err(name_conflict("NAT gateway", name, id)),
+                Found::Stranger => continue,
+                Found::Recorded => false,
+                Found::Unfinished => true,
+            };
             let same_allocation =
                 primary(nat).and_then(|a| a.allocation_id()) == inputs.allocation_id.as_deref();
             let same_connectivity =
                 connectivity(nat) == inputs.connectivity_type.as_deref().unwrap_or("public");
-            if same_allocation && same_connectivity && adopt.is_none() {
+            if live && unfinished && same_allocation && same_connectivity && adopt.is_none() {
                 adopt = Some(nat.clone());
+            } else {
+                taken.insert(id.to_string());
             }
         }
-        Ok((adopt, dead))
+        Ok((adopt, taken))
     }
 
     /// Waits for `id` to become available. `created` is when AWS says it was created, `started` when this create
@@ -270,13 +273,13 @@ impl NatGateway {
         .await
     }
 
-    /// Creates the NAT gateway (walking client-token variants past dead NAT gateways) and waits until it is
-    /// available.
+    /// Creates the NAT gateway with `tags` (walking client-token variants past the `taken` NAT gateways: dead ones
+    /// and recorded ones) and waits until it is available.
     async fn create_and_wait(
         ctx: &Context,
         inputs: &NatGatewayInputs,
         tags: &BTreeMap<String, String>,
-        dead: &BTreeSet<String>,
+        taken: &BTreeSet<String>,
     ) -> Result<LiveNat, ResourceError> {
         let started = SystemTime::now();
         let connectivity_type =
@@ -299,8 +302,11 @@ impl NatGateway {
                 .and_then(|n| n.nat_gateway_id())
                 .unwrap_or_default()
                 .to_string();
-            if dead.contains(&id) {
-                ctx.debug(format!("client token variant {variant} belongs to dead NAT gateway {id}; trying the next"));
+            if taken.contains(&id) {
+                ctx.debug(format!(
+                    "client token variant {variant} belongs to NAT gateway {id}, which is dead or recorded in a \
+                     state; trying the next"
+                ));
                 continue;
             }
             let created = nat
@@ -322,8 +328,9 @@ impl NatGateway {
             }
         }
         Err(ResourceError::Conflict(
-            "every client token this NAT gateway may use belongs to a failed or deleted NAT gateway; wait an hour for \
-             AWS to purge them, or change the NAT gateway's `name`"
+            "every client token this NAT gateway may use belongs to a failed, deleted or still recorded NAT gateway \
+             with the same name, subnet and Elastic IP; wait an hour for AWS to purge the deleted ones, or change the \
+             NAT gateway's `name`"
                 .to_string(),
         ))
     }
@@ -334,6 +341,9 @@ impl CustomResource for NatGateway {
     const DESCRIPTION: &'static str = "A public or private NAT gateway in one subnet, tagged and owned by this provider; create waits until it is available.";
     const REPLACE_ON_CHANGES: &'static [&'static str] =
         &["subnetId", "allocationId", "connectivityType"];
+    /// An Elastic IP serves one NAT gateway at a time: a replacement that keeps its address (moves subnet, or a
+    /// forced `--replace`) can only be created once the old gateway has released it.
+    const DELETE_BEFORE_REPLACE: bool = true;
     type Inputs = NatGatewayInputs;
     type Outputs = NatGatewayOutputs;
 
@@ -379,15 +389,16 @@ impl CustomResource for NatGateway {
     ) -> Result<(String, NatGatewayOutputs), ResourceError> {
         let name = inputs.name.clone().unwrap_or_default();
         let tags = all_tags(&ctx.aws, &name, inputs.tags.as_ref());
-        let (existing, dead) = Self::find_existing(ctx, &name, inputs).await?;
+        // Until the last step the NAT gateway holds the create-pending marker: a partial create records it in
+        // tagsAll, so the next update removes it.
+        let create_tags = pending_tags(&tags);
+        let (existing, taken) = Self::find_existing(ctx, &name, inputs).await?;
         let nat = match existing {
             Some(nat) => {
                 let id = nat.nat_gateway_id().unwrap_or_default().to_string();
-                ctx.debug(format!(
-                    "adopting {id}: it carries this provider's ownership tag and name '{name}'"
-                ));
+                adopting(ctx, &id, &name);
                 let partial = NatGatewayOutputs {
-                    tags_all: tags.clone(),
+                    tags_all: create_tags.clone(),
                     ..Default::default()
                 };
                 // It may still be pending.
@@ -404,15 +415,24 @@ impl CustomResource for NatGateway {
                     }
                 }
             }
-            None => Self::create_and_wait(ctx, inputs, &tags, &dead).await?,
+            None => Self::create_and_wait(ctx, inputs, &create_tags, &taken).await?,
         };
         let id = nat.nat_gateway_id().unwrap_or_default().to_string();
-        let outputs = Self::outputs_of(&nat, tags.clone());
-        // An adopted NAT gateway may carry stale tags: bring them in line.
-        sync_tags(&ctx.aws, &id, &tag_map(nat.tags()), &tags)
+        let outputs = Self::outputs_of(&nat, create_tags.clone());
+        // An adopted NAT gateway may carry stale tags: bring them in line (the marker stays until the end).
+        sync_tags(&ctx.aws, &id, &tag_map(nat.tags()), &create_tags)
             .await
             .map_err(|e| e.partial(&id, &outputs))?;
-        Ok((id, outputs))
+        finish_create(ctx, &id)
+            .await
+            .map_err(|e| e.partial(&id, &outputs))?;
+        Ok((
+            id,
+            NatGatewayOutputs {
+                tags_all: tags,
+                ..outputs
+            },
+        ))
     }
 
     async fn read(

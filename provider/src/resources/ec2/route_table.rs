@@ -11,8 +11,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    all_tags, check_cidr, check_name, check_tags, delete_with_retry, filter, is_owned,
-    name_conflict, name_filter, split_tags, sync_tags, tag_map, tag_spec,
+    Found, adopting, all_tags, check_cidr, check_name, check_tags, delete_with_retry, filter,
+    finish_create, found, name_conflict, name_filter, pending_tags, split_tags, sync_tags, tag_map,
+    tag_spec,
 };
 use crate::error::{ResourceError, aws_error};
 use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures, Poll};
@@ -190,7 +191,10 @@ impl RouteTable {
         Ok(out.route_tables().first().map(Live::of))
     }
 
-    /// An existing table with our name in the VPC: ours (adopt it) when it carries the ownership tag.
+    /// An existing table with our name in the VPC to adopt: the leftover of a create that never finished (ownership
+    /// tag and create-pending marker). A finished one of ours is recorded in some state (e.g. the table this one
+    /// replaces) and is left alone: table names are only tags, so a new table is created beside it. A same-named
+    /// table we do not own is a conflict.
     async fn find_existing(
         ctx: &Context,
         name: &str,
@@ -206,10 +210,10 @@ impl RouteTable {
             .await
             .map_err(|e| aws_error("ec2:DescribeRouteTables", e))?;
         let tables = out.route_tables();
-        if let Some(owned) = tables.iter().find(|t| is_owned(t.tags())) {
-            return Ok(owned.route_table_id().map(str::to_string));
+        if let Some(unfinished) = tables.iter().find(|t| found(t.tags()) == Found::Unfinished) {
+            return Ok(unfinished.route_table_id().map(str::to_string));
         }
-        match tables.first() {
+        match tables.iter().find(|t| found(t.tags()) == Found::Stranger) {
             Some(stranger) => Err(name_conflict(
                 "route table",
                 name,
@@ -518,11 +522,10 @@ impl CustomResource for RouteTable {
     ) -> Result<(String, RouteTableOutputs), ResourceError> {
         let name = inputs.name.clone().unwrap_or_default();
         let tags = all_tags(&ctx.aws, &name, inputs.tags.as_ref());
+        let create_tags = pending_tags(&tags);
         let id = match Self::find_existing(ctx, &name, &inputs.vpc_id).await? {
             Some(id) => {
-                ctx.debug(format!(
-                    "adopting {id}: it carries this provider's ownership tag and name '{name}'"
-                ));
+                adopting(ctx, &id, &name);
                 id
             }
             None => {
@@ -531,7 +534,7 @@ impl CustomResource for RouteTable {
                     .ec2
                     .create_route_table()
                     .vpc_id(&inputs.vpc_id)
-                    .tag_specifications(tag_spec(ResourceType::RouteTable, &tags))
+                    .tag_specifications(tag_spec(ResourceType::RouteTable, &create_tags))
                     .send()
                     .await
                     .map_err(|e| aws_error("ec2:CreateRouteTable", e))?;
@@ -545,9 +548,11 @@ impl CustomResource for RouteTable {
                     })?
             }
         };
+        // Until the last step the table holds the create-pending marker: a partial create records it in tagsAll,
+        // so the next update removes it.
         let mut outputs = RouteTableOutputs {
             association_ids: BTreeMap::new(),
-            tags_all: tags.clone(),
+            tags_all: create_tags.clone(),
         };
         let live = ctx
             .wait_for(&format!("route table {name} to be visible"), || async {
@@ -559,14 +564,19 @@ impl CustomResource for RouteTable {
             .await
             .map_err(|e| e.partial(&id, &outputs))?;
         outputs.association_ids = live.subnets.clone();
-        // An adopted table may carry stale tags, routes and associations: bring them in line.
-        sync_tags(&ctx.aws, &id, &tag_map(&live.tags), &tags)
+        // An adopted table may carry stale tags, routes and associations: bring them in line (the marker stays
+        // until the end).
+        sync_tags(&ctx.aws, &id, &tag_map(&live.tags), &create_tags)
             .await
             .map_err(|e| e.partial(&id, &outputs))?;
         let mut associations = live.subnets.clone();
         let converged = Self::converge(ctx, &id, inputs, &live, &mut associations).await;
         outputs.association_ids = associations;
         converged.map_err(|e| e.partial(&id, &outputs))?;
+        finish_create(ctx, &id)
+            .await
+            .map_err(|e| e.partial(&id, &outputs))?;
+        outputs.tags_all = tags;
         Ok((id, outputs))
     }
 

@@ -11,8 +11,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    all_tags, check_cidr, check_tags, delete_with_retry, filter, is_owned, name_conflict,
-    split_tags, sync_tags, tag_map, tag_spec,
+    Found, adopting, all_tags, check_cidr, check_tags, delete_with_retry, filter, finish_create,
+    found, name_conflict, pending_tags, split_tags, sync_tags, tag_map, tag_spec,
 };
 use crate::error::{ResourceError, aws_error};
 use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures, Poll};
@@ -462,8 +462,11 @@ impl SecurityGroup {
         }
     }
 
-    /// An existing group with our name in the VPC: ours (adopt it) when it carries the ownership tag and the same
-    /// description (a different description is the group this one replaces, which still holds the name).
+    /// An existing group with our name in the VPC (AWS keeps group names unique per VPC). Adopted only when it is
+    /// the leftover of a create that never finished (ownership tag and create-pending marker) with the same
+    /// description. A finished group of ours is recorded in some state, typically the group this one replaces
+    /// while it still holds the name: a conflict that says to delete before replacing, never an adoption (the
+    /// engine would delete the adopted group next). A same-named group we do not own is a name conflict.
     async fn find_existing(
         ctx: &Context,
         name: &str,
@@ -482,15 +485,26 @@ impl SecurityGroup {
             return Ok(None);
         };
         let id = group.group_id().unwrap_or_default();
-        if !is_owned(group.tags()) {
-            return Err(name_conflict("security group", name, id));
+        match found(group.tags()) {
+            Found::Stranger => return Err(name_conflict("security group", name, id)),
+            Found::Recorded => {
+                return Err(ResourceError::Conflict(format!(
+                    "security group '{name}' already exists in {} ({id}): a live group created by pulumi-orderapi \
+                     and recorded in a Pulumi stack, and AWS keeps group names unique per VPC. If this create \
+                     replaces that group (`pulumi up --replace`, replaceOnChanges, replaceWith), the old group \
+                     must go first: set the `deleteBeforeReplace` resource option on this resource; otherwise give \
+                     this group another `name`",
+                    inputs.vpc_id
+                )));
+            }
+            Found::Unfinished => {}
         }
         let description = inputs.description.as_deref().unwrap_or(DEFAULT_DESCRIPTION);
         if group.description() != Some(description) {
             return Err(ResourceError::Conflict(format!(
-                "security group '{name}' ({id}) already exists in {} with the description '{}'; AWS keeps group names \
-                 unique per VPC and cannot change a description in place, so the replacement needs another name \
-                 (leave `name` unset to have one generated)",
+                "security group '{name}' ({id}) in {} was left by a create of pulumi-orderapi that never finished, \
+                 with the description '{}'; AWS cannot change a description in place, so it cannot be adopted: delete \
+                 it (aws ec2 delete-security-group --group-id {id}) or give this group another name",
                 inputs.vpc_id,
                 group.description().unwrap_or_default()
             )));
@@ -664,6 +678,13 @@ impl CustomResource for SecurityGroup {
     const DESCRIPTION: &'static str = "A VPC security group with authoritative ingress (and optionally egress) rules, \
         tagged and owned by this provider.";
     const REPLACE_ON_CHANGES: &'static [&'static str] = &["name", "description", "vpcId"];
+    /// AWS keeps group names unique per VPC, and a replacement usually keeps the name (a `description` change, or
+    /// an autonamed group, which keeps its name across updates): created before the old group is deleted, it would
+    /// find the name taken by a live, recorded group, which create never adopts (the engine deletes the old group
+    /// right after). So the old group is deleted first. Replacements the engine starts without asking Diff
+    /// (`pulumi up --replace`, replaceOnChanges, …) need the `deleteBeforeReplace` resource option; create's
+    /// conflict error says so.
+    const DELETE_BEFORE_REPLACE: bool = true;
     type Inputs = SecurityGroupInputs;
     type Outputs = SecurityGroupOutputs;
 
@@ -720,11 +741,10 @@ impl CustomResource for SecurityGroup {
     ) -> Result<(String, SecurityGroupOutputs), ResourceError> {
         let name = inputs.name.clone().unwrap_or_default();
         let tags = all_tags(&ctx.aws, &name, inputs.tags.as_ref());
+        let create_tags = pending_tags(&tags);
         let id = match Self::find_existing(ctx, &name, inputs).await? {
             Some(id) => {
-                ctx.debug(format!(
-                    "adopting {id}: it carries this provider's ownership tag and name '{name}'"
-                ));
+                adopting(ctx, &id, &name);
                 id
             }
             None => {
@@ -735,7 +755,7 @@ impl CustomResource for SecurityGroup {
                     .group_name(&name)
                     .description(inputs.description.as_deref().unwrap_or(DEFAULT_DESCRIPTION))
                     .vpc_id(&inputs.vpc_id)
-                    .tag_specifications(tag_spec(ResourceType::SecurityGroup, &tags))
+                    .tag_specifications(tag_spec(ResourceType::SecurityGroup, &create_tags))
                     .send()
                     .await
                     .map_err(|e| aws_error("ec2:CreateSecurityGroup", e))?;
@@ -744,8 +764,10 @@ impl CustomResource for SecurityGroup {
                 })?
             }
         };
+        // Until the last step the group holds the create-pending marker: a partial create records it in tagsAll,
+        // so the next update removes it.
         let mut outputs = SecurityGroupOutputs {
-            tags_all: tags.clone(),
+            tags_all: create_tags.clone(),
             ..Default::default()
         };
         let group = ctx
@@ -757,14 +779,18 @@ impl CustomResource for SecurityGroup {
             })
             .await
             .map_err(|e| e.partial(&id, &outputs))?;
-        outputs = Self::outputs(ctx, &group, tags.clone());
-        // An adopted group may carry stale tags and rules: bring them in line.
-        sync_tags(&ctx.aws, &id, &tag_map(group.tags()), &tags)
+        outputs = Self::outputs(ctx, &group, create_tags.clone());
+        // An adopted group may carry stale tags and rules: bring them in line (the marker stays until the end).
+        sync_tags(&ctx.aws, &id, &tag_map(group.tags()), &create_tags)
             .await
             .map_err(|e| e.partial(&id, &outputs))?;
         Self::converge_all(ctx, &group, inputs, false)
             .await
             .map_err(|e| e.partial(&id, &outputs))?;
+        finish_create(ctx, &id)
+            .await
+            .map_err(|e| e.partial(&id, &outputs))?;
+        outputs.tags_all = tags;
         Ok((id, outputs))
     }
 

@@ -7,8 +7,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    all_tags, check_cidr, check_name, check_tags, delete_with_retry, is_owned, name_conflict,
-    name_filter, split_tags, sync_tags, tag_spec,
+    Found, adopting, all_tags, check_cidr, check_name, check_tags, delete_with_retry,
+    finish_create, found, name_conflict, name_filter, pending_tags, split_tags, sync_tags,
+    tag_spec,
 };
 use crate::error::{ResourceError, aws_error};
 use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures, Poll};
@@ -121,8 +122,11 @@ impl Subnet {
         Ok(())
     }
 
-    /// An existing subnet with our name: ours (adopt it) when it carries the ownership tag and the same VPC, CIDR
-    /// block and (when declared) zone, i.e. every property that would otherwise force a replacement.
+    /// An existing subnet with our name to adopt: the leftover of a create that never finished (ownership tag and
+    /// create-pending marker) with the same VPC, CIDR block and (when declared) zone, i.e. every property that would
+    /// otherwise force a replacement. A finished one of ours is recorded in some state and is left alone (a new
+    /// subnet with an overlapping block is then AWS's to refuse: replacements delete the old subnet first). A
+    /// same-named subnet we do not own is a conflict.
     async fn find_existing(
         ctx: &Context,
         name: &str,
@@ -138,8 +142,10 @@ impl Subnet {
             .map_err(|e| aws_error("ec2:DescribeSubnets", e))?;
         for s in out.subnets() {
             let id = s.subnet_id().unwrap_or_default();
-            if !is_owned(s.tags()) {
-                return Err(name_conflict("subnet", name, id));
+            match found(s.tags()) {
+                Found::Stranger => return Err(name_conflict("subnet", name, id)),
+                Found::Recorded => continue,
+                Found::Unfinished => {}
             }
             let same_zone = inputs
                 .availability_zone
@@ -210,11 +216,10 @@ impl CustomResource for Subnet {
     ) -> Result<(String, SubnetOutputs), ResourceError> {
         let name = inputs.name.clone().unwrap_or_default();
         let tags = all_tags(&ctx.aws, &name, inputs.tags.as_ref());
+        let create_tags = pending_tags(&tags);
         let id = match Self::find_existing(ctx, &name, inputs).await? {
             Some(id) => {
-                ctx.debug(format!(
-                    "adopting {id}: it carries this provider's ownership tag and name '{name}'"
-                ));
+                adopting(ctx, &id, &name);
                 id
             }
             None => {
@@ -225,7 +230,7 @@ impl CustomResource for Subnet {
                     .vpc_id(&inputs.vpc_id)
                     .cidr_block(&inputs.cidr_block)
                     .set_availability_zone(inputs.availability_zone.clone())
-                    .tag_specifications(tag_spec(ResourceType::Subnet, &tags))
+                    .tag_specifications(tag_spec(ResourceType::Subnet, &create_tags))
                     .send()
                     .await
                     .map_err(|e| aws_error("ec2:CreateSubnet", e))?;
@@ -235,8 +240,10 @@ impl CustomResource for Subnet {
                     .to_string()
             }
         };
+        // Until the last step the subnet holds the create-pending marker: a partial create records it in tagsAll,
+        // so the next update removes it.
         let partial = SubnetOutputs {
-            tags_all: tags.clone(),
+            tags_all: create_tags.clone(),
             ..Default::default()
         };
         let live = ctx
@@ -257,15 +264,23 @@ impl CustomResource for Subnet {
                 .await
                 .map_err(|e| e.partial(&id, &partial))?;
         }
-        // An adopted subnet may carry stale tags: bring them in line.
+        // An adopted subnet may carry stale tags: bring them in line. The live tagsAll hides the marker, and the
+        // desired tags never hold it, so it stays until the end.
         sync_tags(&ctx.aws, &id, &live.outputs.tags_all, &tags)
             .await
             .map_err(|e| e.partial(&id, &partial))?;
+        let outputs = SubnetOutputs {
+            tags_all: create_tags,
+            ..live.outputs
+        };
+        finish_create(ctx, &id)
+            .await
+            .map_err(|e| e.partial(&id, &outputs))?;
         Ok((
             id,
             SubnetOutputs {
                 tags_all: tags,
-                ..live.outputs
+                ..outputs
             },
         ))
     }

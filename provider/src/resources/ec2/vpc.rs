@@ -7,8 +7,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    all_tags, check_cidr, check_name, check_tags, delete_with_retry, filter, is_owned,
-    name_conflict, name_filter, split_tags, sync_tags, tag_spec,
+    Found, adopting, all_tags, check_cidr, check_name, check_tags, delete_with_retry, filter,
+    finish_create, found, name_conflict, name_filter, pending_tags, split_tags, sync_tags,
+    tag_spec,
 };
 use crate::error::{ResourceError, aws_error};
 use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures, Poll};
@@ -159,11 +160,14 @@ impl Vpc {
         })
     }
 
-    /// An existing VPC with our name: ours (adopt it) when it carries the ownership tag and the same CIDR.
+    /// An existing VPC with our name to adopt: the leftover of a create that never finished (ownership tag and
+    /// create-pending marker) with the same CIDR block and tenancy. A finished one of ours is recorded in some state
+    /// (e.g. the VPC this one replaces) and is left alone: VPC names are only tags, so a new VPC is created beside
+    /// it. A same-named VPC we do not own is a conflict.
     async fn find_existing(
         ctx: &Context,
         name: &str,
-        cidr: &str,
+        inputs: &VpcInputs,
     ) -> Result<Option<String>, ResourceError> {
         let out = ctx
             .aws
@@ -173,13 +177,19 @@ impl Vpc {
             .send()
             .await
             .map_err(|e| aws_error("ec2:DescribeVpcs", e))?;
+        let tenancy = inputs.instance_tenancy.as_deref().unwrap_or("default");
         for vpc in out.vpcs() {
             let id = vpc.vpc_id().unwrap_or_default();
-            if !is_owned(vpc.tags()) {
-                return Err(name_conflict("VPC", name, id));
-            }
-            if vpc.cidr_block() == Some(cidr) {
-                return Ok(Some(id.to_string()));
+            match found(vpc.tags()) {
+                Found::Stranger => return Err(name_conflict("VPC", name, id)),
+                Found::Recorded => {}
+                Found::Unfinished => {
+                    if vpc.cidr_block() == Some(inputs.cidr_block.as_str())
+                        && vpc.instance_tenancy().map(|t| t.as_str()) == Some(tenancy)
+                    {
+                        return Ok(Some(id.to_string()));
+                    }
+                }
             }
         }
         Ok(None)
@@ -223,11 +233,10 @@ impl CustomResource for Vpc {
     ) -> Result<(String, VpcOutputs), ResourceError> {
         let name = inputs.name.clone().unwrap_or_default();
         let tags = all_tags(&ctx.aws, &name, inputs.tags.as_ref());
-        let id = match Self::find_existing(ctx, &name, &inputs.cidr_block).await? {
+        let create_tags = pending_tags(&tags);
+        let id = match Self::find_existing(ctx, &name, inputs).await? {
             Some(id) => {
-                ctx.debug(format!(
-                    "adopting {id}: it carries this provider's ownership tag and name '{name}'"
-                ));
+                adopting(ctx, &id, &name);
                 id
             }
             None => {
@@ -239,7 +248,7 @@ impl CustomResource for Vpc {
                     .instance_tenancy(Tenancy::from(
                         inputs.instance_tenancy.as_deref().unwrap_or("default"),
                     ))
-                    .tag_specifications(tag_spec(ResourceType::Vpc, &tags))
+                    .tag_specifications(tag_spec(ResourceType::Vpc, &create_tags))
                     .send()
                     .await
                     .map_err(|e| aws_error("ec2:CreateVpc", e))?;
@@ -249,8 +258,10 @@ impl CustomResource for Vpc {
                     .to_string()
             }
         };
+        // Until the last step the VPC holds the create-pending marker: a partial create records it in tagsAll, so
+        // the next update removes it.
         let partial = VpcOutputs {
-            tags_all: tags.clone(),
+            tags_all: create_tags.clone(),
             ..Default::default()
         };
         let owner = ctx
@@ -280,7 +291,7 @@ impl CustomResource for Vpc {
         Self::set_dns(ctx, &id, inputs, None)
             .await
             .map_err(|e| e.partial(&id, &partial))?;
-        // An adopted VPC may carry stale tags: bring them in line.
+        // An adopted VPC may carry stale tags: bring them in line (the marker stays until the end).
         let live = ctx
             .aws
             .ec2
@@ -290,13 +301,22 @@ impl CustomResource for Vpc {
             .await
             .map_err(|e| aws_error("ec2:DescribeVpcs", e).partial(&id, &partial))?;
         let live_tags = super::tag_map(live.vpcs().first().map(|v| v.tags()).unwrap_or_default());
-        sync_tags(&ctx.aws, &id, &live_tags, &tags)
+        sync_tags(&ctx.aws, &id, &live_tags, &create_tags)
             .await
             .map_err(|e| e.partial(&id, &partial))?;
-        let outputs = Self::outputs(ctx, &id, &owner, tags)
+        let outputs = Self::outputs(ctx, &id, &owner, create_tags)
             .await
             .map_err(|e| e.partial(&id, &partial))?;
-        Ok((id, outputs))
+        finish_create(ctx, &id)
+            .await
+            .map_err(|e| e.partial(&id, &outputs))?;
+        Ok((
+            id,
+            VpcOutputs {
+                tags_all: tags,
+                ..outputs
+            },
+        ))
     }
 
     async fn read(
