@@ -118,7 +118,14 @@ impl ProviderConfig {
 #[derive(Clone, Debug)]
 pub struct Aws {
     pub region: String,
+    pub applicationautoscaling: aws_sdk_applicationautoscaling::Client,
     pub ec2: aws_sdk_ec2::Client,
+    pub ecr: aws_sdk_ecr::Client,
+    pub ecs: aws_sdk_ecs::Client,
+    pub elbv2: aws_sdk_elasticloadbalancingv2::Client,
+    pub iam: aws_sdk_iam::Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
+    pub wafv2: aws_sdk_wafv2::Client,
     /// Tags from the provider's `defaultTags`, merged under each resource's own.
     pub default_tags: BTreeMap<String, String>,
 }
@@ -153,25 +160,41 @@ impl Aws {
                 )
             })?;
         }
-        Ok(Aws {
+        Ok(Aws::from_sdk(
             region,
-            ec2: aws_sdk_ec2::Client::new(&sdk),
-            default_tags: config.default_tags.clone().unwrap_or_default(),
-        })
+            &sdk,
+            config.default_tags.clone().unwrap_or_default(),
+        ))
+    }
+
+    /// One client per service, all from the same SDK configuration.
+    fn from_sdk(
+        region: String,
+        sdk: &aws_types::SdkConfig,
+        default_tags: BTreeMap<String, String>,
+    ) -> Aws {
+        Aws {
+            region,
+            applicationautoscaling: aws_sdk_applicationautoscaling::Client::new(sdk),
+            ec2: aws_sdk_ec2::Client::new(sdk),
+            ecr: aws_sdk_ecr::Client::new(sdk),
+            ecs: aws_sdk_ecs::Client::new(sdk),
+            elbv2: aws_sdk_elasticloadbalancingv2::Client::new(sdk),
+            iam: aws_sdk_iam::Client::new(sdk),
+            logs: aws_sdk_cloudwatchlogs::Client::new(sdk),
+            wafv2: aws_sdk_wafv2::Client::new(sdk),
+            default_tags,
+        }
     }
 
     /// Clients that point nowhere, for tests that never reach AWS.
     pub fn offline() -> Aws {
-        let sdk = aws_sdk_ec2::Config::builder()
+        let sdk = aws_types::SdkConfig::builder()
             .behavior_version(BehaviorVersion::latest())
             .region(aws_config::Region::new(DEFAULT_REGION))
             .endpoint_url("http://127.0.0.1:9")
             .build();
-        Aws {
-            region: DEFAULT_REGION.to_string(),
-            ec2: aws_sdk_ec2::Client::from_conf(sdk),
-            default_tags: BTreeMap::new(),
-        }
+        Aws::from_sdk(DEFAULT_REGION.to_string(), &sdk, BTreeMap::new())
     }
 
     /// The tags a resource carries: the ownership tag, the provider's default tags, then the resource's own.

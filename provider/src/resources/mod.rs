@@ -1,6 +1,14 @@
 //! Every AWS resource kind, one file each, grouped by service.
 
+pub mod appautoscaling;
 pub mod ec2;
+pub mod ecr;
+pub mod ecs;
+pub mod elbv2;
+pub mod iam;
+pub mod logs;
+pub mod tags;
+pub mod wafv2;
 
 use crate::resource::Registry;
 

@@ -26,6 +26,8 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
 
+use super::tags;
+pub use super::tags::{PENDING_TAG, PENDING_VALUE, pending_tags};
 use crate::aws::{Aws, OWNERSHIP_TAG};
 use crate::error::{ResourceError, aws_error};
 use crate::resource::{CheckContext, Context, Failures, Poll};
@@ -42,14 +44,6 @@ pub fn tag_map(tags: &[Tag]) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// The create-pending marker: on the resource from its create call until the create's last step (see the module
-/// docs). A create that fails half-way ([`ResourceError::Partial`]) leaves it; the engine records the resource with
-/// the marker in `tagsAll`, and the next update's [`sync_tags`] removes it (desired tags never hold it).
-pub const PENDING_TAG: &str = "orderapi:create-pending";
-
-/// The value [`PENDING_TAG`] has.
-pub const PENDING_VALUE: &str = "true";
-
 /// Every tag a resource named `name` carries on create: effective tags plus `Name`.
 pub fn all_tags(
     aws: &Aws,
@@ -59,14 +53,6 @@ pub fn all_tags(
     let mut tags = aws.effective_tags(own);
     tags.insert("Name".to_string(), name.to_string());
     tags
-}
-
-/// The tags a create call puts on the resource: `tags` plus [`PENDING_TAG`]. Also what the resource holds until the
-/// create's last step, so a partial create records these as `tagsAll`.
-pub fn pending_tags(tags: &BTreeMap<String, String>) -> BTreeMap<String, String> {
-    let mut pending = tags.clone();
-    pending.insert(PENDING_TAG.to_string(), PENDING_VALUE.to_string());
-    pending
 }
 
 /// How long [`finish_create`] retries a NotFound answer (EC2's eventual consistency right after a create).
@@ -115,40 +101,13 @@ pub fn tag_spec(kind: ResourceType, tags: &BTreeMap<String, String>) -> TagSpeci
         .build()
 }
 
-#[allow(clippy::type_complexity)] // (name, declared tags, all tags): destructured at every call site
-/// Splits the live tags into the declared `name`, the declared `tags` (without the ones the provider adds:
-/// `Name`, the ownership tag, and default tags the program did not set itself) and all tags. [`PENDING_TAG`] is in
-/// neither: it is the provider's bookkeeping, never declared, so a refresh shows no drift for it.
+/// Splits the live tags (see [`tags::split`]).
 pub fn split_tags(
     aws: &Aws,
     live: &[Tag],
     prior: Option<&BTreeMap<String, String>>,
-) -> (
-    Option<String>,
-    Option<BTreeMap<String, String>>,
-    BTreeMap<String, String>,
-) {
-    let mut all = tag_map(live);
-    all.remove(PENDING_TAG);
-    let name = all.get("Name").cloned();
-    let own: BTreeMap<String, String> = all
-        .iter()
-        .filter(|(k, v)| {
-            let key = k.as_str();
-            if key == "Name" || key == OWNERSHIP_TAG.0 || key.starts_with("aws:") {
-                return false;
-            }
-            let declared = prior.is_some_and(|p| p.contains_key(key));
-            declared || aws.default_tags.get(key) != Some(*v)
-        })
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    let own = if own.is_empty() && prior.is_none_or(BTreeMap::is_empty) {
-        None
-    } else {
-        Some(own)
-    };
-    (name, own, all)
+) -> tags::Split {
+    tags::split(aws, tag_map(live), prior)
 }
 
 /// Brings the live tags of `id` from `old` to `new` (create/overwrite changed ones, delete removed ones). When `old`

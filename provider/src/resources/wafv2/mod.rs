@@ -1,0 +1,1 @@
+//! wafv2 kinds.
