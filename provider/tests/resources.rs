@@ -5,6 +5,8 @@
 mod moto;
 
 mod resources {
+    mod appautoscaling_scalable_target;
+    mod appautoscaling_scaling_policy;
     mod ec2_elastic_ip;
     mod ec2_internet_gateway;
     mod ec2_nat_gateway;
@@ -12,5 +14,19 @@ mod resources {
     mod ec2_security_group;
     mod ec2_subnet;
     mod ec2_vpc;
+    mod ecr_repository;
+    mod ecs_cluster;
+    mod ecs_service;
+    mod ecs_task_definition;
+    mod elbv2_listener;
+    mod elbv2_listener_rule;
+    mod elbv2_load_balancer;
+    mod elbv2_support;
+    mod elbv2_target_group;
+    mod iam_role;
+    mod logs_log_group;
+    mod logs_metric_filter;
     mod pending;
+    mod wafv2_web_acl;
+    mod wafv2_web_acl_association;
 }

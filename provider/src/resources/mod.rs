@@ -21,4 +21,19 @@ pub fn register(r: &mut Registry) {
     r.add::<ec2::nat_gateway::NatGateway>();
     r.add::<ec2::route_table::RouteTable>();
     r.add::<ec2::security_group::SecurityGroup>();
+    r.add::<ecr::repository::Repository>();
+    r.add::<logs::log_group::LogGroup>();
+    r.add::<logs::metric_filter::MetricFilter>();
+    r.add::<elbv2::load_balancer::LoadBalancer>();
+    r.add::<elbv2::target_group::TargetGroup>();
+    r.add::<elbv2::listener::Listener>();
+    r.add::<elbv2::listener_rule::ListenerRule>();
+    r.add::<ecs::cluster::Cluster>();
+    r.add::<ecs::task_definition::TaskDefinition>();
+    r.add::<ecs::service::Service>();
+    r.add::<iam::role::Role>();
+    r.add::<wafv2::web_acl::WebAcl>();
+    r.add::<wafv2::web_acl_association::WebAclAssociation>();
+    r.add::<appautoscaling::scalable_target::ScalableTarget>();
+    r.add::<appautoscaling::scaling_policy::ScalingPolicy>();
 }

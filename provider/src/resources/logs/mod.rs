@@ -1,1 +1,225 @@
-//! logs kinds.
+//! CloudWatch Logs kinds, and what they share: log group lookups, tags (by log group ARN, without the `:*`
+//! suffix DescribeLogGroups adds to `arn`), ownership classification for adoption (see `ec2`'s module docs: only a
+//! create that never finished — ownership tag *and* the create-pending marker — is adopted), and name rules.
+
+pub mod log_group;
+pub mod metric_filter;
+
+use std::collections::BTreeMap;
+
+use aws_sdk_cloudwatchlogs::types::LogGroup;
+
+pub use super::tags::{PENDING_TAG, PENDING_VALUE, pending_tags};
+use crate::aws::{Aws, OWNERSHIP_TAG};
+use crate::error::{ResourceError, aws_error};
+use crate::resource::Failures;
+
+/// The log group named exactly `name`, or `None`.
+pub async fn describe_log_group(aws: &Aws, name: &str) -> Result<Option<LogGroup>, ResourceError> {
+    let mut token: Option<String> = None;
+    loop {
+        let out = aws
+            .logs
+            .describe_log_groups()
+            .log_group_name_prefix(name)
+            .set_next_token(token.clone())
+            .send()
+            .await
+            .map_err(|e| aws_error("logs:DescribeLogGroups", e))?;
+        if let Some(g) = out
+            .log_groups()
+            .iter()
+            .find(|g| g.log_group_name() == Some(name))
+        {
+            return Ok(Some(g.clone()));
+        }
+        match out.next_token() {
+            Some(t) if !t.is_empty() && token.as_deref() != Some(t) => token = Some(t.to_string()),
+            _ => return Ok(None),
+        }
+    }
+}
+
+/// The ARN the tagging APIs take: `logGroupArn`, or `arn` without its `:*` suffix.
+pub fn tagging_arn(group: &LogGroup) -> String {
+    group
+        .log_group_arn()
+        .map(str::to_string)
+        .or_else(|| group.arn().map(|a| a.trim_end_matches(":*").to_string()))
+        .unwrap_or_default()
+}
+
+/// Every tag on the log group at `arn`.
+pub async fn live_tags(aws: &Aws, arn: &str) -> Result<BTreeMap<String, String>, ResourceError> {
+    let out = aws
+        .logs
+        .list_tags_for_resource()
+        .resource_arn(arn)
+        .send()
+        .await
+        .map_err(|e| aws_error("logs:ListTagsForResource", e))?;
+    Ok(out
+        .tags()
+        .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default())
+}
+
+/// Brings the tags of `arn` from `old` to `new` (untag removed keys, tag changed/added ones). When `old` holds
+/// [`PENDING_TAG`] (the `tagsAll` a partial create recorded) and `new` does not, the marker goes with the stale tags.
+pub async fn sync_tags(
+    aws: &Aws,
+    arn: &str,
+    old: &BTreeMap<String, String>,
+    new: &BTreeMap<String, String>,
+) -> Result<(), ResourceError> {
+    let removed: Vec<String> = old
+        .keys()
+        .filter(|k| !new.contains_key(*k))
+        .cloned()
+        .collect();
+    if !removed.is_empty() {
+        aws.logs
+            .untag_resource()
+            .resource_arn(arn)
+            .set_tag_keys(Some(removed))
+            .send()
+            .await
+            .map_err(|e| aws_error("logs:UntagResource", e))?;
+    }
+    let changed: std::collections::HashMap<String, String> = new
+        .iter()
+        .filter(|(k, v)| old.get(*k) != Some(*v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if !changed.is_empty() {
+        aws.logs
+            .tag_resource()
+            .resource_arn(arn)
+            .set_tags(Some(changed))
+            .send()
+            .await
+            .map_err(|e| aws_error("logs:TagResource", e))?;
+    }
+    Ok(())
+}
+
+/// The last step of a create that succeeded: removes [`PENDING_TAG`], after which no create adopts the log group.
+pub async fn finish_create(aws: &Aws, arn: &str) -> Result<(), ResourceError> {
+    aws.logs
+        .untag_resource()
+        .resource_arn(arn)
+        .tag_keys(PENDING_TAG)
+        .send()
+        .await
+        .map_err(|e| aws_error("logs:UntagResource", e))?;
+    Ok(())
+}
+
+/// What a same-named log group found by a create is to this provider.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Found {
+    /// Not created by this provider (no ownership tag): a name conflict.
+    Stranger,
+    /// Created by this provider and its create finished: recorded in some Pulumi state. Never adopted.
+    Recorded,
+    /// Created by this provider and its create never finished (it still carries [`PENDING_TAG`]): adopted.
+    Unfinished,
+}
+
+/// Classifies a same-named log group by its live tags.
+pub fn found(tags: &BTreeMap<String, String>) -> Found {
+    let owned = tags.get(OWNERSHIP_TAG.0).map(String::as_str) == Some(OWNERSHIP_TAG.1);
+    match (owned, tags.contains_key(PENDING_TAG)) {
+        (false, _) => Found::Stranger,
+        (true, false) => Found::Recorded,
+        (true, true) => Found::Unfinished,
+    }
+}
+
+/// Whether `c` may appear in a log group name (`[\.\-_/#A-Za-z0-9]`).
+pub fn is_log_group_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '/' | '#')
+}
+
+/// Validates a log group name under `property`: 1-512 characters of `a-zA-Z0-9._-/#`, not starting with `aws/`
+/// (reserved for AWS services).
+pub fn check_log_group_name(property: &str, name: &str, f: &mut Failures) {
+    f.require(
+        (1..=512).contains(&name.len()),
+        property,
+        "must be 1-512 characters",
+    );
+    f.require(
+        name.chars().all(is_log_group_char),
+        property,
+        format!("'{name}' may only contain letters, digits, '.', '-', '_', '/' and '#'"),
+    );
+    f.require(
+        !name.starts_with("aws/"),
+        property,
+        "names starting with aws/ are reserved for AWS services",
+    );
+}
+
+/// Validates user tags against CloudWatch Logs' limits.
+pub fn check_tags(tags: Option<&BTreeMap<String, String>>, f: &mut Failures) {
+    let Some(tags) = tags else { return };
+    f.require(
+        tags.len() <= 45,
+        "tags",
+        "at most 45 tags (CloudWatch Logs allows 50, 5 are kept for the provider)",
+    );
+    for (k, v) in tags {
+        f.require(
+            !k.is_empty() && k.chars().count() <= 128,
+            "tags",
+            format!("tag key '{k}' must be 1-128 characters"),
+        );
+        f.require(
+            v.chars().count() <= 256,
+            "tags",
+            format!("the value of tag '{k}' must be at most 256 characters"),
+        );
+        f.require(
+            !k.to_ascii_lowercase().starts_with("aws:"),
+            "tags",
+            format!("tag key '{k}' uses the reserved aws: prefix"),
+        );
+        f.require(
+            k != PENDING_TAG && k != OWNERSHIP_TAG.0,
+            "tags",
+            format!("tag key '{k}' is reserved for the provider"),
+        );
+    }
+}
+
+/// Whether `arn` is a KMS key ARN (`arn:<partition>:kms:<region>:<account>:key/<key id>`), the form
+/// CloudWatch Logs takes.
+pub fn is_kms_key_arn(arn: &str) -> bool {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    matches!(parts.as_slice(), ["arn", partition, "kms", region, account, resource]
+    if partition.starts_with("aws")
+        && !region.is_empty()
+        && account.len() == 12
+        && account.chars().all(|c| c.is_ascii_digit())
+        && resource.strip_prefix("key/").is_some_and(|id| {
+            !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_group_names() {
+        let mut f = Failures::default();
+        check_log_group_name("name", "/ecs/orders-api#1.x_y", &mut f);
+        assert!(f.finish(()).is_ok());
+        for bad in ["", "has space", "aws/lambda/x", "colon:x"] {
+            let mut f = Failures::default();
+            check_log_group_name("name", bad, &mut f);
+            assert!(f.finish(()).is_err(), "{bad}");
+        }
+    }
+}

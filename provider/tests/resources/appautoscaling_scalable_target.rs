@@ -1,0 +1,417 @@
+//! Application Auto Scaling scalable target against moto (the ECS cluster and service are made with the SDK
+//! directly).
+//!
+//! What moto cannot show (the code handles real AWS anyway):
+//! - moto 5.2.5 does not implement Application Auto Scaling tagging (TagResource, UntagResource,
+//!   ListTagsForResource answer HTTP 500) and ignores `Tags` on RegisterScalableTarget. These tests therefore run
+//!   moto with a small patch ([`TAGGING_PATCH`], loaded through `sitecustomize`) that implements exactly those
+//!   calls as AWS documents them, keyed by the target's ARN. Ownership and the create-pending marker are tested
+//!   against that patch, not against moto's own code.
+//! - moto answers a deregistration of a missing target with `ValidationException`; AWS answers
+//!   `ObjectNotFoundException`. Delete treats both as "gone" (the former only once a describe confirms it).
+//! - moto never answers `ConcurrentUpdateException`; delete retries it with backoff.
+//! - moto does not reject min/max values AWS would (negative, max below min); `check` does, shown below.
+
+use std::collections::BTreeMap;
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use orderapi::aws::{Aws, ProviderConfig};
+use orderapi::error::ResourceError;
+use orderapi::resource::{Adapter, CheckContext, Context, CustomResource, DynResource};
+use orderapi::resources::appautoscaling::list_tags;
+use orderapi::resources::appautoscaling::scalable_target::{
+    ScalableTarget, ScalableTargetInputs, SuspendedState,
+};
+use orderapi::resources::tags::{PENDING_TAG, PENDING_VALUE};
+use orderapi::rpc::value::{PropertyMap, Value};
+use tokio_util::sync::CancellationToken;
+
+/// Application Auto Scaling tagging for moto, as AWS documents it: tags on RegisterScalableTarget when the target
+/// is new, TagResource / UntagResource / ListTagsForResource on the target's ARN (ResourceNotFoundException for
+/// an unknown ARN), tags dropped with the target.
+pub const TAGGING_PATCH: &str = r#"
+import json
+from moto.core.exceptions import JsonRESTError
+from moto.applicationautoscaling import responses as _r
+
+_TAGS = {}
+_R = _r.ApplicationAutoScalingResponse
+
+def _targets(self):
+    b = self.applicationautoscaling_backend
+    return [t for by_id in b.targets.values() for t in by_id.values()]
+
+def _known(self, arn):
+    if not any(t.arn == arn for t in _targets(self)):
+        raise JsonRESTError("ResourceNotFoundException", "No scalable target found for ARN " + arn)
+
+_orig_register = _R.register_scalable_target
+def _register(self):
+    before = {t.arn for t in _targets(self)}
+    out = _orig_register(self)
+    arn = json.loads(out)["ScalableTargetARN"]
+    tags = json.loads(self.body).get("Tags")
+    if arn not in before:
+        _TAGS[arn] = dict(tags or {})
+    return out
+
+_orig_deregister = _R.deregister_scalable_target
+def _deregister(self):
+    before = {t.arn for t in _targets(self)}
+    out = _orig_deregister(self)
+    for arn in before - {t.arn for t in _targets(self)}:
+        _TAGS.pop(arn, None)
+    return out
+
+def _tag(self):
+    body = json.loads(self.body)
+    _known(self, body["ResourceARN"])
+    _TAGS.setdefault(body["ResourceARN"], {}).update(body.get("Tags") or {})
+    return "{}"
+
+def _untag(self):
+    body = json.loads(self.body)
+    _known(self, body["ResourceARN"])
+    for k in body.get("TagKeys") or []:
+        _TAGS.get(body["ResourceARN"], {}).pop(k, None)
+    return "{}"
+
+def _list(self):
+    body = json.loads(self.body)
+    _known(self, body["ResourceARN"])
+    return json.dumps({"Tags": _TAGS.get(body["ResourceARN"], {})})
+
+_R.register_scalable_target = _register
+_R.deregister_scalable_target = _deregister
+_R.tag_resource = _tag
+_R.untag_resource = _untag
+_R.list_tags_for_resource = _list
+"#;
+
+/// A moto server with [`TAGGING_PATCH`] loaded, for one test; stopped by PID on drop.
+pub struct AasMoto {
+    child: Child,
+    endpoint: String,
+    _patch: tempfile::TempDir,
+}
+
+impl AasMoto {
+    pub async fn start() -> AasMoto {
+        let patch = tempfile::tempdir().expect("temp dir");
+        std::fs::write(patch.path().join("sitecustomize.py"), TAGGING_PATCH).expect("patch");
+        let bin =
+            std::env::var("ORDERAPI_MOTO_SERVER").unwrap_or_else(|_| "moto_server".to_string());
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let child = Command::new(&bin)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .env("PYTHONPATH", patch.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("cannot start {bin} ({e}); run `make tools` or set ORDERAPI_MOTO_SERVER")
+            });
+        let endpoint = format!("http://127.0.0.1:{port}");
+        let started = Instant::now();
+        while tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_err()
+        {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "moto did not listen on {endpoint} within 30 s"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        AasMoto {
+            child,
+            endpoint,
+            _patch: patch,
+        }
+    }
+
+    /// An operation context with a 60 s budget, pointed at this emulator.
+    pub async fn ctx(&self) -> Context {
+        // SAFETY: the same values crate::moto sets, before any client reads them; tests never remove them.
+        unsafe {
+            std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
+            std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
+        }
+        let config = ProviderConfig {
+            region: Some("us-east-1".into()),
+            endpoint: Some(self.endpoint.clone()),
+            skip_credentials_validation: Some(true),
+            max_retries: Some(2),
+            ..Default::default()
+        };
+        Context::new(
+            Arc::new(Aws::connect(&config).await.expect("clients")),
+            "urn:pulumi:test::test::orderapi:test:T::t",
+            Duration::from_secs(60),
+            CancellationToken::new(),
+        )
+    }
+}
+
+impl Drop for AasMoto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An ECS cluster and service (moto needs the service to exist to register it); returns its resource id.
+pub async fn ecs_service(ctx: &Context, cluster: &str, service: &str) -> String {
+    ctx.aws
+        .ecs
+        .create_cluster()
+        .cluster_name(cluster)
+        .send()
+        .await
+        .expect("cluster");
+    ctx.aws
+        .ecs
+        .create_service()
+        .cluster(cluster)
+        .service_name(service)
+        .desired_count(2)
+        .send()
+        .await
+        .expect("service");
+    format!("service/{cluster}/{service}")
+}
+
+pub fn props<T: serde::Serialize>(v: &T) -> PropertyMap {
+    match Value::from_serialize(v).expect("encode") {
+        Value::Object(m) => m,
+        _ => panic!("not an object"),
+    }
+}
+
+fn raw(resource_id: &str) -> ScalableTargetInputs {
+    ScalableTargetInputs {
+        service_namespace: None,
+        resource_id: resource_id.into(),
+        scalable_dimension: None,
+        min_capacity: 2,
+        max_capacity: 10,
+        suspended_state: None,
+        tags: Some(BTreeMap::from([("Team".to_string(), "orders".to_string())])),
+    }
+}
+
+fn inputs(resource_id: &str) -> ScalableTargetInputs {
+    ScalableTarget::check(&CheckContext::default(), raw(resource_id)).expect("valid inputs")
+}
+
+#[tokio::test]
+async fn appautoscaling_scalable_target_lifecycle() {
+    let moto = AasMoto::start().await;
+    let ctx = moto.ctx().await;
+    let rid = ecs_service(&ctx, "orders-test", "api").await;
+    let inputs = inputs(&rid);
+    assert_eq!(inputs.service_namespace.as_deref(), Some("ecs"));
+    assert_eq!(
+        inputs.scalable_dimension.as_deref(),
+        Some("ecs:service:DesiredCount")
+    );
+
+    let (id, outputs) = ScalableTarget::create(&ctx, &inputs).await.expect("create");
+    assert_eq!(id, format!("ecs|{rid}|ecs:service:DesiredCount"));
+    assert!(
+        outputs
+            .arn
+            .starts_with("arn:aws:application-autoscaling:us-east-1:123456789012:scalable-target/")
+    );
+    assert_eq!(outputs.tags_all["ManagedBy"], "pulumi-orderapi");
+    let live = list_tags(&ctx.aws, &outputs.arn).await.expect("tags");
+    assert_eq!(live.get("Team").map(String::as_str), Some("orders"));
+    assert!(!live.contains_key(PENDING_TAG), "{live:?}");
+
+    // Read (and import: no prior inputs) gives back exactly the checked inputs.
+    let (read_inputs, read_outputs) = ScalableTarget::read(&ctx, &id, Some(&inputs))
+        .await
+        .expect("read")
+        .expect("exists");
+    assert_eq!(read_inputs, inputs);
+    assert_eq!(read_outputs, outputs);
+    let (imported, _) = ScalableTarget::read(&ctx, &id, None)
+        .await
+        .expect("read")
+        .expect("exists");
+    assert_eq!(imported, inputs);
+
+    // In place: capacities, suspension and tags.
+    let mut changed = raw(&rid);
+    changed.min_capacity = 1;
+    changed.max_capacity = 4;
+    changed.suspended_state = Some(SuspendedState {
+        dynamic_scaling_in_suspended: Some(true),
+        dynamic_scaling_out_suspended: None,
+        scheduled_scaling_suspended: None,
+    });
+    changed.tags = Some(BTreeMap::from([("Tier".to_string(), "app".to_string())]));
+    let changed = ScalableTarget::check(&CheckContext::default(), changed).expect("valid");
+    let adapter = Adapter::<ScalableTarget>::default();
+    let diff = adapter.diff(&props(&inputs), &props(&changed), &[]);
+    assert!(diff.replaces.is_empty(), "{diff:?}");
+    let updated = ScalableTarget::update(&ctx, &id, &inputs, &outputs, &changed)
+        .await
+        .expect("update");
+    assert_eq!(updated.arn, outputs.arn);
+    let (after, after_outputs) = ScalableTarget::read(&ctx, &id, Some(&changed))
+        .await
+        .expect("read")
+        .expect("exists");
+    assert_eq!(after, changed);
+    assert_eq!(after_outputs, updated);
+    assert!(!after_outputs.tags_all.contains_key("Team"));
+
+    // Another service replaces the target (delete first: a service has one target per dimension).
+    let mut moved = changed.clone();
+    moved.resource_id = "service/orders-test/worker".into();
+    let diff = adapter.diff(&props(&changed), &props(&moved), &[]);
+    assert_eq!(diff.replaces, vec!["resourceId"]);
+    assert!(diff.delete_before_replace);
+
+    // Delete, then delete again (already gone is success), and read says gone.
+    ScalableTarget::delete(&ctx, &id, &changed, &updated)
+        .await
+        .expect("delete");
+    ScalableTarget::delete(&ctx, &id, &changed, &updated)
+        .await
+        .expect("second delete is a no-op");
+    assert!(
+        ScalableTarget::read(&ctx, &id, Some(&changed))
+            .await
+            .expect("read")
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn appautoscaling_scalable_target_create_adopts_only_an_unfinished_create() {
+    let moto = AasMoto::start().await;
+    let ctx = moto.ctx().await;
+    let rid = ecs_service(&ctx, "orders-adopt", "api").await;
+    let inputs = inputs(&rid);
+    // A crash after RegisterScalableTarget and before the create's last step.
+    let (orphan, first) = ScalableTarget::create(&ctx, &inputs)
+        .await
+        .expect("first create");
+    ctx.aws
+        .applicationautoscaling
+        .tag_resource()
+        .resource_arn(&first.arn)
+        .tags(PENDING_TAG, PENDING_VALUE)
+        .send()
+        .await
+        .expect("put the marker back");
+    // Refresh does not show the marker.
+    let (read_inputs, read_outputs) = ScalableTarget::read(&ctx, &orphan, Some(&inputs))
+        .await
+        .expect("read")
+        .expect("exists");
+    assert_eq!(read_inputs, inputs);
+    assert_eq!(read_outputs, first);
+    // The retried create (with other capacities) adopts it and brings it in line.
+    let mut retried = inputs.clone();
+    retried.max_capacity = 6;
+    let (adopted, second) = ScalableTarget::create(&ctx, &retried)
+        .await
+        .expect("retried create");
+    assert_eq!(adopted, orphan);
+    assert_eq!(second, first);
+    let live = list_tags(&ctx.aws, &first.arn).await.expect("tags");
+    assert!(!live.contains_key(PENDING_TAG), "{live:?}");
+    let (after, _) = ScalableTarget::read(&ctx, &orphan, Some(&retried))
+        .await
+        .expect("read")
+        .expect("exists");
+    assert_eq!(after.max_capacity, 6);
+
+    // A finished create is recorded in some state: a conflict, never adopted (RegisterScalableTarget would
+    // silently take it over).
+    let err = ScalableTarget::create(&ctx, &inputs)
+        .await
+        .expect_err("conflict");
+    assert!(matches!(err, ResourceError::Conflict(_)), "{err}");
+    assert!(err.to_string().contains("another pulumi-orderapi"), "{err}");
+
+    // A target registered by someone else is a conflict too.
+    let other = ecs_service(&ctx, "orders-stranger", "api").await;
+    ctx.aws
+        .applicationautoscaling
+        .register_scalable_target()
+        .service_namespace(aws_sdk_applicationautoscaling::types::ServiceNamespace::Ecs)
+        .resource_id(&other)
+        .scalable_dimension(
+            aws_sdk_applicationautoscaling::types::ScalableDimension::EcsServiceDesiredCount,
+        )
+        .min_capacity(1)
+        .max_capacity(2)
+        .send()
+        .await
+        .expect("stranger");
+    let err = ScalableTarget::create(&ctx, &self::inputs(&other))
+        .await
+        .expect_err("conflict");
+    assert!(matches!(err, ResourceError::Conflict(_)), "{err}");
+    assert!(
+        err.to_string().contains("not created by pulumi-orderapi"),
+        "{err}"
+    );
+    let kept = ctx
+        .aws
+        .applicationautoscaling
+        .describe_scalable_targets()
+        .service_namespace(aws_sdk_applicationautoscaling::types::ServiceNamespace::Ecs)
+        .resource_ids(&other)
+        .send()
+        .await
+        .expect("describe");
+    assert_eq!(
+        kept.scalable_targets()[0].max_capacity(),
+        2,
+        "the stranger's target must be left as it was"
+    );
+}
+
+#[test]
+fn appautoscaling_scalable_target_check_rejects_what_aws_would() {
+    let mut bad = raw("services/orders/api");
+    bad.service_namespace = Some("dynamodb".into());
+    bad.scalable_dimension = Some("dynamodb:table:ReadCapacityUnits".into());
+    bad.min_capacity = -1;
+    bad.max_capacity = -2;
+    let failures = ScalableTarget::check(&CheckContext::default(), bad).expect_err("invalid");
+    let props: Vec<&str> = failures.iter().map(|f| f.property.as_str()).collect();
+    assert_eq!(
+        props,
+        vec![
+            "serviceNamespace",
+            "scalableDimension",
+            "resourceId",
+            "minCapacity",
+            "maxCapacity",
+            "maxCapacity"
+        ],
+        "{failures:?}"
+    );
+    let mut below = raw("service/orders/api");
+    below.min_capacity = 5;
+    below.max_capacity = 4;
+    let failures = ScalableTarget::check(&CheckContext::default(), below).expect_err("invalid");
+    assert_eq!(failures.len(), 1);
+    assert_eq!(failures[0].property, "maxCapacity");
+    let mut zero = raw("service/orders/api");
+    zero.min_capacity = 0;
+    zero.max_capacity = 0;
+    assert!(ScalableTarget::check(&CheckContext::default(), zero).is_ok());
+}
