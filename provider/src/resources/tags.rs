@@ -58,3 +58,49 @@ pub fn split(
     };
     (name, own, all)
 }
+
+/// What a same-named resource found at create time is to this provider.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Found {
+    /// No ownership tag: created by someone else. A name conflict.
+    Stranger,
+    /// Ours, and its create finished: recorded in some Pulumi state. Never adopted.
+    Recorded,
+    /// Ours, and its create never finished (it carries [`PENDING_TAG`]): adopted by a retried create.
+    Unfinished,
+}
+
+/// Classifies a resource by its live tags.
+pub fn found(tags: &BTreeMap<String, String>) -> Found {
+    let owned = tags.get(OWNERSHIP_TAG.0).map(String::as_str) == Some(OWNERSHIP_TAG.1);
+    match (owned, tags.contains_key(PENDING_TAG)) {
+        (false, _) => Found::Stranger,
+        (true, false) => Found::Recorded,
+        (true, true) => Found::Unfinished,
+    }
+}
+
+/// What a tag sync must do to bring live tags from `old` to `new`.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct TagChanges {
+    /// Keys to remove.
+    pub removed: Vec<String>,
+    /// Tags to add or overwrite.
+    pub changed: BTreeMap<String, String>,
+}
+
+/// The removals and additions that turn `old` into `new`.
+pub fn changes(old: &BTreeMap<String, String>, new: &BTreeMap<String, String>) -> TagChanges {
+    TagChanges {
+        removed: old
+            .keys()
+            .filter(|k| !new.contains_key(*k))
+            .cloned()
+            .collect(),
+        changed: new
+            .iter()
+            .filter(|(k, v)| old.get(*k) != Some(*v))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+    }
+}

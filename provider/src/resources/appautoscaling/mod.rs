@@ -9,6 +9,7 @@
 pub mod scalable_target;
 pub mod scaling_policy;
 
+pub use super::tags::{Found, found};
 use std::collections::BTreeMap;
 
 use aws_sdk_applicationautoscaling::types::{
@@ -16,7 +17,7 @@ use aws_sdk_applicationautoscaling::types::{
 };
 
 use super::tags::{self, PENDING_TAG};
-use crate::aws::{Aws, OWNERSHIP_TAG};
+use crate::aws::Aws;
 use crate::error::{ResourceError, aws_error};
 use crate::resource::Failures;
 
@@ -179,27 +180,6 @@ pub fn split_tags(
             .insert("Name".to_string(), name);
     }
     (own, all)
-}
-
-/// What an already-registered target is to this provider (see `ec2::Found`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Found {
-    /// No ownership tag: registered by someone else.
-    Stranger,
-    /// Ours, and its create finished: recorded in some Pulumi state. Never adopted.
-    Recorded,
-    /// Ours, and its create never finished (it carries [`PENDING_TAG`]): adopted by a retried create.
-    Unfinished,
-}
-
-/// Classifies a target by its live tags.
-pub fn found(tags: &BTreeMap<String, String>) -> Found {
-    let owned = tags.get(OWNERSHIP_TAG.0).map(String::as_str) == Some(OWNERSHIP_TAG.1);
-    match (owned, tags.contains_key(PENDING_TAG)) {
-        (false, _) => Found::Stranger,
-        (true, false) => Found::Recorded,
-        (true, true) => Found::Unfinished,
-    }
 }
 
 /// Validates the namespace, resource id and dimension of an ECS service target, filling the defaults.

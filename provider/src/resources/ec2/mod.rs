@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
 
 use super::tags;
-pub use super::tags::{PENDING_TAG, PENDING_VALUE, pending_tags};
+pub use super::tags::{Found, PENDING_TAG, PENDING_VALUE, pending_tags};
 use crate::aws::{Aws, OWNERSHIP_TAG};
 use crate::error::{ResourceError, aws_error};
 use crate::resource::{CheckContext, Context, Failures, Poll};
@@ -171,25 +171,9 @@ pub fn is_pending(tags: &[Tag]) -> bool {
     tags.iter().any(|t| t.key() == Some(PENDING_TAG))
 }
 
-/// What a same-named resource found by a create is to this provider.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Found {
-    /// Not created by this provider (no ownership tag): a name conflict.
-    Stranger,
-    /// Created by this provider, and its create finished: recorded in some Pulumi state. Never adopted.
-    Recorded,
-    /// Created by this provider, and its create never finished (it still carries [`PENDING_TAG`]): the leftover of
-    /// a crashed create, which a retried create adopts (when its immutable fields match).
-    Unfinished,
-}
-
 /// Classifies a same-named resource by its live tags.
 pub fn found(tags: &[Tag]) -> Found {
-    match (is_owned(tags), is_pending(tags)) {
-        (false, _) => Found::Stranger,
-        (true, false) => Found::Recorded,
-        (true, true) => Found::Unfinished,
-    }
+    tags::found(&tag_map(tags))
 }
 
 /// The debug line a create logs when it adopts the leftover `id` of a crashed create.

@@ -4,6 +4,7 @@
 
 pub mod repository;
 
+pub use super::tags::{Found, found};
 use std::collections::BTreeMap;
 
 use aws_sdk_ecr::types::Tag;
@@ -56,11 +57,7 @@ pub async fn sync_tags(
     old: &BTreeMap<String, String>,
     new: &BTreeMap<String, String>,
 ) -> Result<(), ResourceError> {
-    let removed: Vec<String> = old
-        .keys()
-        .filter(|k| !new.contains_key(*k))
-        .cloned()
-        .collect();
+    let super::tags::TagChanges { removed, changed } = super::tags::changes(old, new);
     if !removed.is_empty() {
         aws.ecr
             .untag_resource()
@@ -70,11 +67,6 @@ pub async fn sync_tags(
             .await
             .map_err(|e| aws_error("ecr:UntagResource", e))?;
     }
-    let changed: BTreeMap<String, String> = new
-        .iter()
-        .filter(|(k, v)| old.get(*k) != Some(*v))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
     if !changed.is_empty() {
         aws.ecr
             .tag_resource()
@@ -98,27 +90,6 @@ pub async fn finish_create(ctx: &Context, arn: &str) -> Result<(), ResourceError
         .await
         .map_err(|e| aws_error("ecr:UntagResource", e))?;
     Ok(())
-}
-
-/// What a same-named repository found by a create is to this provider.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Found {
-    /// Not created by this provider (no ownership tag): a name conflict.
-    Stranger,
-    /// Created by this provider and its create finished: recorded in some Pulumi state. Never adopted.
-    Recorded,
-    /// Created by this provider and its create never finished (it still carries [`PENDING_TAG`]): adopted.
-    Unfinished,
-}
-
-/// Classifies a same-named repository by its live tags.
-pub fn found(tags: &BTreeMap<String, String>) -> Found {
-    let owned = tags.get(OWNERSHIP_TAG.0).map(String::as_str) == Some(OWNERSHIP_TAG.1);
-    match (owned, tags.contains_key(PENDING_TAG)) {
-        (false, _) => Found::Stranger,
-        (true, false) => Found::Recorded,
-        (true, true) => Found::Unfinished,
-    }
 }
 
 /// The conflict error for a same-named repository this provider does not own.

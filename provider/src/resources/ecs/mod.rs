@@ -7,6 +7,7 @@ pub mod cluster;
 pub mod service;
 pub mod task_definition;
 
+pub use super::tags::{Found, found};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
@@ -14,7 +15,6 @@ use aws_sdk_ecs::types::{CapacityProviderStrategyItem, Tag};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-pub use super::ec2::Found;
 use super::tags::{PENDING_TAG, PENDING_VALUE};
 use crate::aws::{Aws, OWNERSHIP_TAG};
 use crate::error::{ResourceError, aws_error};
@@ -217,16 +217,6 @@ pub fn tag_list(tags: &BTreeMap<String, String>) -> Vec<Tag> {
         .collect()
 }
 
-/// What a same-named resource found by a create is to this provider, by its live tags.
-pub fn found(tags: &BTreeMap<String, String>) -> Found {
-    let owned = tags.get(OWNERSHIP_TAG.0).map(String::as_str) == Some(OWNERSHIP_TAG.1);
-    match (owned, tags.contains_key(PENDING_TAG)) {
-        (false, _) => Found::Stranger,
-        (true, false) => Found::Recorded,
-        (true, true) => Found::Unfinished,
-    }
-}
-
 /// The conflict error for a same-named resource that this provider created and whose create finished: it is
 /// recorded in some Pulumi state (another stack, or the resource this one replaces).
 pub fn recorded_conflict(kind: &str, name: &str, id: &str) -> ResourceError {
@@ -250,11 +240,7 @@ pub async fn sync_tags(
     old: &BTreeMap<String, String>,
     new: &BTreeMap<String, String>,
 ) -> Result<(), ResourceError> {
-    let removed: Vec<String> = old
-        .keys()
-        .filter(|k| !new.contains_key(*k))
-        .cloned()
-        .collect();
+    let super::tags::TagChanges { removed, changed } = super::tags::changes(old, new);
     if !removed.is_empty() {
         aws.ecs
             .untag_resource()
@@ -264,11 +250,6 @@ pub async fn sync_tags(
             .await
             .map_err(|e| aws_error("ecs:UntagResource", e))?;
     }
-    let changed: BTreeMap<String, String> = new
-        .iter()
-        .filter(|(k, v)| old.get(*k) != Some(*v))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
     if !changed.is_empty() {
         aws.ecs
             .tag_resource()

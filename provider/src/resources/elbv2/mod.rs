@@ -16,6 +16,7 @@ pub mod listener_rule;
 pub mod load_balancer;
 pub mod target_group;
 
+pub use super::tags::{Found, found};
 use std::collections::BTreeMap;
 
 use aws_sdk_elasticloadbalancingv2::types::Tag;
@@ -63,11 +64,7 @@ pub async fn sync_tags(
     old: &BTreeMap<String, String>,
     new: &BTreeMap<String, String>,
 ) -> Result<(), ResourceError> {
-    let removed: Vec<String> = old
-        .keys()
-        .filter(|k| !new.contains_key(*k))
-        .cloned()
-        .collect();
+    let super::tags::TagChanges { removed, changed } = super::tags::changes(old, new);
     if !removed.is_empty() {
         aws.elbv2
             .remove_tags()
@@ -77,11 +74,6 @@ pub async fn sync_tags(
             .await
             .map_err(|e| aws_error("elbv2:RemoveTags", e))?;
     }
-    let changed: BTreeMap<String, String> = new
-        .iter()
-        .filter(|(k, v)| old.get(*k) != Some(*v))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
     if !changed.is_empty() {
         aws.elbv2
             .add_tags()
@@ -105,27 +97,6 @@ pub async fn finish_create(ctx: &Context, arn: &str) -> Result<(), ResourceError
         .await
         .map_err(|e| aws_error("elbv2:RemoveTags", e))?;
     Ok(())
-}
-
-/// What a resource found under a create's unique key is to this provider.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Found {
-    /// No ownership tag: not ours.
-    Stranger,
-    /// Ours, create finished: recorded in some Pulumi state. Never adopted.
-    Recorded,
-    /// Ours, create never finished: the leftover of a crashed create, adopted.
-    Unfinished,
-}
-
-/// Classifies a found resource by its live tags.
-pub fn found(tags: &BTreeMap<String, String>) -> Found {
-    let owned = tags.get(OWNERSHIP_TAG.0).map(String::as_str) == Some(OWNERSHIP_TAG.1);
-    match (owned, tags.contains_key(PENDING_TAG)) {
-        (false, _) => Found::Stranger,
-        (true, false) => Found::Recorded,
-        (true, true) => Found::Unfinished,
-    }
 }
 
 /// The error for a found resource that is not adoptable; `None` when it is (and logs the adoption).

@@ -20,6 +20,7 @@
 pub mod policy;
 pub mod role;
 
+pub use super::tags::{Found, found};
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::time::{Duration, Instant};
@@ -156,11 +157,7 @@ pub async fn sync_role_tags(
     old: &BTreeMap<String, String>,
     new: &BTreeMap<String, String>,
 ) -> Result<(), ResourceError> {
-    let removed: Vec<String> = old
-        .keys()
-        .filter(|k| !new.contains_key(*k))
-        .cloned()
-        .collect();
+    let super::tags::TagChanges { removed, changed } = super::tags::changes(old, new);
     if !removed.is_empty() {
         settle(ctx, &format!("role {name}"), || async {
             ctx.aws
@@ -174,11 +171,6 @@ pub async fn sync_role_tags(
         })
         .await?;
     }
-    let changed: BTreeMap<String, String> = new
-        .iter()
-        .filter(|(k, v)| old.get(*k) != Some(*v))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
     if !changed.is_empty() {
         let changed = tag_list(&changed)?;
         settle(ctx, &format!("role {name}"), || async {
@@ -210,27 +202,6 @@ pub async fn finish_role_create(ctx: &Context, name: &str) -> Result<(), Resourc
     })
     .await?;
     Ok(())
-}
-
-/// What a same-named IAM resource found by a create is to this provider.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Found {
-    /// Not created by this provider (no ownership tag): a name conflict.
-    Stranger,
-    /// Created by this provider, and its create finished: recorded in some Pulumi state. Never adopted.
-    Recorded,
-    /// Created by this provider, and its create never finished: the leftover of a crashed create, adopted.
-    Unfinished,
-}
-
-/// Classifies a same-named resource by its live tags.
-pub fn found(tags: &BTreeMap<String, String>) -> Found {
-    let owned = tags.get(OWNERSHIP_TAG.0).map(String::as_str) == Some(OWNERSHIP_TAG.1);
-    match (owned, tags.contains_key(PENDING_TAG)) {
-        (false, _) => Found::Stranger,
-        (true, false) => Found::Recorded,
-        (true, true) => Found::Unfinished,
-    }
 }
 
 /// The conflict error for a same-named IAM resource this provider does not own.

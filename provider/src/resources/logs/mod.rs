@@ -5,6 +5,7 @@
 pub mod log_group;
 pub mod metric_filter;
 
+pub use super::tags::{Found, found};
 use std::collections::BTreeMap;
 
 use aws_sdk_cloudwatchlogs::types::LogGroup;
@@ -113,27 +114,6 @@ pub async fn finish_create(aws: &Aws, arn: &str) -> Result<(), ResourceError> {
         .await
         .map_err(|e| aws_error("logs:UntagResource", e))?;
     Ok(())
-}
-
-/// What a same-named log group found by a create is to this provider.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Found {
-    /// Not created by this provider (no ownership tag): a name conflict.
-    Stranger,
-    /// Created by this provider and its create finished: recorded in some Pulumi state. Never adopted.
-    Recorded,
-    /// Created by this provider and its create never finished (it still carries [`PENDING_TAG`]): adopted.
-    Unfinished,
-}
-
-/// Classifies a same-named log group by its live tags.
-pub fn found(tags: &BTreeMap<String, String>) -> Found {
-    let owned = tags.get(OWNERSHIP_TAG.0).map(String::as_str) == Some(OWNERSHIP_TAG.1);
-    match (owned, tags.contains_key(PENDING_TAG)) {
-        (false, _) => Found::Stranger,
-        (true, false) => Found::Recorded,
-        (true, true) => Found::Unfinished,
-    }
 }
 
 /// Whether `c` may appear in a log group name (`[\.\-_/#A-Za-z0-9]`).

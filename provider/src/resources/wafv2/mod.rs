@@ -8,6 +8,7 @@
 pub mod web_acl;
 pub mod web_acl_association;
 
+pub use super::tags::{Found, found};
 use std::collections::BTreeMap;
 
 use aws_sdk_wafv2::types::Tag;
@@ -140,11 +141,7 @@ pub async fn sync_tags(
     old: &BTreeMap<String, String>,
     new: &BTreeMap<String, String>,
 ) -> Result<(), ResourceError> {
-    let removed: Vec<String> = old
-        .keys()
-        .filter(|k| !new.contains_key(*k))
-        .cloned()
-        .collect();
+    let super::tags::TagChanges { removed, changed } = super::tags::changes(old, new);
     if !removed.is_empty() {
         aws.wafv2
             .untag_resource()
@@ -154,11 +151,6 @@ pub async fn sync_tags(
             .await
             .map_err(|e| aws_error("wafv2:UntagResource", e))?;
     }
-    let changed: BTreeMap<String, String> = new
-        .iter()
-        .filter(|(k, v)| old.get(*k) != Some(*v))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
     if !changed.is_empty() {
         aws.wafv2
             .tag_resource()
@@ -196,27 +188,6 @@ pub fn split_tags(
             .insert("Name".to_string(), name);
     }
     (own, all)
-}
-
-/// What a same-named resource found by a create is to this provider (see `ec2::Found`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Found {
-    /// No ownership tag: a name conflict.
-    Stranger,
-    /// Ours, and its create finished: recorded in some Pulumi state. Never adopted.
-    Recorded,
-    /// Ours, and its create never finished (it carries [`PENDING_TAG`]): adopted by a retried create.
-    Unfinished,
-}
-
-/// Classifies a same-named resource by its live tags.
-pub fn found(tags: &BTreeMap<String, String>) -> Found {
-    let owned = tags.get(OWNERSHIP_TAG.0).map(String::as_str) == Some(OWNERSHIP_TAG.1);
-    match (owned, tags.contains_key(PENDING_TAG)) {
-        (false, _) => Found::Stranger,
-        (true, false) => Found::Recorded,
-        (true, true) => Found::Unfinished,
-    }
 }
 
 /// The conflict error for a same-named resource, by what it is to this provider.
