@@ -13,12 +13,7 @@
 //! - moto does not reject min/max values AWS would (negative, max below min); `check` does, shown below.
 
 use std::collections::BTreeMap;
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
-use std::time::{Duration, Instant};
 
-use orderapi::aws::{Aws, ProviderConfig};
 use orderapi::error::ResourceError;
 use orderapi::resource::{Adapter, CheckContext, Context, CustomResource, DynResource};
 use orderapi::resources::appautoscaling::list_tags;
@@ -27,7 +22,8 @@ use orderapi::resources::appautoscaling::scalable_target::{
 };
 use orderapi::resources::tags::{PENDING_TAG, PENDING_VALUE};
 use orderapi::rpc::value::{PropertyMap, Value};
-use tokio_util::sync::CancellationToken;
+
+use crate::moto::Moto;
 
 /// Application Auto Scaling tagging for moto, as AWS documents it: tags on RegisterScalableTarget when the target
 /// is new, TagResource / UntagResource / ListTagsForResource on the target's ARN (ResourceNotFoundException for
@@ -91,79 +87,9 @@ _R.untag_resource = _untag
 _R.list_tags_for_resource = _list
 "#;
 
-/// A moto server with [`TAGGING_PATCH`] loaded, for one test; stopped by PID on drop.
-pub struct AasMoto {
-    child: Child,
-    endpoint: String,
-    _patch: tempfile::TempDir,
-}
-
-impl AasMoto {
-    pub async fn start() -> AasMoto {
-        let patch = tempfile::tempdir().expect("temp dir");
-        std::fs::write(patch.path().join("sitecustomize.py"), TAGGING_PATCH).expect("patch");
-        let bin =
-            std::env::var("ORDERAPI_MOTO_SERVER").unwrap_or_else(|_| "moto_server".to_string());
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("free port")
-            .port();
-        let child = Command::new(&bin)
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .env("PYTHONPATH", patch.path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!("cannot start {bin} ({e}); run `make tools` or set ORDERAPI_MOTO_SERVER")
-            });
-        let endpoint = format!("http://127.0.0.1:{port}");
-        let started = Instant::now();
-        while tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_err()
-        {
-            assert!(
-                started.elapsed() < Duration::from_secs(30),
-                "moto did not listen on {endpoint} within 30 s"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        AasMoto {
-            child,
-            endpoint,
-            _patch: patch,
-        }
-    }
-
-    /// An operation context with a 60 s budget, pointed at this emulator.
-    pub async fn ctx(&self) -> Context {
-        // SAFETY: the same values crate::moto sets, before any client reads them; tests never remove them.
-        unsafe {
-            std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
-            std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
-        }
-        let config = ProviderConfig {
-            region: Some("us-east-1".into()),
-            endpoint: Some(self.endpoint.clone()),
-            skip_credentials_validation: Some(true),
-            max_retries: Some(2),
-            ..Default::default()
-        };
-        Context::new(
-            Arc::new(Aws::connect(&config).await.expect("clients")),
-            "urn:pulumi:test::test::orderapi:test:T::t",
-            Duration::from_secs(60),
-            CancellationToken::new(),
-        )
-    }
-}
-
-impl Drop for AasMoto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// A moto server with [`TAGGING_PATCH`] loaded, for one test.
+pub async fn aas_moto() -> Moto {
+    Moto::start_with_patch(TAGGING_PATCH).await
 }
 
 /// An ECS cluster and service (moto needs the service to exist to register it); returns its resource id.
@@ -212,7 +138,7 @@ fn inputs(resource_id: &str) -> ScalableTargetInputs {
 
 #[tokio::test]
 async fn appautoscaling_scalable_target_lifecycle() {
-    let moto = AasMoto::start().await;
+    let moto = aas_moto().await;
     let ctx = moto.ctx().await;
     let rid = ecs_service(&ctx, "orders-test", "api").await;
     let inputs = inputs(&rid);
@@ -297,7 +223,7 @@ async fn appautoscaling_scalable_target_lifecycle() {
 
 #[tokio::test]
 async fn appautoscaling_scalable_target_create_adopts_only_an_unfinished_create() {
-    let moto = AasMoto::start().await;
+    let moto = aas_moto().await;
     let ctx = moto.ctx().await;
     let rid = ecs_service(&ctx, "orders-adopt", "api").await;
     let inputs = inputs(&rid);

@@ -22,7 +22,7 @@ use orderapi::resources::appautoscaling::scaling_policy::{
     CustomizedMetric, MetricDimension, ScalingPolicy, ScalingPolicyInputs, TargetTracking,
 };
 
-use super::appautoscaling_scalable_target::{AasMoto, ecs_service, props};
+use super::appautoscaling_scalable_target::{aas_moto, ecs_service, props};
 
 fn cpu(resource_id: &str, name: &str) -> ScalingPolicyInputs {
     ScalingPolicyInputs {
@@ -98,7 +98,7 @@ async fn target(ctx: &orderapi::resource::Context, cluster: &str) -> String {
 
 #[tokio::test]
 async fn appautoscaling_scaling_policy_lifecycle() {
-    let moto = AasMoto::start().await;
+    let moto = aas_moto().await;
     let ctx = moto.ctx().await;
     let rid = target(&ctx, "orders-policy").await;
     let inputs = checked(cpu(&rid, "cpu-70"));
@@ -181,7 +181,7 @@ async fn appautoscaling_scaling_policy_lifecycle() {
 
 #[tokio::test]
 async fn appautoscaling_scaling_policy_adoption_follows_the_target_owner() {
-    let moto = AasMoto::start().await;
+    let moto = aas_moto().await;
     let ctx = moto.ctx().await;
     // On a target this provider owns, a same-named policy (a create whose answer was lost) is adopted and brought
     // in line: no duplicate is possible (names are unique per target) and nothing else is lost.
