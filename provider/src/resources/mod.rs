@@ -1,12 +1,17 @@
 //! Every AWS resource kind, one file each, grouped by service.
 
 pub mod appautoscaling;
+pub mod cloudwatch;
 pub mod ec2;
 pub mod ecr;
 pub mod ecs;
 pub mod elbv2;
 pub mod iam;
 pub mod logs;
+pub mod rds;
+pub mod secretsmanager;
+pub mod sns;
+pub mod ssm;
 pub mod tags;
 pub mod wafv2;
 
