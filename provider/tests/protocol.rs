@@ -377,3 +377,87 @@ async fn an_autonamed_resource_keeps_its_name_under_a_new_seed() {
         Value::from("main-1234567")
     );
 }
+
+#[path = "support/moto.rs"]
+#[allow(dead_code)]
+mod moto;
+
+/// The secrecy acceptance: with the most verbose logging, a secret value never reaches the provider's
+/// logs, and the state marks it secret.
+#[tokio::test]
+async fn a_secret_value_is_marked_secret_and_never_logged() {
+    let moto = moto::Moto::start().await;
+    let log = tempfile::NamedTempFile::new().expect("log file");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pulumi-resource-orderapi"))
+        .args(["--logtostderr", "-v=9"])
+        .env("ORDERAPI_LOG", "trace")
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::from(log.reopen().expect("reopen")))
+        .spawn()
+        .expect("spawn provider");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("port line");
+    let port: u16 = line.trim().parse().expect("port");
+    let client = ResourceProviderClient::connect(format!("http://127.0.0.1:{port}"))
+        .await
+        .expect("connect");
+    let mut p = Plugin { child, client };
+    p.client
+        .configure(ConfigureRequest {
+            args: props(&[
+                ("endpoint", moto.endpoint.clone().into()),
+                ("region", "us-east-1".into()),
+                ("skipCredentialsValidation", "true".into()),
+                ("version", "0.1.0".into()),
+            ]),
+            accept_secrets: true,
+            accept_resources: true,
+            ..Default::default()
+        })
+        .await
+        .expect("configure");
+    const PLAINTEXT: &str = "pl41ntext-Sup3r-S3cret-xyzzy";
+    let urn = "urn:pulumi:dev::proj::orderapi:secretsmanager:Secret::db";
+    let checked = p
+        .client
+        .check(CheckRequest {
+            urn: urn.into(),
+            news: props(&[
+                ("name", "orders/db-password".into()),
+                ("secretString", Value::Secret(Box::new(PLAINTEXT.into()))),
+            ]),
+            random_seed: vec![1, 2, 3, 4],
+            ..Default::default()
+        })
+        .await
+        .expect("check")
+        .into_inner();
+    assert!(checked.failures.is_empty(), "{:?}", checked.failures);
+    let created = p
+        .client
+        .create(CreateRequest {
+            urn: urn.into(),
+            properties: checked.inputs,
+            timeout: 60.0,
+            ..Default::default()
+        })
+        .await
+        .expect("create")
+        .into_inner();
+    let state = from_opt_struct(created.properties);
+    assert!(
+        matches!(state["secretString"], Value::Secret(_)),
+        "{state:?}"
+    );
+    drop(p);
+    let logs = std::fs::read_to_string(log.path()).expect("logs");
+    assert!(!logs.is_empty(), "the provider logged something at -v=9");
+    assert!(
+        !logs.contains(PLAINTEXT),
+        "the secret value leaked into the logs"
+    );
+}

@@ -7,6 +7,8 @@ mod moto;
 mod resources {
     mod appautoscaling_scalable_target;
     mod appautoscaling_scaling_policy;
+    mod cloudwatch_dashboard;
+    mod cloudwatch_metric_alarm;
     mod ec2_elastic_ip;
     mod ec2_internet_gateway;
     mod ec2_nat_gateway;
@@ -27,6 +29,11 @@ mod resources {
     mod logs_log_group;
     mod logs_metric_filter;
     mod pending;
+    mod rds_cluster;
+    mod rds_db_subnet_group;
+    mod secretsmanager_secret;
+    mod sns_topic;
+    mod ssm_parameter;
     mod wafv2_web_acl;
     mod wafv2_web_acl_association;
 }

@@ -41,4 +41,11 @@ pub fn register(r: &mut Registry) {
     r.add::<wafv2::web_acl_association::WebAclAssociation>();
     r.add::<appautoscaling::scalable_target::ScalableTarget>();
     r.add::<appautoscaling::scaling_policy::ScalingPolicy>();
+    r.add::<sns::topic::Topic>();
+    r.add::<secretsmanager::secret::Secret>();
+    r.add::<rds::db_subnet_group::DbSubnetGroup>();
+    r.add::<rds::cluster::Cluster>();
+    r.add::<cloudwatch::metric_alarm::MetricAlarm>();
+    r.add::<cloudwatch::dashboard::Dashboard>();
+    r.add::<ssm::parameter::Parameter>();
 }

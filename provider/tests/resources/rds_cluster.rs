@@ -1,0 +1,200 @@
+use std::collections::BTreeMap;
+
+use orderapi::resource::{Adapter, CheckContext, CustomResource, DynResource};
+use orderapi::resources::rds::cluster::{Cluster, ClusterInputs};
+use orderapi::resources::rds::{PENDING_TAG, live_tags};
+use orderapi::rpc::value::{PropertyMap, Value};
+
+use super::rds_db_subnet_group::crash_before_finish;
+use crate::moto::Moto;
+
+fn raw(id: &str) -> ClusterInputs {
+    ClusterInputs {
+        cluster_identifier: Some(id.into()),
+        engine: None,
+        engine_version: None,
+        database_name: Some("orders".into()),
+        master_username: None,
+        manage_master_user_password: None,
+        storage_encrypted: None,
+        kms_key_id: None,
+        backup_retention_period: None,
+        preferred_backup_window: None,
+        preferred_maintenance_window: None,
+        vpc_security_group_ids: None,
+        db_subnet_group_name: None,
+        deletion_protection: None,
+        skip_final_snapshot: None,
+        enabled_cloudwatch_logs_exports: Some(vec!["slowquery".into(), "error".into()]),
+        apply_immediately: None,
+        tags: Some(BTreeMap::from([("Team".to_string(), "orders".to_string())])),
+    }
+}
+
+fn props(pairs: &[(&str, Value)]) -> PropertyMap {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect()
+}
+
+// moto: a cluster is `available` at once (AWS takes minutes), the master user secret ARN is whatever moto
+// returns, and final snapshots / deletion protection / log exports are not enforced the way AWS does.
+#[tokio::test]
+async fn rds_cluster_lifecycle_and_adoption() {
+    let moto = Moto::start().await;
+    let ctx = moto.ctx().await;
+    let inputs = Cluster::check(&CheckContext::default(), raw("orders-aurora")).expect("valid");
+    assert_eq!(inputs.backup_retention_period, Some(7));
+    assert_eq!(inputs.storage_encrypted, Some(true));
+    assert_eq!(
+        inputs.enabled_cloudwatch_logs_exports,
+        Some(vec!["error".into(), "slowquery".into()])
+    );
+    let (id, outputs) = Cluster::create(&ctx, &inputs).await.expect("create");
+    assert_eq!(id, "orders-aurora");
+    assert_eq!(outputs.port, 3306);
+    assert!(
+        outputs.arn.ends_with(":cluster:orders-aurora"),
+        "{}",
+        outputs.arn
+    );
+    assert!(!outputs.endpoint.is_empty());
+    let live = live_tags(&ctx.aws, &outputs.arn).await.expect("tags");
+    assert!(!live.contains_key(PENDING_TAG), "{live:?}");
+    let (read, read_out) = Cluster::read(&ctx, &id, Some(&inputs))
+        .await
+        .expect("read")
+        .expect("exists");
+    assert_eq!(read, inputs);
+    assert_eq!(read_out, outputs);
+
+    let mut changed = inputs.clone();
+    changed.backup_retention_period = Some(14);
+    changed.preferred_backup_window = Some("01:00-01:30".into());
+    changed.deletion_protection = Some(false);
+    changed.tags = Some(BTreeMap::from([("Tier".to_string(), "data".to_string())]));
+    let changed = Cluster::check(&CheckContext::default(), changed).expect("valid");
+    let updated = Cluster::update(&ctx, &id, &inputs, &outputs, &changed)
+        .await
+        .expect("update");
+    let (read, read_out) = Cluster::read(&ctx, &id, Some(&changed))
+        .await
+        .expect("read")
+        .expect("exists");
+    assert_eq!(read, changed);
+    assert_eq!(read_out, updated);
+
+    let err = Cluster::create(&ctx, &changed).await.expect_err("recorded");
+    assert!(
+        err.to_string().contains("managed by pulumi-orderapi"),
+        "{err}"
+    );
+    crash_before_finish(&ctx, &outputs.arn).await;
+    let (again, _) = Cluster::create(&ctx, &changed).await.expect("adopt");
+    assert_eq!(again, id);
+    assert!(
+        !live_tags(&ctx.aws, &outputs.arn)
+            .await
+            .expect("tags")
+            .contains_key(PENDING_TAG)
+    );
+
+    Cluster::delete(&ctx, &id, &changed, &updated)
+        .await
+        .expect("delete");
+    Cluster::delete(&ctx, &id, &changed, &updated)
+        .await
+        .expect("delete again");
+    assert!(
+        Cluster::read(&ctx, &id, Some(&changed))
+            .await
+            .expect("read")
+            .is_none()
+    );
+}
+
+#[test]
+fn rds_cluster_replace_fields_and_check_failures() {
+    let adapter = Adapter::<Cluster>::default();
+    let olds = props(&[
+        ("clusterIdentifier", "a".into()),
+        ("backupRetentionPeriod", Value::Number(7.0)),
+    ]);
+    let diff = adapter.diff(
+        &olds,
+        &props(&[
+            ("clusterIdentifier", "a".into()),
+            ("backupRetentionPeriod", Value::Number(9.0)),
+            ("kmsKeyId", "k".into()),
+        ]),
+        &[],
+    );
+    assert_eq!(diff.replaces, vec!["kmsKeyId".to_string()]);
+    assert!(diff.delete_before_replace);
+
+    let fails = |f: fn(&mut ClusterInputs)| -> Vec<String> {
+        let mut i = raw("orders-aurora");
+        f(&mut i);
+        Cluster::check(&CheckContext::default(), i)
+            .expect_err("invalid")
+            .into_iter()
+            .map(|f| f.property)
+            .collect()
+    };
+    assert_eq!(
+        fails(|i| i.cluster_identifier = Some("a--b".into())),
+        ["clusterIdentifier"]
+    );
+    assert_eq!(
+        fails(|i| i.cluster_identifier = Some("1abc".into())),
+        ["clusterIdentifier"]
+    );
+    assert_eq!(
+        fails(|i| i.engine = Some("aurora-postgresql".into())),
+        ["engine"]
+    );
+    assert_eq!(
+        fails(|i| i.engine_version = Some("8.0.36".into())),
+        ["engineVersion"]
+    );
+    assert_eq!(
+        fails(|i| i.database_name = Some("1db".into())),
+        ["databaseName"]
+    );
+    assert_eq!(
+        fails(|i| i.master_username = Some("a_very_long_username".into())),
+        ["masterUsername"]
+    );
+    assert_eq!(
+        fails(|i| i.manage_master_user_password = Some(false)),
+        ["manageMasterUserPassword"]
+    );
+    assert_eq!(
+        fails(|i| i.backup_retention_period = Some(36)),
+        ["backupRetentionPeriod"]
+    );
+    assert_eq!(
+        fails(|i| i.preferred_backup_window = Some("03:00-03:15".into())),
+        ["preferredBackupWindow"]
+    );
+    assert_eq!(
+        fails(|i| i.preferred_maintenance_window = Some("sun:5:00-sun:06:00".into())),
+        ["preferredMaintenanceWindow"]
+    );
+    assert_eq!(
+        fails(|i| i.preferred_maintenance_window = Some("wed:03:30-wed:04:30".into())),
+        ["preferredMaintenanceWindow"]
+    );
+    assert_eq!(
+        fails(|i| i.enabled_cloudwatch_logs_exports = Some(vec!["postgresql".into()])),
+        ["enabledCloudwatchLogsExports"]
+    );
+    assert_eq!(
+        fails(|i| {
+            i.storage_encrypted = Some(false);
+            i.kms_key_id = Some("alias/x".into())
+        }),
+        ["kmsKeyId"]
+    );
+}

@@ -1,0 +1,192 @@
+use std::collections::BTreeMap;
+
+use aws_sdk_rds::types::Tag;
+use orderapi::resource::{CheckContext, Context, CustomResource};
+use orderapi::resources::rds::db_subnet_group::{DbSubnetGroup, DbSubnetGroupInputs};
+use orderapi::resources::rds::{PENDING_TAG, PENDING_VALUE, live_tags};
+
+use crate::moto::Moto;
+
+/// A VPC with two subnets in two zones, made with the EC2 client directly.
+pub async fn subnets(ctx: &Context) -> Vec<String> {
+    let vpc = ctx
+        .aws
+        .ec2
+        .create_vpc()
+        .cidr_block("10.20.0.0/16")
+        .send()
+        .await
+        .expect("vpc");
+    let vpc_id = vpc
+        .vpc()
+        .and_then(|v| v.vpc_id())
+        .expect("vpc id")
+        .to_string();
+    let mut ids = Vec::new();
+    for (cidr, az) in [
+        ("10.20.1.0/24", "us-east-1a"),
+        ("10.20.2.0/24", "us-east-1b"),
+        ("10.20.3.0/24", "us-east-1c"),
+    ] {
+        let s = ctx
+            .aws
+            .ec2
+            .create_subnet()
+            .vpc_id(&vpc_id)
+            .cidr_block(cidr)
+            .availability_zone(az)
+            .send()
+            .await
+            .expect("subnet");
+        ids.push(
+            s.subnet()
+                .and_then(|s| s.subnet_id())
+                .expect("id")
+                .to_string(),
+        );
+    }
+    ids
+}
+
+pub async fn crash_before_finish(ctx: &Context, arn: &str) {
+    ctx.aws
+        .rds
+        .add_tags_to_resource()
+        .resource_name(arn)
+        .tags(Tag::builder().key(PENDING_TAG).value(PENDING_VALUE).build())
+        .send()
+        .await
+        .expect("put the marker back");
+}
+
+fn raw(name: &str, subnets: &[String]) -> DbSubnetGroupInputs {
+    DbSubnetGroupInputs {
+        name: Some(name.into()),
+        description: None,
+        // Unsorted on purpose: check sorts them.
+        subnet_ids: vec![subnets[1].clone(), subnets[0].clone()],
+        tags: Some(BTreeMap::from([("Team".to_string(), "orders".to_string())])),
+    }
+}
+
+/// moto 5.2.5's ModifyDBSubnetGroup pops the group from its table and never puts it back (the group vanishes
+/// after any in-place change); real RDS keeps it. This puts it back.
+const MODIFY_PATCH: &str = r#"
+from moto.rds import models as _m
+_orig = _m.RDSBackend.modify_db_subnet_group
+def _fixed(self, subnet_name, description, subnets):
+    group = _orig(self, subnet_name, description, subnets)
+    self.subnet_groups[subnet_name] = group
+    return group
+_m.RDSBackend.modify_db_subnet_group = _fixed
+"#;
+
+#[tokio::test]
+async fn rds_db_subnet_group_lifecycle_and_adoption() {
+    let moto = Moto::start_with_patch(MODIFY_PATCH).await;
+    let ctx = moto.ctx().await;
+    let ids = subnets(&ctx).await;
+    let inputs =
+        DbSubnetGroup::check(&CheckContext::default(), raw("orders-db", &ids)).expect("valid");
+    assert!(inputs.subnet_ids.windows(2).all(|w| w[0] < w[1]));
+    assert_eq!(inputs.description.as_deref(), Some("Managed by Pulumi"));
+    let (id, outputs) = DbSubnetGroup::create(&ctx, &inputs).await.expect("create");
+    assert_eq!(id, "orders-db");
+    assert!(
+        outputs.arn.ends_with(":subgrp:orders-db"),
+        "{}",
+        outputs.arn
+    );
+    let live = live_tags(&ctx.aws, &outputs.arn).await.expect("tags");
+    assert!(!live.contains_key(PENDING_TAG));
+    assert_eq!(live["ManagedBy"], "pulumi-orderapi");
+    let (read, read_out) = DbSubnetGroup::read(&ctx, &id, Some(&inputs))
+        .await
+        .expect("read")
+        .expect("exists");
+    assert_eq!(read, inputs);
+    assert_eq!(read_out, outputs);
+
+    // In place: description, a third subnet, tags.
+    let mut changed = inputs.clone();
+    changed.description = Some("orders database".into());
+    changed.subnet_ids = ids.clone();
+    changed.tags = Some(BTreeMap::from([("Tier".to_string(), "data".to_string())]));
+    let changed = DbSubnetGroup::check(&CheckContext::default(), changed).expect("valid");
+    let updated = DbSubnetGroup::update(&ctx, &id, &inputs, &outputs, &changed)
+        .await
+        .expect("update");
+    let (read, read_out) = DbSubnetGroup::read(&ctx, &id, Some(&changed))
+        .await
+        .expect("read")
+        .expect("exists");
+    assert_eq!(read, changed);
+    assert_eq!(read_out, updated);
+    assert!(!updated.tags_all.contains_key("Team"));
+
+    // A completed create is never adopted.
+    let err = DbSubnetGroup::create(&ctx, &changed)
+        .await
+        .expect_err("recorded");
+    assert!(
+        err.to_string().contains("managed by pulumi-orderapi"),
+        "{err}"
+    );
+    // A crashed create is adopted and brought in line.
+    crash_before_finish(&ctx, &outputs.arn).await;
+    let (again, again_out) = DbSubnetGroup::create(&ctx, &inputs).await.expect("adopt");
+    assert_eq!(again, id);
+    assert_eq!(again_out, outputs);
+    let (read, _) = DbSubnetGroup::read(&ctx, &id, Some(&inputs))
+        .await
+        .expect("read")
+        .expect("exists");
+    assert_eq!(read, inputs);
+    assert!(
+        !live_tags(&ctx.aws, &outputs.arn)
+            .await
+            .expect("tags")
+            .contains_key(PENDING_TAG)
+    );
+
+    DbSubnetGroup::delete(&ctx, &id, &inputs, &outputs)
+        .await
+        .expect("delete");
+    DbSubnetGroup::delete(&ctx, &id, &inputs, &outputs)
+        .await
+        .expect("delete again");
+    assert!(
+        DbSubnetGroup::read(&ctx, &id, Some(&inputs))
+            .await
+            .expect("read")
+            .is_none()
+    );
+}
+
+#[test]
+fn rds_db_subnet_group_check_failures_name_the_property() {
+    let subnets = vec!["subnet-1".to_string(), "subnet-2".to_string()];
+    let fails = |i: DbSubnetGroupInputs| -> Vec<String> {
+        DbSubnetGroup::check(&CheckContext::default(), i)
+            .expect_err("invalid")
+            .into_iter()
+            .map(|f| f.property)
+            .collect()
+    };
+    assert_eq!(fails(raw("default", &subnets)), ["name"]);
+    assert_eq!(fails(raw("Orders", &subnets)), ["name"]);
+    let mut one = raw("ok", &subnets);
+    one.subnet_ids = vec!["subnet-1".into()];
+    assert_eq!(fails(one), ["subnetIds"]);
+    let mut dup = raw("ok", &subnets);
+    dup.subnet_ids = vec!["subnet-1".into(), "subnet-1".into()];
+    assert!(fails(dup).iter().all(|p| p == "subnetIds"));
+    let mut auto = raw("x", &subnets);
+    auto.name = None;
+    let ctx = CheckContext {
+        name: "Orders DB".into(),
+        ..Default::default()
+    };
+    let named = DbSubnetGroup::check(&ctx, auto).expect("autoname");
+    assert!(named.name.expect("name").starts_with("orders-db-"));
+}
