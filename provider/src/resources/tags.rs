@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::aws::{Aws, OWNERSHIP_TAG};
+use crate::resource::Failures;
 
 /// The create-pending marker: on the resource from its create call until the create's last step (see the module
 /// docs). A create that fails half-way (`ResourceError::Partial`) leaves it; the engine records the resource with
@@ -102,5 +103,38 @@ pub fn changes(old: &BTreeMap<String, String>, new: &BTreeMap<String, String>) -
             .filter(|(k, v)| old.get(*k) != Some(*v))
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect(),
+    }
+}
+
+/// Validates declared tags against the limits every service shares here (50 tags, of which 5 are kept for the
+/// provider; key 1-128, value ≤256 characters; no `aws:` prefix; the provider's own keys reserved).
+pub fn check(tags: Option<&BTreeMap<String, String>>, service: &str, f: &mut Failures) {
+    let Some(tags) = tags else { return };
+    f.require(
+        tags.len() <= 45,
+        "tags",
+        format!("at most 45 tags ({service} allows 50, 5 are kept for the provider)"),
+    );
+    for (k, v) in tags {
+        f.require(
+            !k.is_empty() && k.chars().count() <= 128,
+            "tags",
+            format!("tag key '{k}' must be 1-128 characters"),
+        );
+        f.require(
+            v.chars().count() <= 256,
+            "tags",
+            format!("the value of tag '{k}' must be at most 256 characters"),
+        );
+        f.require(
+            !k.to_ascii_lowercase().starts_with("aws:"),
+            "tags",
+            format!("tag key '{k}' uses the reserved aws: prefix"),
+        );
+        f.require(
+            k != PENDING_TAG && k != OWNERSHIP_TAG.0,
+            "tags",
+            format!("tag key '{k}' is reserved for the provider"),
+        );
     }
 }

@@ -14,9 +14,6 @@ use crate::aws::{Aws, OWNERSHIP_TAG};
 use crate::error::{ResourceError, aws_error};
 use crate::resource::{CheckContext, Context, Failures};
 
-/// ECR's tag limit per repository.
-const MAX_TAGS: usize = 50;
-
 /// Tags as ECR returns them, as a map.
 pub fn tag_map(tags: &[Tag]) -> BTreeMap<String, String> {
     tags.iter()
@@ -112,34 +109,7 @@ pub fn recorded_conflict(name: &str) -> ResourceError {
 
 /// Validates user tags against ECR's limits.
 pub fn check_tags(tags: Option<&BTreeMap<String, String>>, f: &mut Failures) {
-    let Some(tags) = tags else { return };
-    f.require(
-        tags.len() <= MAX_TAGS - 5,
-        "tags",
-        "at most 45 tags (ECR allows 50, 5 are kept for the provider)",
-    );
-    for (k, v) in tags {
-        f.require(
-            !k.is_empty() && k.chars().count() <= 128,
-            "tags",
-            format!("tag key '{k}' must be 1-128 characters"),
-        );
-        f.require(
-            v.chars().count() <= 256,
-            "tags",
-            format!("the value of tag '{k}' must be at most 256 characters"),
-        );
-        f.require(
-            !k.to_ascii_lowercase().starts_with("aws:"),
-            "tags",
-            format!("tag key '{k}' uses the reserved aws: prefix"),
-        );
-        f.require(
-            k != PENDING_TAG && k != OWNERSHIP_TAG.0,
-            "tags",
-            format!("tag key '{k}' is reserved for the provider"),
-        );
-    }
+    super::tags::check(tags, "ECR", f);
 }
 
 /// Whether `name` matches ECR's repository name rules: 2-256 characters, slash-separated components of lowercase

@@ -13,9 +13,6 @@ use crate::aws::{Aws, OWNERSHIP_TAG};
 use crate::error::{ResourceError, aws_error};
 use crate::resource::Failures;
 
-/// SSM's tag limit per resource.
-const MAX_TAGS: usize = 50;
-
 /// A map of tags as SSM's tag list.
 pub fn tag_list(tags: &BTreeMap<String, String>) -> Result<Vec<Tag>, ResourceError> {
     tags.iter()
@@ -136,32 +133,5 @@ pub fn recorded_conflict(name: &str) -> ResourceError {
 
 /// Validates user tags against SSM's limits.
 pub fn check_tags(tags: Option<&BTreeMap<String, String>>, f: &mut Failures) {
-    let Some(tags) = tags else { return };
-    f.require(
-        tags.len() <= MAX_TAGS - 5,
-        "tags",
-        "at most 45 tags (SSM allows 50, 5 are kept for the provider)",
-    );
-    for (k, v) in tags {
-        f.require(
-            !k.is_empty() && k.chars().count() <= 128,
-            "tags",
-            format!("tag key '{k}' must be 1-128 characters"),
-        );
-        f.require(
-            v.chars().count() <= 256,
-            "tags",
-            format!("the value of tag '{k}' must be at most 256 characters"),
-        );
-        f.require(
-            !k.to_ascii_lowercase().starts_with("aws:"),
-            "tags",
-            format!("tag key '{k}' uses the reserved aws: prefix"),
-        );
-        f.require(
-            k != PENDING_TAG && k != OWNERSHIP_TAG.0,
-            "tags",
-            format!("tag key '{k}' is reserved for the provider"),
-        );
-    }
+    super::tags::check(tags, "SSM", f);
 }
