@@ -124,11 +124,7 @@ pub async fn sync_tags(
     old: &BTreeMap<String, String>,
     new: &BTreeMap<String, String>,
 ) -> Result<(), ResourceError> {
-    let removed: Vec<String> = old
-        .keys()
-        .filter(|k| !new.contains_key(*k))
-        .cloned()
-        .collect();
+    let super::tags::TagChanges { removed, changed } = super::tags::changes(old, new);
     if !removed.is_empty() {
         aws.applicationautoscaling
             .untag_resource()
@@ -138,16 +134,11 @@ pub async fn sync_tags(
             .await
             .map_err(|e| aws_error("application-autoscaling:UntagResource", e))?;
     }
-    let changed: std::collections::HashMap<String, String> = new
-        .iter()
-        .filter(|(k, v)| old.get(*k) != Some(*v))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
     if !changed.is_empty() {
         aws.applicationautoscaling
             .tag_resource()
             .resource_arn(arn)
-            .set_tags(Some(changed))
+            .set_tags(Some(changed.into_iter().collect()))
             .send()
             .await
             .map_err(|e| aws_error("application-autoscaling:TagResource", e))?;

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use aws_sdk_cloudwatch::types::Tag;
 
 pub use super::tags::{Found, PENDING_TAG, PENDING_VALUE, found, pending_tags};
-use crate::aws::{Aws, OWNERSHIP_TAG};
+use crate::aws::Aws;
 use crate::error::{ResourceError, aws_error};
 use crate::resource::Failures;
 
@@ -91,34 +91,7 @@ pub async fn finish_create(aws: &Aws, arn: &str) -> Result<(), ResourceError> {
 
 /// Validates user tags against CloudWatch's limits (50 per resource, keys 1-128, values ≤ 256).
 pub fn check_tags(tags: Option<&BTreeMap<String, String>>, f: &mut Failures) {
-    let Some(tags) = tags else { return };
-    f.require(
-        tags.len() <= 45,
-        "tags",
-        "at most 45 tags (CloudWatch allows 50, 5 are kept for the provider)",
-    );
-    for (k, v) in tags {
-        f.require(
-            !k.is_empty() && k.chars().count() <= 128,
-            "tags",
-            format!("tag key '{k}' must be 1-128 characters"),
-        );
-        f.require(
-            v.chars().count() <= 256,
-            "tags",
-            format!("the value of tag '{k}' must be at most 256 characters"),
-        );
-        f.require(
-            !k.to_ascii_lowercase().starts_with("aws:"),
-            "tags",
-            format!("tag key '{k}' uses the reserved aws: prefix"),
-        );
-        f.require(
-            k != PENDING_TAG && k != OWNERSHIP_TAG.0,
-            "tags",
-            format!("tag key '{k}' is reserved for the provider"),
-        );
-    }
+    super::tags::check(tags, "CloudWatch", f);
 }
 
 /// Whether `arn` looks like an ARN: `arn:<partition>:<service>:<region>:<account>:<resource>` with a non-empty

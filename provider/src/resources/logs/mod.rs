@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use aws_sdk_cloudwatchlogs::types::LogGroup;
 
 pub use super::tags::{PENDING_TAG, PENDING_VALUE, pending_tags};
-use crate::aws::{Aws, OWNERSHIP_TAG};
+use crate::aws::Aws;
 use crate::error::{ResourceError, aws_error};
 use crate::resource::Failures;
 
@@ -143,34 +143,7 @@ pub fn check_log_group_name(property: &str, name: &str, f: &mut Failures) {
 
 /// Validates user tags against CloudWatch Logs' limits.
 pub fn check_tags(tags: Option<&BTreeMap<String, String>>, f: &mut Failures) {
-    let Some(tags) = tags else { return };
-    f.require(
-        tags.len() <= 45,
-        "tags",
-        "at most 45 tags (CloudWatch Logs allows 50, 5 are kept for the provider)",
-    );
-    for (k, v) in tags {
-        f.require(
-            !k.is_empty() && k.chars().count() <= 128,
-            "tags",
-            format!("tag key '{k}' must be 1-128 characters"),
-        );
-        f.require(
-            v.chars().count() <= 256,
-            "tags",
-            format!("the value of tag '{k}' must be at most 256 characters"),
-        );
-        f.require(
-            !k.to_ascii_lowercase().starts_with("aws:"),
-            "tags",
-            format!("tag key '{k}' uses the reserved aws: prefix"),
-        );
-        f.require(
-            k != PENDING_TAG && k != OWNERSHIP_TAG.0,
-            "tags",
-            format!("tag key '{k}' is reserved for the provider"),
-        );
-    }
+    super::tags::check(tags, "CloudWatch Logs", f);
 }
 
 /// Whether `arn` is a KMS key ARN (`arn:<partition>:kms:<region>:<account>:key/<key id>`), the form

@@ -14,9 +14,6 @@ use crate::aws::{Aws, OWNERSHIP_TAG};
 use crate::error::{ResourceError, aws_error};
 use crate::resource::Failures;
 
-/// Secrets Manager's tag limit per secret.
-const MAX_TAGS: usize = 50;
-
 /// A map of tags as Secrets Manager's tag list.
 pub fn tag_list(tags: &BTreeMap<String, String>) -> Vec<Tag> {
     tags.iter()
@@ -118,32 +115,5 @@ pub fn recorded_conflict(name: &str) -> ResourceError {
 
 /// Validates user tags against Secrets Manager's limits.
 pub fn check_tags(tags: Option<&BTreeMap<String, String>>, f: &mut Failures) {
-    let Some(tags) = tags else { return };
-    f.require(
-        tags.len() <= MAX_TAGS - 5,
-        "tags",
-        "at most 45 tags (Secrets Manager allows 50, 5 are kept for the provider)",
-    );
-    for (k, v) in tags {
-        f.require(
-            !k.is_empty() && k.chars().count() <= 128,
-            "tags",
-            format!("tag key '{k}' must be 1-128 characters"),
-        );
-        f.require(
-            v.chars().count() <= 256,
-            "tags",
-            format!("the value of tag '{k}' must be at most 256 characters"),
-        );
-        f.require(
-            !k.to_ascii_lowercase().starts_with("aws:"),
-            "tags",
-            format!("tag key '{k}' uses the reserved aws: prefix"),
-        );
-        f.require(
-            k != PENDING_TAG && k != OWNERSHIP_TAG.0,
-            "tags",
-            format!("tag key '{k}' is reserved for the provider"),
-        );
-    }
+    super::tags::check(tags, "Secrets Manager", f);
 }
