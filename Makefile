@@ -13,7 +13,7 @@ export ORDERAPI_MOTO_SERVER := $(MOTO_VENV)/bin/moto_server
 PROVIDER_DIR := $(CARGO_TARGET_DIR)/debug
 export PATH := $(PROVIDER_DIR):$(PULUMI_BIN):$(PATH)
 
-.PHONY: tools build schema proto check-proto lint unit e2e test demo demo-destroy dist clean
+.PHONY: tools build schema proto check-proto lint unit e2e test demo demo-destroy dist clean coverage
 
 tools:
 	bash scripts/tools.sh all
@@ -48,6 +48,10 @@ demo: tools build
 
 demo-destroy: tools build
 	bash scripts/demo.sh destroy
+
+# Line coverage with every test (moto-backed ones included); fails when platform/ or rpc/value.rs is not 100%.
+coverage: tools
+	bash scripts/coverage.sh
 
 clean:
 	rm -rf $(CARGO_TARGET_DIR)

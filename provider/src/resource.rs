@@ -329,6 +329,8 @@ impl From<ResourceError> for OperationError {
 #[async_trait::async_trait]
 pub trait DynResource: Send + Sync {
     fn token(&self) -> &'static str;
+    /// The names of the kind's input properties.
+    fn input_properties(&self) -> BTreeSet<String>;
     fn default_timeout(&self) -> Duration;
     /// Adds this kind's resource spec (and nested types) to the schema.
     fn describe(&self, schema: &mut SchemaBuilder);
@@ -518,6 +520,10 @@ impl<R: CustomResource> Adapter<R> {
 impl<R: CustomResource> DynResource for Adapter<R> {
     fn token(&self) -> &'static str {
         R::TOKEN
+    }
+
+    fn input_properties(&self) -> BTreeSet<String> {
+        Self::input_names()
     }
 
     fn default_timeout(&self) -> Duration {

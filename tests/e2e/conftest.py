@@ -398,3 +398,151 @@ def assert_no_leaks(ec2: Any) -> None:
         if found:
             leaks[kind] = found
     assert not leaks, f"resources tagged {MANAGED_BY_KEY}={MANAGED_BY_VALUE} are left behind: {leaks}"
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# The whole platform (test_platform.py, test_platform_validation.py)
+
+
+def resource_name(arn: str) -> str:
+    """The last path segment of an ARN or id (``.../tg-x/123`` → ``123``; ``...:topic-name`` → ``topic-name``)."""
+    return arn.rsplit(":", 1)[-1].rsplit("/", 1)[-1]
+
+
+def _ec2_inventory(ec2: Any) -> dict[str, list[str]]:
+    """EC2 items of ours: the managed kinds by Name tag (or id), and every security group other than a VPC's
+    ``default`` one (moto's own default VPC, subnets, gateway and tables carry no ManagedBy tag)."""
+    found: dict[str, list[str]] = {}
+    for kind, listing in EC2_LISTINGS.items():
+        found[f"ec2:{kind}"] = [
+            tags_of(item).get("Name", item[listing.id_field]) for item in listing.live(ec2) if is_managed(item)
+        ]
+    found["ec2:vpcs(non-default)"] = [
+        tags_of(v).get("Name", v["VpcId"]) for v in list_all(ec2, "describe_vpcs", "Vpcs") if not v.get("IsDefault")
+    ]
+    found["ec2:security_groups"] = [
+        g["GroupName"]
+        for g in list_all(ec2, "describe_security_groups", "SecurityGroups")
+        if g["GroupName"] != "default"
+    ]
+    return found
+
+
+def _ecs_inventory(ecs: Any) -> dict[str, list[str]]:
+    """ACTIVE clusters, their non-INACTIVE services, and ACTIVE task definition revisions (moto keeps deleted
+    clusters and services listed as INACTIVE, and deregistered revisions as INACTIVE)."""
+    cluster_arns = list_all(ecs, "list_clusters", "clusterArns")
+    clusters = ecs.describe_clusters(clusters=cluster_arns)["clusters"] if cluster_arns else []
+    active = [c for c in clusters if c.get("status") == "ACTIVE"]
+    services = []
+    for cluster in active:
+        arns = list_all(ecs, "list_services", "serviceArns", cluster=cluster["clusterArn"])
+        for start in range(0, len(arns), 10):
+            described = ecs.describe_services(cluster=cluster["clusterArn"], services=arns[start : start + 10])
+            services += [s["serviceName"] for s in described["services"] if s.get("status") != "INACTIVE"]
+    return {
+        "ecs:clusters": [c["clusterName"] for c in active],
+        "ecs:services": services,
+        "ecs:task_definitions": [
+            arn.rsplit("/", 1)[-1]  # family:revision
+            for arn in list_all(ecs, "list_task_definitions", "taskDefinitionArns", status="ACTIVE")
+        ],
+    }
+
+
+def _rds_inventory(rds: Any) -> dict[str, list[str]]:
+    return {
+        "rds:clusters": [
+            c["DBClusterIdentifier"]
+            for c in list_all(rds, "describe_db_clusters", "DBClusters")
+            if c.get("Status") != "deleted"
+        ],
+        "rds:instances": [
+            i["DBInstanceIdentifier"]
+            for i in list_all(rds, "describe_db_instances", "DBInstances")
+            if i.get("DBInstanceStatus") != "deleted"
+        ],
+        "rds:subnet_groups": [
+            g["DBSubnetGroupName"]
+            for g in list_all(rds, "describe_db_subnet_groups", "DBSubnetGroups")
+            if g["DBSubnetGroupName"] != "default"
+        ],
+    }
+
+
+def platform_inventory(moto: MotoServer) -> dict[str, list[str]]:
+    """Names of every live item, in every service the platform uses, of the kinds it creates -- read with boto3.
+
+    moto's own defaults (default VPC and its parts, ``default`` security and subnet groups) and its lingering
+    deleted/INACTIVE items (NAT gateways ``deleted``, ECS clusters/services/revisions ``INACTIVE``, secrets
+    scheduled for deletion) are left out, so after a destroy (or a refused preview) nothing of ours is listed.
+    """
+    found = _ec2_inventory(moto.client("ec2"))
+    found.update(_ecs_inventory(moto.client("ecs")))
+    found.update(_rds_inventory(moto.client("rds")))
+    elbv2 = moto.client("elbv2")
+    found["elbv2:load_balancers"] = [
+        lb["LoadBalancerName"] for lb in list_all(elbv2, "describe_load_balancers", "LoadBalancers")
+    ]
+    found["elbv2:target_groups"] = [
+        tg["TargetGroupName"] for tg in list_all(elbv2, "describe_target_groups", "TargetGroups")
+    ]
+    found["wafv2:web_acls"] = [acl["Name"] for acl in moto.client("wafv2").list_web_acls(Scope="REGIONAL")["WebACLs"]]
+    found["secretsmanager:secrets"] = [
+        s["Name"]
+        for s in list_all(moto.client("secretsmanager"), "list_secrets", "SecretList")
+        if not s.get("DeletedDate")
+    ]
+    found["ssm:parameters"] = [p["Name"] for p in list_all(moto.client("ssm"), "describe_parameters", "Parameters")]
+    found["sns:topics"] = [resource_name(t["TopicArn"]) for t in list_all(moto.client("sns"), "list_topics", "Topics")]
+    cloudwatch = moto.client("cloudwatch")
+    found["cloudwatch:alarms"] = [a["AlarmName"] for a in list_all(cloudwatch, "describe_alarms", "MetricAlarms")]
+    found["cloudwatch:dashboards"] = [
+        d["DashboardName"] for d in list_all(cloudwatch, "list_dashboards", "DashboardEntries")
+    ]
+    found["logs:log_groups"] = [
+        g["logGroupName"] for g in list_all(moto.client("logs"), "describe_log_groups", "logGroups")
+    ]
+    found["ecr:repositories"] = [
+        r["repositoryName"] for r in list_all(moto.client("ecr"), "describe_repositories", "repositories")
+    ]
+    found["iam:roles"] = [r["RoleName"] for r in list_all(moto.client("iam"), "list_roles", "Roles")]
+    autoscaling = moto.client("application-autoscaling")
+    found["application-autoscaling:scalable_targets"] = [
+        t["ResourceId"]
+        for t in list_all(autoscaling, "describe_scalable_targets", "ScalableTargets", ServiceNamespace="ecs")
+    ]
+    return found
+
+
+def assert_platform_gone(moto: MotoServer, fragment: str | None = None) -> None:
+    """Fails when any service still holds an item of ours: with ``fragment`` (e.g. ``test-e2e2``), an item whose
+    name contains it; without, any item at all (for a moto that was reset and must have stayed empty)."""
+    leftovers = {}
+    for kind, names in platform_inventory(moto).items():
+        ours = [name for name in names if fragment is None or fragment in name]
+        if ours:
+            leftovers[kind] = ours
+    assert not leftovers, f"left in the emulator{f' (names containing {fragment!r})' if fragment else ''}: {leftovers}"
+
+
+#: Step ops of a preview that change nothing.
+UNCHANGED_OPS = frozenset({"same", "read", "refresh"})
+
+
+def changes_by_type(preview: Mapping[str, Any]) -> dict[str, set[str]]:
+    """The ops a ``pulumi preview --json`` digest plans, per resource type, leaving out steps that change nothing."""
+    changes: dict[str, set[str]] = {}
+    for step in preview.get("steps") or []:
+        if step.get("op") not in UNCHANGED_OPS:
+            changes.setdefault(resource_type(step["urn"]), set()).add(step["op"])
+    return changes
+
+
+def write_config_file(path: Path, project: str, endpoint: str, config: Mapping[str, Any]) -> Path:
+    """A stack config file (for ``pulumi --config-file``) pointing the provider at ``endpoint`` and setting the
+    project's keys to ``config`` (objects and lists as structured config). JSON is valid YAML."""
+    values: dict[str, Any] = dict(provider_config(endpoint))
+    values.update({f"{project}:{key}": value for key, value in config.items()})
+    path.write_text(json.dumps({"config": values}, indent=2))
+    return path

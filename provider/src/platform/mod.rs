@@ -2,8 +2,14 @@
 //! zones) and registers its children — custom resources of this same provider — wiring their outputs into each
 //! other's inputs, with dependencies recorded so the engine orders creates and deletes.
 
+pub mod args;
+pub mod compute;
+pub mod data;
+pub mod edge;
 pub mod naming;
 pub mod network;
+pub mod observability;
+pub mod security;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -41,6 +47,24 @@ pub struct PlatformArgs {
     /// `EnvironmentSuffix`, `orderapi:platform`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, String>>,
+    /// The order API's containers: image, size, counts, routes, configuration, Spot split, autoscaling.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<args::ServiceArgs>,
+    /// How new revisions reach production (default blue/green with a 10-minute bake and alarm rollback).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deployment: Option<args::DeploymentArgs>,
+    /// The internet-facing load balancer: HTTPS certificate, TLS policy, idle timeout.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load_balancer: Option<args::LoadBalancerArgs>,
+    /// The web application firewall: per-IP rate limit and AWS managed rule groups.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waf: Option<args::WafArgs>,
+    /// The Aurora MySQL cluster: version, size, readers, backups, windows, protection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database: Option<args::DatabaseArgs>,
+    /// Alarm notifications and thresholds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alarms: Option<args::AlarmArgs>,
 }
 
 /// Outputs of an order-processing API platform.
@@ -59,6 +83,38 @@ pub struct PlatformOutputs {
     pub internet_gateway_id: String,
     /// The three availability zones the platform spans.
     pub availability_zones: Vec<String>,
+    /// The load balancer's DNS name: the order API's address (`http(s)://<albDnsName>/orders`).
+    pub alb_dns_name: String,
+    /// The load balancer's ARN.
+    pub alb_arn: String,
+    /// The ECS service's ARN.
+    pub ecs_service_arn: String,
+    /// The ECS cluster's name.
+    pub ecs_cluster_name: String,
+    /// The Aurora cluster's writer endpoint.
+    pub rds_cluster_endpoint: String,
+    /// The Aurora cluster's reader endpoint (load-balanced over the readers).
+    pub rds_reader_endpoint: String,
+    /// The ARN of the Secrets Manager secret RDS keeps (and rotates) the master credentials in.
+    pub db_secret_arn: String,
+    /// The ARN of the Secrets Manager secret holding the service's `secrets`.
+    pub app_secret_arn: String,
+    /// The ECR repository URL (`<account>.dkr.ecr.<region>.amazonaws.com/<name>`): push images here.
+    pub ecr_repository_url: String,
+    /// The blue target group's ARN (production traffic at rest).
+    pub blue_target_group_arn: String,
+    /// The green target group's ARN (the new revision during a deployment).
+    pub green_target_group_arn: String,
+    /// The production listener rule's ARN (path routing with the blue/green weights).
+    pub listener_rule_arn: String,
+    /// The WAF web ACL's ARN.
+    pub web_acl_arn: String,
+    /// The CloudWatch dashboard's name.
+    pub dashboard_name: String,
+    /// The SNS topic alarms notify.
+    pub alarm_topic_arn: String,
+    /// The SSM parameter path holding the service's configuration (`/param-<env>-<suffix>/`).
+    pub config_parameter_path: String,
 }
 
 /// Standard CIDR when none is given.
@@ -127,6 +183,7 @@ impl PlatformArgs {
             );
         }
         crate::resources::ec2::check_tags(self.tags.as_ref(), &mut f);
+        self.settings_into(&mut f);
         if let Some(tags) = &self.tags {
             for reserved in [
                 "ManagedBy",
@@ -142,6 +199,19 @@ impl PlatformArgs {
             }
         }
         f.finish(self)
+    }
+
+    /// The groups' settings with defaults filled in, validating them into `f`.
+    pub fn settings_into(&self, f: &mut Failures) -> args::Settings {
+        args::settings(
+            self.service.as_ref(),
+            self.deployment.as_ref(),
+            self.load_balancer.as_ref(),
+            self.waf.as_ref(),
+            self.database.as_ref(),
+            self.alarms.as_ref(),
+            f,
+        )
     }
 }
 
@@ -180,6 +250,67 @@ pub trait Monitor: Send + Sync {
     async fn register_child(&self, spec: ChildSpec) -> Result<Child, String>;
 }
 
+impl Child {
+    /// One of the child's outputs; unknown in preview (or when the kind does not report it).
+    pub fn output(&self, name: &str) -> Value {
+        match self.outputs.get(name) {
+            Some(Value::Null) | None => Value::Unknown,
+            Some(v) => v.clone(),
+        }
+    }
+}
+
+/// What every builder registers children with: the monitor, the component's call, the plan and the tags.
+pub struct Scope<'a> {
+    pub monitor: &'a dyn Monitor,
+    /// The component's URN (diagnostics about the platform attach to it).
+    pub urn: &'a str,
+    pub env: &'a ConstructEnv,
+    pub plan: &'a Plan,
+    /// The standard tags as a value, set on every child that takes tags.
+    pub tags: Value,
+}
+
+impl Scope<'_> {
+    /// Registers one child.
+    pub async fn register(&self, props: Props) -> Result<Child, String> {
+        self.monitor.register_child(props.spec()).await
+    }
+
+    /// A child's logical (Pulumi) name: `<component>-<part>`, unique within the stack.
+    pub fn logical(&self, part: &str) -> String {
+        format!("{}-{part}", self.env.name)
+    }
+
+    /// Physical names.
+    pub fn naming(&self) -> &Naming {
+        &self.plan.naming
+    }
+
+    /// The arguments with defaults filled in.
+    pub fn settings(&self) -> &args::Settings {
+        &self.plan.settings
+    }
+
+    /// The region the platform is deployed to.
+    pub fn region(&self) -> &str {
+        &self.env.aws.region
+    }
+
+    /// The CloudWatch namespace of the service's own metrics (`PendingOrders`, errors): `OrderApi/<env>-<suffix>`.
+    pub fn metric_namespace(&self) -> String {
+        format!(
+            "OrderApi/{}-{}",
+            self.plan.naming.environment, self.plan.naming.suffix
+        )
+    }
+
+    /// The SSM path under which the service's configuration lives: `/param-<env>-<suffix>/`.
+    pub fn parameter_path(&self) -> String {
+        format!("/{}/", self.plan.naming.name("param"))
+    }
+}
+
 /// Builds one child's inputs, recording which children each value came from.
 pub struct Props {
     type_token: &'static str,
@@ -212,6 +343,12 @@ impl Props {
             .or_default()
             .insert(child.urn.clone());
         self
+    }
+
+    /// Sets a value from another child's output (e.g. its `arn`).
+    pub fn output_of(self, key: &str, child: &Child, output: &str) -> Props {
+        let value = child.output(output);
+        self.depends(key, value, &[child])
     }
 
     /// Sets a list of other children's ids.
@@ -251,6 +388,8 @@ impl Props {
 #[derive(Clone, Debug)]
 pub struct Plan {
     pub args: PlatformArgs,
+    /// The arguments with defaults filled in.
+    pub settings: args::Settings,
     pub naming: Naming,
     pub zones: Vec<String>,
     pub network: network::NetworkPlan,
@@ -294,6 +433,7 @@ pub async fn plan(env: &ConstructEnv, args: PlatformArgs) -> Result<Plan, String
     };
     let cidr = args.vpc_cidr.as_deref().unwrap_or(DEFAULT_VPC_CIDR);
     let network = network::NetworkPlan::new(cidr, &zones, &mut f);
+    let settings = args.settings_into(&mut f);
     f.finish(()).map_err(|fs| {
         fs.iter()
             .map(|x| format!("{}: {}", x.property, x.reason))
@@ -302,6 +442,7 @@ pub async fn plan(env: &ConstructEnv, args: PlatformArgs) -> Result<Plan, String
     })?;
     Ok(Plan {
         args,
+        settings,
         naming,
         zones,
         network,
@@ -325,14 +466,35 @@ pub fn standard_tags(env: &ConstructEnv, plan: &Plan) -> BTreeMap<String, String
 }
 
 /// Registers every child and returns the component's outputs.
+///
+/// Order (each step needs what the previous ones produced; within a step, independent children are
+/// registered concurrently so the engine creates them in parallel):
+/// network → security groups → edge (ALB, target groups, listeners, WAF) ∥ data (Aurora, secrets, SSM)
+/// → observability (topic, alarms, dashboard) → compute (ECR, logs, IAM, ECS, autoscaling; the service's
+/// deployment rolls back on the error-rate alarm, so it comes last).
 pub async fn construct(
     monitor: &dyn Monitor,
     env: &ConstructEnv,
-    _component_urn: &str,
+    component_urn: &str,
     plan: Plan,
 ) -> Result<Built, String> {
     let tags = standard_tags(env, &plan);
+    let scope = Scope {
+        monitor,
+        urn: component_urn,
+        env,
+        plan: &plan,
+        tags: Value::from(&tags),
+    };
     let net = network::build(monitor, env, &plan, &tags).await?;
+    let sgs = security::build(&scope, &net).await?;
+    let (edge, data) = futures::try_join!(
+        edge::build(&scope, &net, &sgs),
+        data::build(&scope, &net, &sgs)
+    )?;
+    let obs = observability::build(&scope, &edge, &data).await?;
+    let compute = compute::build(&scope, &net, &sgs, &edge, &data, &obs).await?;
+
     let mut built = Built::default();
     let mut out = |key: &str, value: Value, from: Vec<&Child>| {
         built.outputs.insert(key.to_string(), value);
@@ -363,6 +525,67 @@ pub async fn construct(
         Value::Array(plan.zones.iter().map(|z| Value::from(z.as_str())).collect()),
         vec![],
     );
+    let lb = &edge.load_balancer;
+    out("albDnsName", lb.output("dnsName"), vec![lb]);
+    out("albArn", lb.output("arn"), vec![lb]);
+    out(
+        "ecsServiceArn",
+        compute.service.output("arn"),
+        vec![&compute.service],
+    );
+    out(
+        "ecsClusterName",
+        compute.cluster.id.clone(),
+        vec![&compute.cluster],
+    );
+    out(
+        "rdsClusterEndpoint",
+        data.cluster.output("endpoint"),
+        vec![&data.cluster],
+    );
+    out(
+        "rdsReaderEndpoint",
+        data.cluster.output("readerEndpoint"),
+        vec![&data.cluster],
+    );
+    out(
+        "dbSecretArn",
+        data.cluster.output("masterUserSecretArn"),
+        vec![&data.cluster],
+    );
+    out(
+        "appSecretArn",
+        data.app_secret.output("arn"),
+        vec![&data.app_secret],
+    );
+    out(
+        "ecrRepositoryUrl",
+        compute.repository.output("repositoryUrl"),
+        vec![&compute.repository],
+    );
+    out(
+        "blueTargetGroupArn",
+        edge.blue.output("arn"),
+        vec![&edge.blue],
+    );
+    out(
+        "greenTargetGroupArn",
+        edge.green.output("arn"),
+        vec![&edge.green],
+    );
+    out("listenerRuleArn", edge.rule.output("arn"), vec![&edge.rule]);
+    out("webAclArn", edge.web_acl.output("arn"), vec![&edge.web_acl]);
+    out(
+        "dashboardName",
+        obs.dashboard.id.clone(),
+        vec![&obs.dashboard],
+    );
+    out("alarmTopicArn", obs.topic.output("arn"), vec![&obs.topic]);
+    out(
+        "configParameterPath",
+        Value::from(scope.parameter_path().as_str()),
+        vec![],
+    );
     Ok(built)
 }
 
@@ -374,9 +597,15 @@ fn ids(children: &[Child]) -> Value {
 pub fn describe(schema: &mut SchemaBuilder) {
     schema.add_component::<PlatformArgs, PlatformOutputs>(
         TOKEN,
-        "A production order-processing API platform on AWS: a VPC over three availability zones with public and \
-         private subnets, an internet gateway and a NAT gateway per zone, and (as the platform grows) ECS Fargate, \
-         an ALB with blue/green target groups, Aurora MySQL, WAF and observability. Every resource is named \
+        "A production order-processing API platform on AWS from one declaration: a VPC over three availability \
+         zones (public and private subnets, an internet gateway, a NAT gateway per zone); an ECS Fargate cluster \
+         (Container Insights, at least half Fargate Spot) running the order API from its ECR repository behind an \
+         internet-facing ALB with blue and green target groups, `/health` checks and path routing; native ECS \
+         blue/green (or canary, linear, rolling) deployments that roll back on the error-rate alarm; autoscaling \
+         on CPU and on the PendingOrders metric; Aurora MySQL with a writer and readers across the zones and an \
+         RDS-managed, rotated master secret; a WAF web ACL with a per-IP rate limit and AWS managed rules; the \
+         service's secrets in Secrets Manager and its configuration in SSM Parameter Store; alarms to an SNS topic \
+         and a CloudWatch dashboard; least-privilege IAM roles. Every resource is named \
          `<type>-<environment>-<suffix>`, tagged, and fully destroyable.",
     );
 }
@@ -435,12 +664,181 @@ mod graph_tests {
     use std::sync::Mutex;
 
     use super::*;
-    use crate::resource::{CheckContext, NoDiagnostics, Registry};
+    use crate::resource::{CheckContext, Diagnostics, Registry, Severity};
 
     #[derive(Default)]
     struct Recorder {
         children: Mutex<Vec<ChildSpec>>,
         preview: bool,
+    }
+
+    const ACCOUNT: &str = "123456789012";
+
+    /// The physical name a child was given, under whichever input its kind names it by.
+    fn physical_name(spec: &ChildSpec) -> String {
+        [
+            "name",
+            "clusterIdentifier",
+            "identifier",
+            "alarmName",
+            "dashboardName",
+            "family",
+        ]
+        .iter()
+        .find_map(|k| spec.inputs.get(*k).and_then(Value::as_str))
+        .unwrap_or(&spec.name)
+        .to_string()
+    }
+
+    /// Ids and outputs shaped like AWS's, since kinds validate the ids and ARNs they are given.
+    fn fabricate(spec: &ChildSpec) -> (Value, PropertyMap) {
+        let name = physical_name(spec);
+        let arn = |service: &str, resource: &str| {
+            format!("arn:aws:{service}:us-east-1:{ACCOUNT}:{resource}")
+        };
+        let mut outputs = PropertyMap::new();
+        let mut put = |k: &str, v: String| {
+            outputs.insert(k.to_string(), Value::String(v));
+        };
+        let id = match spec.type_token {
+            "orderapi:ec2:Vpc" => format!("vpc-{}", spec.name),
+            "orderapi:ec2:Subnet" => format!("subnet-{}", spec.name),
+            "orderapi:ec2:InternetGateway" => format!("igw-{}", spec.name),
+            "orderapi:ec2:ElasticIp" => format!("eipalloc-{}", spec.name),
+            "orderapi:ec2:NatGateway" => format!("nat-{}", spec.name),
+            "orderapi:ec2:RouteTable" => format!("rtb-{}", spec.name),
+            "orderapi:ec2:SecurityGroup" => format!("sg-{}", spec.name),
+            "orderapi:elbv2:LoadBalancer" => {
+                let a = arn(
+                    "elasticloadbalancing",
+                    &format!("loadbalancer/app/{name}/50dc6c495c0c9188"),
+                );
+                put("arnSuffix", format!("app/{name}/50dc6c495c0c9188"));
+                put(
+                    "dnsName",
+                    format!("{name}-1234567890.us-east-1.elb.amazonaws.com"),
+                );
+                put("arn", a.clone());
+                a
+            }
+            "orderapi:elbv2:TargetGroup" => {
+                let a = arn(
+                    "elasticloadbalancing",
+                    &format!("targetgroup/{name}/73e2d6bc24d8a067"),
+                );
+                put("arnSuffix", format!("targetgroup/{name}/73e2d6bc24d8a067"));
+                put("arn", a.clone());
+                a
+            }
+            "orderapi:elbv2:Listener" => {
+                let a = arn(
+                    "elasticloadbalancing",
+                    &format!("listener/app/alb/50dc6c495c0c9188/{}", spec.name.len()),
+                );
+                put("arn", a.clone());
+                a
+            }
+            "orderapi:elbv2:ListenerRule" => {
+                let a = arn(
+                    "elasticloadbalancing",
+                    "listener-rule/app/alb/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee",
+                );
+                put("arn", a.clone());
+                a
+            }
+            "orderapi:wafv2:WebAcl" => {
+                let a = arn(
+                    "wafv2",
+                    &format!("regional/webacl/{name}/a1b2c3d4-5678-90ab-cdef-EXAMPLE11111"),
+                );
+                put("webAclId", "a1b2c3d4-5678-90ab-cdef-EXAMPLE11111".into());
+                put("arn", a.clone());
+                a
+            }
+            "orderapi:rds:Cluster" => {
+                put("arn", arn("rds", &format!("cluster:{name}")));
+                put(
+                    "endpoint",
+                    format!("{name}.cluster-c9akciq32.us-east-1.rds.amazonaws.com"),
+                );
+                put(
+                    "readerEndpoint",
+                    format!("{name}.cluster-ro-c9akciq32.us-east-1.rds.amazonaws.com"),
+                );
+                put(
+                    "masterUserSecretArn",
+                    arn("secretsmanager", "secret:rds!cluster-0d5b1d0e-AbCdEf"),
+                );
+                name
+            }
+            "orderapi:secretsmanager:Secret" => {
+                put(
+                    "arn",
+                    arn("secretsmanager", &format!("secret:{name}-AbCdEf")),
+                );
+                name
+            }
+            "orderapi:ssm:Parameter" => {
+                put("arn", arn("ssm", &format!("parameter{name}")));
+                name
+            }
+            "orderapi:sns:Topic" => {
+                let a = arn("sns", &name);
+                put("arn", a.clone());
+                a
+            }
+            "orderapi:ecr:Repository" => {
+                put("arn", arn("ecr", &format!("repository/{name}")));
+                put(
+                    "repositoryUrl",
+                    format!("{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/{name}"),
+                );
+                name
+            }
+            "orderapi:logs:LogGroup" => {
+                put("arn", arn("logs", &format!("log-group:{name}")));
+                name
+            }
+            "orderapi:iam:Role" => {
+                put("arn", format!("arn:aws:iam::{ACCOUNT}:role/{name}"));
+                name
+            }
+            "orderapi:ecs:Cluster" => {
+                put("arn", arn("ecs", &format!("cluster/{name}")));
+                name
+            }
+            "orderapi:ecs:TaskDefinition" => {
+                let a = arn("ecs", &format!("task-definition/{name}:1"));
+                put("arn", a.clone());
+                a
+            }
+            "orderapi:ecs:Service" => {
+                let a = arn("ecs", &format!("service/ecs-prod-x7k2/{name}"));
+                put("arn", a.clone());
+                a
+            }
+            "orderapi:cloudwatch:MetricAlarm" => {
+                put("arn", arn("cloudwatch", &format!("alarm:{name}")));
+                name
+            }
+            "orderapi:cloudwatch:Dashboard" => {
+                put(
+                    "arn",
+                    format!("arn:aws:cloudwatch::{ACCOUNT}:dashboard/{name}"),
+                );
+                name
+            }
+            "orderapi:rds:DbSubnetGroup" | "orderapi:rds:ClusterInstance" => {
+                put("arn", arn("rds", &name));
+                name
+            }
+            other => {
+                let a = arn(other.split(':').nth(1).unwrap_or("x"), &spec.name);
+                put("arn", a.clone());
+                a
+            }
+        };
+        (Value::String(id), outputs)
     }
 
     #[async_trait::async_trait]
@@ -450,43 +848,55 @@ mod graph_tests {
                 "urn:pulumi:test::proj::{TOKEN}${}::{}",
                 spec.type_token, spec.name
             );
-            // Ids shaped like AWS's, since kinds validate the ids they are given.
-            let prefix = match spec.type_token {
-                "orderapi:ec2:Vpc" => "vpc",
-                "orderapi:ec2:Subnet" => "subnet",
-                "orderapi:ec2:InternetGateway" => "igw",
-                "orderapi:ec2:ElasticIp" => "eipalloc",
-                "orderapi:ec2:NatGateway" => "nat",
-                "orderapi:ec2:RouteTable" => "rtb",
-                other => other,
-            };
-            let id = if self.preview {
-                Value::Unknown
+            let (id, outputs) = if self.preview {
+                (Value::Unknown, PropertyMap::new())
             } else {
-                Value::String(format!("{prefix}-{}", spec.name))
+                fabricate(&spec)
             };
             self.children.lock().map_err(|e| e.to_string())?.push(spec);
-            Ok(Child {
-                urn,
-                id,
-                outputs: PropertyMap::new(),
-            })
+            Ok(Child { urn, id, outputs })
+        }
+    }
+
+    /// Warnings the component sent to the engine.
+    #[derive(Default)]
+    struct Warnings(Mutex<Vec<String>>);
+
+    impl Diagnostics for Warnings {
+        fn log(&self, severity: Severity, _: &str, message: String, _: bool) {
+            if severity == Severity::Warning
+                && let Ok(mut w) = self.0.lock()
+            {
+                w.push(message);
+            }
         }
     }
 
     async fn run(preview: bool) -> (Vec<ChildSpec>, Built) {
-        let args = PlatformArgs::from_inputs(
-            &[("environment", "prod"), ("environmentSuffix", "x7k2")]
-                .iter()
-                .map(|(k, v)| (k.to_string(), Value::from(*v)))
-                .collect(),
-        )
-        .expect("valid");
+        let (children, built, _) = run_with(preview, &[]).await;
+        (children, built)
+    }
+
+    /// Constructs `orders` (environment prod, suffix x7k2) with `extra` inputs; returns the children, the
+    /// outputs and the warnings.
+    async fn run_with(
+        preview: bool,
+        extra: &[(&str, serde_json::Value)],
+    ) -> (Vec<ChildSpec>, Built, Vec<String>) {
+        let mut inputs: PropertyMap = [("environment", "prod"), ("environmentSuffix", "x7k2")]
+            .iter()
+            .map(|(k, v)| (k.to_string(), Value::from(*v)))
+            .collect();
+        for (k, v) in extra {
+            inputs.insert(k.to_string(), Value::from_json(v.clone()));
+        }
+        let args = PlatformArgs::from_inputs(&inputs).expect("valid");
+        let warnings = Arc::new(Warnings::default());
         let env = ConstructEnv {
             name: "orders".into(),
             dry_run: preview,
             aws: Arc::new(Aws::offline()),
-            diagnostics: Arc::new(NoDiagnostics),
+            diagnostics: warnings.clone(),
         };
         let mut f = Failures::default();
         let naming = Naming::new("prod", "x7k2", &mut f);
@@ -494,8 +904,10 @@ mod graph_tests {
             .map(String::from)
             .to_vec();
         let network = network::NetworkPlan::new(DEFAULT_VPC_CIDR, &zones, &mut f);
+        let settings = args.settings_into(&mut f);
         let plan = Plan {
             args,
+            settings,
             naming,
             zones,
             network,
@@ -508,7 +920,19 @@ mod graph_tests {
             .await
             .expect("construct");
         let children = rec.children.into_inner().expect("lock");
-        (children, built)
+        let warnings = warnings.0.lock().expect("lock").clone();
+        (children, built, warnings)
+    }
+
+    fn find<'a>(children: &'a [ChildSpec], name: &str) -> &'a ChildSpec {
+        children
+            .iter()
+            .find(|c| c.name == name)
+            .unwrap_or_else(|| panic!("no child {name}"))
+    }
+
+    fn json(v: &Value) -> serde_json::Value {
+        v.to_json().expect("known value")
     }
 
     fn count(children: &[ChildSpec], token: &str) -> usize {
@@ -536,6 +960,14 @@ mod graph_tests {
         );
     }
 
+    /// Kinds that have no name of their own in AWS (they live inside, or join, a named resource).
+    const UNNAMED: [&str; 4] = [
+        "orderapi:elbv2:Listener",
+        "orderapi:elbv2:ListenerRule",
+        "orderapi:wafv2:WebAclAssociation",
+        "orderapi:appautoscaling:ScalableTarget",
+    ];
+
     #[tokio::test]
     async fn every_child_passes_its_kinds_check_and_follows_the_naming_rule() {
         let (children, _) = run(false).await;
@@ -549,17 +981,35 @@ mod graph_tests {
                 child.name,
                 checked.failures
             );
-            let name = child.inputs["name"].as_str().expect("name");
+            if !UNNAMED.contains(&child.type_token) {
+                let name = physical_name(child);
+                assert!(
+                    name.contains("-prod-x7k2"),
+                    "{}: {name} does not follow <type>-<env>-<suffix>",
+                    child.name
+                );
+            }
+            if let Some(tags) = child.inputs.get("tags") {
+                let Value::Object(tags) = tags else {
+                    panic!("tags of {}", child.name)
+                };
+                assert_eq!(tags["Environment"], Value::from("prod"));
+                assert_eq!(tags["EnvironmentSuffix"], Value::from("x7k2"));
+                assert_eq!(tags["orderapi:platform"], Value::from("orders"));
+            }
+        }
+        // Every kind that takes tags got them.
+        let untagged: Vec<&str> = children
+            .iter()
+            .filter(|c| !c.inputs.contains_key("tags"))
+            .map(|c| c.type_token)
+            .collect();
+        for token in &untagged {
+            let kind = registry.get(token).expect("kind");
             assert!(
-                name.contains("-prod-x7k2"),
-                "{name} does not follow <type>-<env>-<suffix>"
+                !kind.input_properties().contains("tags"),
+                "{token} takes tags but got none"
             );
-            let Value::Object(tags) = &child.inputs["tags"] else {
-                panic!("tags")
-            };
-            assert_eq!(tags["Environment"], Value::from("prod"));
-            assert_eq!(tags["EnvironmentSuffix"], Value::from("x7k2"));
-            assert_eq!(tags["orderapi:platform"], Value::from("orders"));
         }
     }
 
@@ -601,12 +1051,219 @@ mod graph_tests {
     #[tokio::test]
     async fn preview_wires_unknowns_through() {
         let (children, built) = run(true).await;
-        assert_eq!(children.len(), 18);
+        let (up, _) = run(false).await;
+        assert_eq!(children.len(), up.len(), "preview registers every child");
         assert_eq!(built.outputs["vpcId"], Value::Unknown);
         let subnet = children
             .iter()
             .find(|c| c.type_token == "orderapi:ec2:Subnet")
             .expect("subnet");
         assert_eq!(subnet.inputs["vpcId"], Value::Unknown);
+    }
+
+    #[tokio::test]
+    async fn security_groups_allow_internet_to_alb_to_tasks_to_database_only() {
+        let (children, _) = run(false).await;
+        let alb = find(&children, "orders-sg-alb");
+        let tasks = find(&children, "orders-sg-tasks");
+        let db = find(&children, "orders-sg-db");
+        let ports = |c: &ChildSpec, dir: &str| -> Vec<(i64, serde_json::Value)> {
+            json(&c.inputs[dir])
+                .as_array()
+                .expect("rules")
+                .iter()
+                .map(|r| {
+                    let peer = r
+                        .get("securityGroupId")
+                        .cloned()
+                        .or_else(|| r.get("cidrBlocks").cloned())
+                        .expect("peer");
+                    (r["fromPort"].as_i64().expect("port"), peer)
+                })
+                .collect()
+        };
+        assert_eq!(
+            ports(alb, "ingress"),
+            vec![
+                (80, serde_json::json!(["0.0.0.0/0"])),
+                (443, serde_json::json!(["0.0.0.0/0"]))
+            ]
+        );
+        assert_eq!(
+            ports(tasks, "ingress"),
+            vec![(8080, serde_json::json!("sg-orders-sg-alb"))]
+        );
+        assert_eq!(
+            ports(db, "ingress"),
+            vec![(3306, serde_json::json!("sg-orders-sg-tasks"))]
+        );
+        assert_eq!(ports(db, "egress"), vec![]);
+        let private = serde_json::json!(["10.0.0.0/18", "10.0.64.0/18", "10.0.128.0/18"]);
+        assert_eq!(ports(alb, "egress"), vec![(8080, private.clone())]);
+        assert!(ports(tasks, "egress").contains(&(3306, private)));
+        assert!(
+            db.dependencies["ingress"]
+                .iter()
+                .any(|u| u.ends_with("::orders-sg-tasks"))
+        );
+        assert!(
+            tasks.dependencies["ingress"]
+                .iter()
+                .any(|u| u.ends_with("::orders-sg-alb"))
+        );
+    }
+
+    #[tokio::test]
+    async fn without_a_certificate_http_on_80_with_a_warning_and_path_rule_blue_100_green_0() {
+        let (children, built, warnings) = run_with(false, &[]).await;
+        assert_eq!(count(&children, "orderapi:elbv2:Listener"), 1);
+        let http = find(&children, "orders-listener-http");
+        assert_eq!(json(&http.inputs["port"]), 80);
+        assert_eq!(json(&http.inputs["protocol"]), "HTTP");
+        assert_eq!(
+            json(&http.inputs["defaultAction"])["fixedResponse"]["statusCode"],
+            "404"
+        );
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.contains("loadBalancer.certificateArn")),
+            "{warnings:?}"
+        );
+        let rule = find(&children, "orders-rule-orders");
+        assert_eq!(
+            json(&rule.inputs["conditions"]),
+            serde_json::json!([{"pathPatterns": ["/orders", "/orders/*", "/health"]}])
+        );
+        let groups = json(&rule.inputs["action"])["forward"]["targetGroups"].clone();
+        assert_eq!(groups[0]["weight"], 100);
+        assert_eq!(groups[1]["weight"], 0);
+        assert!(
+            groups[0]["arn"]
+                .as_str()
+                .expect("arn")
+                .contains("targetgroup/tg-prod-x7k2-blue/")
+        );
+        assert!(
+            groups[1]["arn"]
+                .as_str()
+                .expect("arn")
+                .contains("targetgroup/tg-prod-x7k2-green/")
+        );
+        assert_eq!(json(&rule.inputs["ignoreWeightChanges"]), true);
+        assert_eq!(
+            built.outputs["listenerRuleArn"]
+                .as_str()
+                .map(|a| a.contains("listener-rule/")),
+            Some(true)
+        );
+        let lb = find(&children, "orders-alb");
+        assert_eq!(json(&lb.inputs["scheme"]), "internet-facing");
+        assert_eq!(
+            json(&lb.inputs["subnets"]),
+            serde_json::json!([
+                "subnet-orders-public-a",
+                "subnet-orders-public-b",
+                "subnet-orders-public-c"
+            ])
+        );
+        assert_eq!(
+            json(&lb.inputs["securityGroups"]),
+            serde_json::json!(["sg-orders-sg-alb"])
+        );
+    }
+
+    #[tokio::test]
+    async fn with_a_certificate_https_on_443_and_80_redirects() {
+        let cert =
+            "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-1111-2222-3333-444455556666";
+        let (children, _, warnings) = run_with(
+            false,
+            &[("loadBalancer", serde_json::json!({"certificateArn": cert}))],
+        )
+        .await;
+        assert!(warnings.is_empty(), "{warnings:?}");
+        let https = find(&children, "orders-listener-https");
+        assert_eq!(json(&https.inputs["port"]), 443);
+        assert_eq!(json(&https.inputs["certificateArn"]), cert);
+        assert_eq!(
+            json(&https.inputs["sslPolicy"]),
+            "ELBSecurityPolicy-TLS13-1-2-2021-06"
+        );
+        let redirect = find(&children, "orders-listener-http");
+        let action = json(&redirect.inputs["defaultAction"]);
+        assert_eq!(action["redirect"]["protocol"], "HTTPS");
+        assert_eq!(action["redirect"]["port"], "443");
+        assert_eq!(action["redirect"]["statusCode"], "HTTP_301");
+        let rule = find(&children, "orders-rule-orders");
+        assert!(
+            rule.dependencies["listenerArn"]
+                .iter()
+                .any(|u| u.ends_with("::orders-listener-https"))
+        );
+    }
+
+    #[tokio::test]
+    async fn target_groups_check_health_and_drain() {
+        let (children, _) = run(false).await;
+        for color in ["blue", "green"] {
+            let tg = find(&children, &format!("orders-tg-{color}"));
+            assert_eq!(json(&tg.inputs["name"]), format!("tg-prod-x7k2-{color}"));
+            assert_eq!(json(&tg.inputs["targetType"]), "ip");
+            assert_eq!(json(&tg.inputs["port"]), 8080);
+            assert_eq!(json(&tg.inputs["healthCheck"])["path"], "/health");
+            assert_eq!(json(&tg.inputs["healthCheck"])["matcher"], "200");
+            assert_eq!(json(&tg.inputs["deregistrationDelay"]), 30);
+        }
+    }
+
+    #[tokio::test]
+    async fn waf_limits_each_ip_to_100_per_5_minutes_with_managed_rules_on_the_alb() {
+        let (children, _) = run(false).await;
+        let acl = find(&children, "orders-waf");
+        let rate = json(&acl.inputs["rateBasedRules"]);
+        assert_eq!(rate[0]["limit"], 100);
+        assert_eq!(rate[0]["evaluationWindowSec"], 300);
+        assert_eq!(rate[0]["aggregateKeyType"], "IP");
+        assert_eq!(rate[0]["action"], "block");
+        let managed: Vec<String> = json(&acl.inputs["managedRuleGroups"])
+            .as_array()
+            .expect("groups")
+            .iter()
+            .map(|g| g["name"].as_str().expect("name").to_string())
+            .collect();
+        assert_eq!(
+            managed,
+            args::DEFAULT_MANAGED_RULE_GROUPS.map(String::from).to_vec()
+        );
+        assert_eq!(
+            json(&acl.inputs["visibility"])["cloudWatchMetricsEnabled"],
+            true
+        );
+        let assoc = find(&children, "orders-waf-association");
+        assert!(
+            assoc.dependencies["webAclArn"]
+                .iter()
+                .any(|u| u.ends_with("::orders-waf"))
+        );
+        assert!(
+            assoc.dependencies["resourceArn"]
+                .iter()
+                .any(|u| u.ends_with("::orders-alb"))
+        );
+        let (custom, _, _) = run_with(
+            false,
+            &[(
+                "waf",
+                serde_json::json!({"rateLimit": 2000, "managedRuleGroups": []}),
+            )],
+        )
+        .await;
+        let acl = find(&custom, "orders-waf");
+        assert_eq!(json(&acl.inputs["rateBasedRules"])[0]["limit"], 2000);
+        assert_eq!(
+            json(&acl.inputs["managedRuleGroups"]),
+            serde_json::json!([])
+        );
     }
 }

@@ -32,13 +32,14 @@ pub type Split = (
 
 /// Splits live tags into the declared `name` (the `Name` tag), the declared `tags` (without the ones the provider
 /// adds: `Name`, the ownership tag, and default tags the program did not set itself) and all tags.
-/// [`PENDING_TAG`] is in neither: it is the provider's bookkeeping, never declared, so a refresh shows no drift.
+/// [`PENDING_TAG`] stays in both when the live resource still carries it (a create that failed part-way, or was
+/// interrupted, and was recorded): a refresh then shows it as drift on `tags`, and the next `pulumi up` updates the
+/// resource to the declared tags, which removes the marker, instead of leaving it on a recorded resource forever.
 pub fn split(
     aws: &Aws,
-    mut all: BTreeMap<String, String>,
+    all: BTreeMap<String, String>,
     prior: Option<&BTreeMap<String, String>>,
 ) -> Split {
-    all.remove(PENDING_TAG);
     let name = all.get("Name").cloned();
     let own: BTreeMap<String, String> = all
         .iter()

@@ -326,6 +326,36 @@ impl From<String> for Value {
     }
 }
 
+impl From<i32> for Value {
+    fn from(n: i32) -> Value {
+        Value::Number(f64::from(n))
+    }
+}
+
+impl From<i64> for Value {
+    /// Exact up to 2^53, as for every Pulumi number.
+    fn from(n: i64) -> Value {
+        Value::Number(n as f64)
+    }
+}
+
+impl From<f64> for Value {
+    fn from(n: f64) -> Value {
+        Value::Number(n)
+    }
+}
+
+impl From<Vec<Value>> for Value {
+    fn from(items: Vec<Value>) -> Value {
+        Value::Array(items)
+    }
+}
+
+/// An object value from key/value pairs: `obj([("port", 80.into()), ("protocol", "HTTP".into())])`.
+pub fn obj<const N: usize>(pairs: [(&str, Value); N]) -> Value {
+    Value::Object(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+}
+
 /// JSON numbers that are whole stay integers, so typed decoding into integer fields works.
 fn number_to_json(n: f64) -> serde_json::Value {
     if n.fract() == 0.0 && n.abs() < 9.0e15 {

@@ -305,7 +305,6 @@ mod tests {
         let live = BTreeMap::from([
             ("Name".to_string(), "x".to_string()),
             ("ManagedBy".to_string(), "pulumi-orderapi".to_string()),
-            (PENDING_TAG.to_string(), PENDING_VALUE.to_string()),
         ]);
         let (own, all) = split_tags(&aws, live, None);
         assert_eq!(

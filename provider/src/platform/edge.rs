@@ -1,0 +1,252 @@
+//! The platform's edge: an internet-facing ALB in the public subnets, blue and green target groups with
+//! `/health` checks, the production listener with a path rule forwarding blue 100 / green 0 (ECS shifts the
+//! weights during a deployment; the rule ignores weight changes so `pulumi up` never fights a deployment), an
+//! 80 → 443 redirect when HTTPS is on, and a regional WAF web ACL (per-IP rate limit + AWS managed rule groups)
+//! associated with the ALB.
+
+use super::network::Network;
+use super::security::SecurityGroups;
+use super::{Child, Props, Scope};
+use crate::rpc::value::{Value, obj};
+
+const LOAD_BALANCER: &str = "orderapi:elbv2:LoadBalancer";
+const TARGET_GROUP: &str = "orderapi:elbv2:TargetGroup";
+const LISTENER: &str = "orderapi:elbv2:Listener";
+const LISTENER_RULE: &str = "orderapi:elbv2:ListenerRule";
+const WEB_ACL: &str = "orderapi:wafv2:WebAcl";
+const WEB_ACL_ASSOCIATION: &str = "orderapi:wafv2:WebAclAssociation";
+
+/// Priority of the production rule on its listener.
+pub const RULE_PRIORITY: i32 = 100;
+/// WAF's rate-based rule evaluation window, seconds (the platform's limit is per 5 minutes).
+pub const RATE_WINDOW_SECONDS: i64 = 300;
+
+/// The registered edge children.
+#[derive(Debug)]
+pub struct Edge {
+    /// Outputs: arn, arnSuffix, dnsName.
+    pub load_balancer: Child,
+    /// Target groups; outputs: arn, arnSuffix.
+    pub blue: Child,
+    pub green: Child,
+    /// The production listener (HTTPS 443, or HTTP 80 without a certificate).
+    pub listener: Child,
+    /// 80 → 443 when HTTPS.
+    pub redirect_listener: Option<Child>,
+    /// The production listener rule: path patterns → blue 100 / green 0.
+    pub rule: Child,
+    /// Outputs: arn, webAclId.
+    pub web_acl: Child,
+    pub web_acl_association: Child,
+}
+
+/// WAF visibility under `metric` (CloudWatch metrics and sampled requests on).
+fn visibility(metric: &str) -> Value {
+    obj([
+        ("metricName", metric.into()),
+        ("cloudWatchMetricsEnabled", true.into()),
+        ("sampledRequestsEnabled", true.into()),
+    ])
+}
+
+/// The answer for paths that are not the order API's.
+fn not_found() -> Value {
+    obj([(
+        "fixedResponse",
+        obj([
+            ("statusCode", "404".into()),
+            ("contentType", "application/json".into()),
+            ("messageBody", r#"{"message":"not found"}"#.into()),
+        ]),
+    )])
+}
+
+/// Registers the edge: ALB, target groups and WAF concurrently, then listeners, the rule and the association.
+pub async fn build(scope: &Scope<'_>, net: &Network, sgs: &SecurityGroups) -> Result<Edge, String> {
+    let n = scope.naming();
+    let service = &scope.settings().service;
+    let lb_settings = &scope.settings().load_balancer;
+    let waf = &scope.settings().waf;
+
+    let alb = scope.register(
+        Props::new(LOAD_BALANCER, scope.logical("alb"))
+            .set("name", n.name("alb"))
+            .set("scheme", "internet-facing")
+            .ids_of("subnets", &net.public_subnets.iter().collect::<Vec<_>>())
+            .ids_of("securityGroups", &[&sgs.alb])
+            .set("idleTimeout", lb_settings.idle_timeout_seconds)
+            .set("deletionProtection", false)
+            .set("dropInvalidHeaderFields", true)
+            .set("tags", scope.tags.clone()),
+    );
+    let target_group = |color: &str| {
+        scope.register(
+            Props::new(TARGET_GROUP, scope.logical(&format!("tg-{color}")))
+                .set("name", n.qualified("tg", color))
+                .set("targetType", "ip")
+                .set("port", service.container_port)
+                .set("protocol", "HTTP")
+                .id_of("vpcId", &net.vpc)
+                .set(
+                    "healthCheck",
+                    obj([
+                        ("enabled", true.into()),
+                        ("path", service.health_check_path.as_str().into()),
+                        ("protocol", "HTTP".into()),
+                        ("port", "traffic-port".into()),
+                        ("interval", 15.into()),
+                        ("timeout", 5.into()),
+                        ("healthyThreshold", 3.into()),
+                        ("unhealthyThreshold", 3.into()),
+                        ("matcher", "200".into()),
+                    ]),
+                )
+                .set("deregistrationDelay", service.deregistration_delay_seconds)
+                .set("tags", scope.tags.clone()),
+        )
+    };
+    let web_acl_name = n.name("waf");
+    let metric = |what: &str| format!("{web_acl_name}-{what}");
+    let managed: Vec<Value> = waf
+        .managed_rule_groups
+        .iter()
+        .enumerate()
+        .map(|(i, group)| {
+            obj([
+                ("vendor", "AWS".into()),
+                ("name", group.as_str().into()),
+                ("priority", (10 + i as i32).into()),
+                ("overrideAction", "none".into()),
+                ("visibility", visibility(&metric(group))),
+            ])
+        })
+        .collect();
+    let web_acl = scope.register(
+        Props::new(WEB_ACL, scope.logical("waf"))
+            .set("name", web_acl_name.as_str())
+            .set("scope", "REGIONAL")
+            .set(
+                "description",
+                format!(
+                    "Order API {}-{}: {} requests per 5 minutes per IP, AWS managed rules",
+                    n.environment, n.suffix, waf.rate_limit
+                ),
+            )
+            .set("defaultAction", "allow")
+            .set(
+                "rateBasedRules",
+                Value::Array(vec![obj([
+                    ("name", "rate-limit-per-ip".into()),
+                    ("priority", 1.into()),
+                    ("limit", waf.rate_limit.into()),
+                    ("evaluationWindowSec", RATE_WINDOW_SECONDS.into()),
+                    ("aggregateKeyType", "IP".into()),
+                    ("action", "block".into()),
+                    ("visibility", visibility(&metric("rate-limit"))),
+                ])]),
+            )
+            .set("managedRuleGroups", Value::Array(managed))
+            .set("visibility", visibility(&web_acl_name))
+            .set("tags", scope.tags.clone()),
+    );
+    let (load_balancer, blue, green, web_acl) =
+        futures::try_join!(alb, target_group("blue"), target_group("green"), web_acl)?;
+
+    let listener_props = |part: &str, port: i32, protocol: &str, default_action: Value| {
+        Props::new(LISTENER, scope.logical(part))
+            .output_of("loadBalancerArn", &load_balancer, "arn")
+            .set("port", port)
+            .set("protocol", protocol)
+            .set("defaultAction", default_action)
+            .set("tags", scope.tags.clone())
+    };
+    let (listener, redirect_listener) = match &lb_settings.certificate_arn {
+        Some(certificate) => {
+            let https = scope.register(
+                listener_props("listener-https", 443, "HTTPS", not_found())
+                    .set("certificateArn", certificate.as_str())
+                    .set("sslPolicy", lb_settings.ssl_policy.as_str()),
+            );
+            let redirect = scope.register(listener_props(
+                "listener-http",
+                80,
+                "HTTP",
+                obj([(
+                    "redirect",
+                    obj([
+                        ("protocol", "HTTPS".into()),
+                        ("port", "443".into()),
+                        ("statusCode", "HTTP_301".into()),
+                    ]),
+                )]),
+            ));
+            let (https, redirect) = futures::try_join!(https, redirect)?;
+            (https, Some(redirect))
+        }
+        None => {
+            scope.env.diagnostics.log(
+                crate::resource::Severity::Warning,
+                scope.urn,
+                format!(
+                    "{} '{}': no loadBalancer.certificateArn, so the order API is served over plain HTTP on port \
+                     80; set an ACM certificate ARN to serve HTTPS on 443 and redirect 80 to it",
+                    super::TOKEN,
+                    scope.env.name
+                ),
+                false,
+            );
+            let http = scope
+                .register(listener_props("listener-http", 80, "HTTP", not_found()))
+                .await?;
+            (http, None)
+        }
+    };
+
+    let patterns = Value::Array(
+        service
+            .path_patterns
+            .iter()
+            .map(|p| Value::from(p.as_str()))
+            .collect(),
+    );
+    let weighted =
+        |tg: &Child, weight: i32| obj([("arn", tg.output("arn")), ("weight", weight.into())]);
+    let rule = scope.register(
+        Props::new(LISTENER_RULE, scope.logical("rule-orders"))
+            .output_of("listenerArn", &listener, "arn")
+            .set("priority", RULE_PRIORITY)
+            .set(
+                "conditions",
+                Value::Array(vec![obj([("pathPatterns", patterns)])]),
+            )
+            .depends(
+                "action",
+                obj([(
+                    "forward",
+                    obj([(
+                        "targetGroups",
+                        Value::Array(vec![weighted(&blue, 100), weighted(&green, 0)]),
+                    )]),
+                )]),
+                &[&blue, &green],
+            )
+            .set("ignoreWeightChanges", true)
+            .set("tags", scope.tags.clone()),
+    );
+    let association = scope.register(
+        Props::new(WEB_ACL_ASSOCIATION, scope.logical("waf-association"))
+            .output_of("webAclArn", &web_acl, "arn")
+            .output_of("resourceArn", &load_balancer, "arn"),
+    );
+    let (rule, web_acl_association) = futures::try_join!(rule, association)?;
+    Ok(Edge {
+        load_balancer,
+        blue,
+        green,
+        listener,
+        redirect_listener,
+        rule,
+        web_acl,
+        web_acl_association,
+    })
+}
