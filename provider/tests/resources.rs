@@ -30,6 +30,7 @@ mod resources {
     mod logs_metric_filter;
     mod pending;
     mod rds_cluster;
+    mod rds_cluster_instance;
     mod rds_db_subnet_group;
     mod secretsmanager_secret;
     mod sns_topic;

@@ -88,6 +88,8 @@ class MotoServer:
         with open(log_path, "wb") as log:
             self.process = subprocess.Popen(
                 [executable, "-H", "127.0.0.1", "-p", str(self.port)],
+                # The project's patches for behaviours moto lacks (emulator/README.md).
+                env={**os.environ, "PYTHONPATH": str(REPO_ROOT / "emulator")},
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,

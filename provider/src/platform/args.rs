@@ -16,6 +16,7 @@ use crate::resources::rds::cluster::{
     DEFAULT_ENGINE_VERSION, is_engine_version, parse_backup_window, parse_maintenance_window,
     windows_overlap,
 };
+use crate::resources::rds::cluster_instance::is_instance_class;
 
 /// How the service rolls out a new task definition.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -215,7 +216,7 @@ pub struct DatabaseArgs {
     /// Refuse deletion while on (default false, so `pulumi destroy` works; turn on for production data).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deletion_protection: Option<bool>,
-    /// Take a final snapshot `final-<cluster>` when the cluster is deleted (default false).
+    /// Take a final snapshot (`<cluster>-final-<unix time>`) when the cluster is deleted (default false).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub final_snapshot: Option<bool>,
 }
@@ -442,26 +443,6 @@ fn is_email(s: &str) -> bool {
         && !domain.ends_with('.')
         && !s.chars().any(char::is_whitespace)
         && !domain.contains('@')
-}
-
-/// An Aurora MySQL instance class: `db.<family>.<size>`, e.g. `db.r6g.large`, `db.t4g.medium`, or
-/// `db.serverless`.
-fn is_instance_class(s: &str) -> bool {
-    if s == "db.serverless" {
-        return true;
-    }
-    let parts: Vec<&str> = s.split('.').collect();
-    parts.len() == 3
-        && parts[0] == "db"
-        && parts[1]
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_lowercase())
-        && parts[1]
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        && !parts[2].is_empty()
-        && parts[2].chars().all(|c| c.is_ascii_alphanumeric())
 }
 
 /// Expected Spot tasks out of `count` under a capacity provider strategy: the base runs on demand, the rest
@@ -1413,9 +1394,6 @@ mod tests {
             "123456789012.dkr.ecr.us-east-1.amazonaws.com/orders@sha256:abc"
         ));
         assert!(!is_image_uri("/orders"));
-        assert!(is_instance_class("db.serverless"));
-        assert!(is_instance_class("db.r7g.2xlarge"));
-        assert!(!is_instance_class("db..large"));
         assert!(is_email("a.b@example.co.uk"));
         assert!(!is_email("a@b"));
         assert!(!is_email("a b@example.com"));

@@ -45,6 +45,7 @@ pub fn register(r: &mut Registry) {
     r.add::<secretsmanager::secret::Secret>();
     r.add::<rds::db_subnet_group::DbSubnetGroup>();
     r.add::<rds::cluster::Cluster>();
+    r.add::<rds::cluster_instance::ClusterInstance>();
     r.add::<cloudwatch::metric_alarm::MetricAlarm>();
     r.add::<cloudwatch::dashboard::Dashboard>();
     r.add::<ssm::parameter::Parameter>();

@@ -4,7 +4,7 @@
 //! What moto cannot show (the code handles real AWS anyway):
 //! - moto 5.2.5 does not implement Application Auto Scaling tagging (TagResource, UntagResource,
 //!   ListTagsForResource answer HTTP 500) and ignores `Tags` on RegisterScalableTarget. These tests therefore run
-//!   moto with a small patch ([`TAGGING_PATCH`], loaded through `sitecustomize`) that implements exactly those
+//!   moto with the project's patch (emulator/appautoscaling_tagging.py, loaded by every moto we start) that implements exactly those
 //!   calls as AWS documents them, keyed by the target's ARN. Ownership and the create-pending marker are tested
 //!   against that patch, not against moto's own code.
 //! - moto answers a deregistration of a missing target with `ValidationException`; AWS answers
@@ -25,71 +25,9 @@ use orderapi::rpc::value::{PropertyMap, Value};
 
 use crate::moto::Moto;
 
-/// Application Auto Scaling tagging for moto, as AWS documents it: tags on RegisterScalableTarget when the target
-/// is new, TagResource / UntagResource / ListTagsForResource on the target's ARN (ResourceNotFoundException for
-/// an unknown ARN), tags dropped with the target.
-pub const TAGGING_PATCH: &str = r#"
-import json
-from moto.core.exceptions import JsonRESTError
-from moto.applicationautoscaling import responses as _r
-
-_TAGS = {}
-_R = _r.ApplicationAutoScalingResponse
-
-def _targets(self):
-    b = self.applicationautoscaling_backend
-    return [t for by_id in b.targets.values() for t in by_id.values()]
-
-def _known(self, arn):
-    if not any(t.arn == arn for t in _targets(self)):
-        raise JsonRESTError("ResourceNotFoundException", "No scalable target found for ARN " + arn)
-
-_orig_register = _R.register_scalable_target
-def _register(self):
-    before = {t.arn for t in _targets(self)}
-    out = _orig_register(self)
-    arn = json.loads(out)["ScalableTargetARN"]
-    tags = json.loads(self.body).get("Tags")
-    if arn not in before:
-        _TAGS[arn] = dict(tags or {})
-    return out
-
-_orig_deregister = _R.deregister_scalable_target
-def _deregister(self):
-    before = {t.arn for t in _targets(self)}
-    out = _orig_deregister(self)
-    for arn in before - {t.arn for t in _targets(self)}:
-        _TAGS.pop(arn, None)
-    return out
-
-def _tag(self):
-    body = json.loads(self.body)
-    _known(self, body["ResourceARN"])
-    _TAGS.setdefault(body["ResourceARN"], {}).update(body.get("Tags") or {})
-    return "{}"
-
-def _untag(self):
-    body = json.loads(self.body)
-    _known(self, body["ResourceARN"])
-    for k in body.get("TagKeys") or []:
-        _TAGS.get(body["ResourceARN"], {}).pop(k, None)
-    return "{}"
-
-def _list(self):
-    body = json.loads(self.body)
-    _known(self, body["ResourceARN"])
-    return json.dumps({"Tags": _TAGS.get(body["ResourceARN"], {})})
-
-_R.register_scalable_target = _register
-_R.deregister_scalable_target = _deregister
-_R.tag_resource = _tag
-_R.untag_resource = _untag
-_R.list_tags_for_resource = _list
-"#;
-
-/// A moto server with [`TAGGING_PATCH`] loaded, for one test.
+/// A moto server for one test (with the project's Application Auto Scaling tagging, emulator/).
 pub async fn aas_moto() -> Moto {
-    Moto::start_with_patch(TAGGING_PATCH).await
+    Moto::start().await
 }
 
 /// An ECS cluster and service (moto needs the service to exist to register it); returns its resource id.
@@ -239,13 +177,19 @@ async fn appautoscaling_scalable_target_create_adopts_only_an_unfinished_create(
         .send()
         .await
         .expect("put the marker back");
-    // Refresh does not show the marker.
+    // A refresh shows the marker as drift on `tags` (only that), so an update would remove it.
     let (read_inputs, read_outputs) = ScalableTarget::read(&ctx, &orphan, Some(&inputs))
         .await
         .expect("read")
         .expect("exists");
-    assert_eq!(read_inputs, inputs);
-    assert_eq!(read_outputs, first);
+    let mut with_marker = inputs.clone();
+    with_marker
+        .tags
+        .get_or_insert_with(Default::default)
+        .insert(PENDING_TAG.to_string(), PENDING_VALUE.to_string());
+    assert_eq!(read_inputs, with_marker);
+    assert_eq!(read_outputs.arn, first.arn);
+    assert!(read_outputs.tags_all.contains_key(PENDING_TAG));
     // The retried create (with other capacities) adopts it and brings it in line.
     let mut retried = inputs.clone();
     retried.max_capacity = 6;

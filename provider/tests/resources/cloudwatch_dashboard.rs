@@ -54,11 +54,9 @@ fn inputs(name: &str) -> DashboardInputs {
     Dashboard::check(&CheckContext::default(), raw(name)).expect("valid inputs")
 }
 
+/// aws-sdk-cloudwatch speaks the Smithy RPC v2 CBOR protocol, which moto 5.2.5 does not serve; the project's
+/// emulator patch (emulator/cloudwatch_rpcv2_cbor.py) translates it to moto's JSON CloudWatch.
 #[tokio::test]
-/// Not run by default: aws-sdk-cloudwatch (1.140) speaks the Smithy RPC v2 CBOR protocol, which moto 5.2.5's
-/// server does not route (every CloudWatch call gets an HTML 404). Run with `--ignored` against a moto that
-/// serves it (or real AWS).
-#[ignore = "moto 5.2.5 does not serve CloudWatch's RPC v2 CBOR protocol used by aws-sdk-cloudwatch 1.140"]
 async fn cloudwatch_dashboard_lifecycle() {
     let moto = Moto::start().await;
     let ctx = moto.ctx().await;

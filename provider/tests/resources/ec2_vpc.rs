@@ -3,6 +3,7 @@ use std::collections::BTreeMap;
 use orderapi::error::ResourceError;
 use orderapi::resource::{CheckContext, CustomResource};
 use orderapi::resources::ec2::vpc::{Vpc, VpcInputs};
+use orderapi::resources::ec2::{PENDING_TAG, PENDING_VALUE};
 
 use crate::moto::Moto;
 
@@ -118,13 +119,19 @@ async fn vpc_create_adopts_only_an_unfinished_create_and_refuses_a_stranger() {
     // create-pending marker, but Pulumi never recorded it.
     let (orphan, first) = Vpc::create(&ctx, &inputs).await.expect("first create");
     pending::crash_before_finish(&ctx, &orphan).await;
-    // Refresh does not show the marker (no drift).
+    // A refresh shows the marker as drift on `tags` (only that), so an update would remove it.
     let (read_inputs, read_outputs) = Vpc::read(&ctx, &orphan, Some(&inputs))
         .await
         .expect("read")
         .expect("exists");
-    assert_eq!(read_inputs, inputs);
-    assert_eq!(read_outputs, first);
+    let mut with_marker = inputs.clone();
+    with_marker
+        .tags
+        .get_or_insert_with(Default::default)
+        .insert(PENDING_TAG.to_string(), PENDING_VALUE.to_string());
+    assert_eq!(read_inputs, with_marker);
+    assert_eq!(read_outputs.arn, first.arn);
+    assert!(read_outputs.tags_all.contains_key(PENDING_TAG));
     let (adopted, second) = Vpc::create(&ctx, &inputs).await.expect("retried create");
     assert_eq!(
         adopted, orphan,

@@ -372,12 +372,18 @@ async fn iam_role_create_adopts_only_an_unfinished_create_and_refuses_a_stranger
         .send()
         .await
         .expect("stray policy");
-    // Refresh does not show the marker in tags or tagsAll.
-    let (_, read_outputs) = Role::read(&ctx, &name, Some(&inputs))
+    // A refresh shows the marker (as drift on `tags`, and in tagsAll), so an update would remove it.
+    let (read_inputs, read_outputs) = Role::read(&ctx, &name, Some(&inputs))
         .await
         .expect("read")
         .expect("exists");
-    assert_eq!(read_outputs, first);
+    assert!(
+        read_inputs
+            .tags
+            .is_some_and(|t| t.contains_key(PENDING_TAG))
+    );
+    assert_eq!(read_outputs.arn, first.arn);
+    assert!(read_outputs.tags_all.contains_key(PENDING_TAG));
 
     let (adopted, second) = Role::create(&ctx, &inputs).await.expect("retried create");
     assert_eq!(adopted, name);

@@ -69,21 +69,9 @@ fn raw(name: &str, subnets: &[String]) -> DbSubnetGroupInputs {
     }
 }
 
-/// moto 5.2.5's ModifyDBSubnetGroup pops the group from its table and never puts it back (the group vanishes
-/// after any in-place change); real RDS keeps it. This puts it back.
-const MODIFY_PATCH: &str = r#"
-from moto.rds import models as _m
-_orig = _m.RDSBackend.modify_db_subnet_group
-def _fixed(self, subnet_name, description, subnets):
-    group = _orig(self, subnet_name, description, subnets)
-    self.subnet_groups[subnet_name] = group
-    return group
-_m.RDSBackend.modify_db_subnet_group = _fixed
-"#;
-
 #[tokio::test]
 async fn rds_db_subnet_group_lifecycle_and_adoption() {
-    let moto = Moto::start_with_patch(MODIFY_PATCH).await;
+    let moto = Moto::start().await;
     let ctx = moto.ctx().await;
     let ids = subnets(&ctx).await;
     let inputs =

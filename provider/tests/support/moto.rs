@@ -12,25 +12,20 @@ use tokio_util::sync::CancellationToken;
 pub struct Moto {
     child: Child,
     pub endpoint: String,
-    /// A `sitecustomize.py` that patches moto at start-up, kept alive while the server runs.
-    _patch: Option<tempfile::TempDir>,
+}
+
+/// The project's moto extensions (`emulator/sitecustomize.py` and the modules it loads): behaviours moto lacks,
+/// implemented as AWS documents them (see emulator/README.md).
+fn emulator_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("emulator")
 }
 
 impl Moto {
-    /// Starts moto_server (`ORDERAPI_MOTO_SERVER`, else `moto_server` on PATH). Panics with a hint when missing:
-    /// these tests must fail, not skip, without their emulator.
+    /// Starts moto_server (`ORDERAPI_MOTO_SERVER`, else `moto_server` on PATH) with the project's extensions.
+    /// Panics with a hint when missing: these tests must fail, not skip, without their emulator.
     pub async fn start() -> Moto {
-        Moto::launch(None).await
-    }
-
-    /// Starts moto with `patch` loaded as `sitecustomize` (for APIs moto lacks; the caller says which).
-    pub async fn start_with_patch(patch: &str) -> Moto {
-        let dir = tempfile::tempdir().expect("temp dir");
-        std::fs::write(dir.path().join("sitecustomize.py"), patch).expect("patch");
-        Moto::launch(Some(dir)).await
-    }
-
-    async fn launch(patch: Option<tempfile::TempDir>) -> Moto {
         let bin =
             std::env::var("ORDERAPI_MOTO_SERVER").unwrap_or_else(|_| "moto_server".to_string());
         let port = TcpListener::bind("127.0.0.1:0")
@@ -39,7 +34,7 @@ impl Moto {
             .port();
         let child = Command::new(&bin)
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .envs(patch.as_ref().map(|d| ("PYTHONPATH", d.path().to_owned())))
+            .env("PYTHONPATH", emulator_dir())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -58,11 +53,7 @@ impl Moto {
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        Moto {
-            child,
-            endpoint,
-            _patch: patch,
-        }
+        Moto { child, endpoint }
     }
 
     /// The provider's clients, pointed at this emulator.

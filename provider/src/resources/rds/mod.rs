@@ -3,6 +3,7 @@
 //! adopted), name rules, and the create's last step.
 
 pub mod cluster;
+pub mod cluster_instance;
 pub mod db_subnet_group;
 
 use std::collections::BTreeMap;

@@ -1,0 +1,10 @@
+"""The project's extensions of moto, loaded by every moto server the project starts (tests, e2e, make demo).
+
+Python imports `sitecustomize` at start-up from PYTHONPATH; the launchers set PYTHONPATH to this directory. Each
+module fills one gap between moto and AWS and says which; see README.md. Real AWS and a licensed LocalStack
+never see this code.
+"""
+
+import appautoscaling_tagging  # noqa: F401
+import cloudwatch_rpcv2_cbor  # noqa: F401
+import rds_subnet_group_modify  # noqa: F401
