@@ -48,6 +48,8 @@ case "${1:-up}" in
     pulumi config set orderapi:endpoint "$endpoint"
     pulumi config set orderapi:region us-east-1
     pulumi config set orderapi:skipCredentialsValidation true
+    # The emulator never runs ECS tasks, so the service's deployment can never become steady there.
+    pulumi config set waitForSteadyState false
     # --refresh: a restarted emulator has lost what the state remembers; refresh lets `up` recreate it.
     pulumi up --yes --non-interactive --skip-preview --refresh
     echo

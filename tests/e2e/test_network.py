@@ -134,7 +134,9 @@ def ec2(moto: MotoServer) -> Any:
 
 @pytest.fixture(scope="module")
 def stack(moto: MotoServer, make_stack: StackFactory) -> Stack:
-    return make_stack(example("yaml"), moto.endpoint, {"environment": ENVIRONMENT, "environmentSuffix": SUFFIX})
+    # moto never runs ECS tasks: the service's deployment can never become steady there.
+    config = {"environment": ENVIRONMENT, "environmentSuffix": SUFFIX, "waitForSteadyState": "false"}
+    return make_stack(example("yaml"), moto.endpoint, config)
 
 
 @pytest.fixture(scope="module")

@@ -160,8 +160,8 @@ def ec2_named(ec2: Any, kind: str, name: str) -> dict[str, Any]:
 
 
 def security_group(ec2: Any, qualifier: str) -> dict[str, Any]:
-    groups = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": [f"sg-{NAME}-{qualifier}"]}])
-    assert len(groups["SecurityGroups"]) == 1, f"expected one sg-{NAME}-{qualifier}: {groups['SecurityGroups']}"
+    groups = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": [f"secgrp-{NAME}-{qualifier}"]}])
+    assert len(groups["SecurityGroups"]) == 1, f"expected one secgrp-{NAME}-{qualifier}: {groups['SecurityGroups']}"
     return groups["SecurityGroups"][0]
 
 
@@ -334,6 +334,8 @@ def stack(moto: MotoServer, make_stack: StackFactory, payment_api_key: str) -> S
             "imageTag": IMAGE_TAG,
             "maxCount": str(MAX_COUNT),
             "alarmEmail": ALARM_EMAIL,
+            # moto never runs ECS tasks: the service's deployment can never become steady there.
+            "waitForSteadyState": "false",
         },
     )
     stack.config_set("paymentApiKey", payment_api_key, secret=True)
@@ -421,7 +423,7 @@ def test_names_and_tags_on_every_taggable_resource(deployed: dict[str, Any], aws
             if NAME in name:
                 tagged[f"ec2 {name}"] = tags_of(item)
     for qualifier in ("alb", "tasks", "db"):
-        tagged[f"ec2 sg-{NAME}-{qualifier}"] = tags_of(security_group(ec2, qualifier))
+        tagged[f"ec2 secgrp-{NAME}-{qualifier}"] = tags_of(security_group(ec2, qualifier))
 
     cluster = aws.ecs.describe_clusters(clusters=[f"ecs-{NAME}"], include=["TAGS"])["clusters"][0]
     for label, arn in {

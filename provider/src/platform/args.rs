@@ -124,6 +124,11 @@ pub struct ServiceArgs {
     /// write to its own filesystem (e.g. `/tmp`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub readonly_root_filesystem: Option<bool>,
+    /// `pulumi up` waits until the service's deployment is steady — every task running and healthy behind the
+    /// load balancer — and fails when it does not get there (default true). Turn it off only where tasks cannot
+    /// run: an emulator, or a first deployment before any image is pushed to the ECR repository.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait_for_steady_state: Option<bool>,
 }
 
 /// How new revisions reach production.
@@ -270,6 +275,7 @@ pub struct ServiceSettings {
     pub deregistration_delay_seconds: i32,
     pub log_retention_days: i32,
     pub readonly_root_filesystem: bool,
+    pub wait_for_steady_state: bool,
 }
 
 /// The resolved deployment settings.
@@ -514,6 +520,7 @@ fn service_settings(a: &ServiceArgs, f: &mut Failures) -> ServiceSettings {
         deregistration_delay_seconds: a.deregistration_delay_seconds.unwrap_or(30),
         log_retention_days: a.log_retention_days.unwrap_or(30),
         readonly_root_filesystem: a.readonly_root_filesystem.unwrap_or(true),
+        wait_for_steady_state: a.wait_for_steady_state.unwrap_or(true),
     };
     if let Some(image) = &s.image {
         f.require(

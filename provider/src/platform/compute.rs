@@ -688,6 +688,7 @@ fn service(
         .id_of("taskDefinition", task_definition)
         .set("desiredCount", s.desired_count)
         .set("desiredCountOwnedByAutoscaling", true)
+        .set("waitForSteadyState", s.wait_for_steady_state)
         .set("capacityProviderStrategy", capacity_strategy(s))
         .depends(
             "networkConfiguration",
