@@ -13,7 +13,7 @@ export ORDERAPI_MOTO_SERVER := $(MOTO_VENV)/bin/moto_server
 PROVIDER_DIR := $(CARGO_TARGET_DIR)/debug
 export PATH := $(PROVIDER_DIR):$(PULUMI_BIN):$(PATH)
 
-.PHONY: tools build schema proto check-proto lint unit e2e test demo demo-destroy dist clean coverage
+.PHONY: tools build schema proto check-proto lint unit e2e test demo demo-destroy dist clean coverage sdks check-sdks sdk-compile
 
 tools:
 	bash scripts/tools.sh all
@@ -31,6 +31,19 @@ check-proto:
 schema: build
 	$(PROVIDER_DIR)/pulumi-resource-orderapi --print-schema > schema.json
 
+# SDKs for nodejs, python and go, generated from schema.json by Pulumi's own code generators (tools/sdkgen).
+sdks:
+	cd tools/sdkgen && go run . -schema ../../schema.json -out ../../sdk
+
+# Fails when sdk/ differs from what schema.json generates.
+check-sdks:
+	tmp=$$(mktemp -d) && (cd tools/sdkgen && go run . -schema ../../schema.json -out $$tmp >/dev/null) && \
+	  for l in nodejs python go; do diff -r $$tmp/$$l sdk/$$l || { echo "sdk/$$l is out of date with schema.json: run make sdks"; exit 1; }; done && rm -rf $$tmp
+
+# Compiles the generated SDKs: tsc --strict, a Python wheel imported, go build + go vet.
+sdk-compile: tools
+	bash scripts/check-sdks-compile.sh
+
 lint:
 	cargo fmt --all -- --check
 	cargo clippy --all-targets -- -D warnings
@@ -41,7 +54,7 @@ unit: tools
 e2e: tools build
 	$(MOTO_VENV)/bin/python -m pytest tests/e2e
 
-test: lint check-proto unit e2e
+test: lint check-proto check-sdks unit sdk-compile e2e
 
 demo: tools build
 	bash scripts/demo.sh up

@@ -238,6 +238,9 @@ impl SchemaBuilder {
             "license": "Apache-2.0",
             "repository": "https://github.com/orderapi/pulumi-orderapi",
             "publisher": "pulumi-orderapi",
+            // Releases on GitHub: Pulumi fetches
+            // pulumi-resource-orderapi-v<version>-<os>-<arch>.tar.gz from the v<version> release.
+            "pluginDownloadURL": "github://api.github.com/orderapi/pulumi-orderapi",
             "meta": {"moduleFormat": "(.*)"},
             "config": {"variables": config.properties},
             "provider": {
@@ -247,9 +250,22 @@ impl SchemaBuilder {
             "resources": self.resources,
             "types": self.types,
             "language": {
-                "nodejs": {"packageName": "@orderapi/pulumi-orderapi", "dependencies": {"@pulumi/pulumi": "^3.0.0"}},
-                "python": {"packageName": "pulumi_orderapi", "requires": {"pulumi": ">=3.0.0,<4.0.0"}},
-                "go": {"importBasePath": "github.com/orderapi/pulumi-orderapi/sdk/go/orderapi", "generateResourceContainerTypes": true},
+                "nodejs": {
+                    "packageName": "@orderapi/pulumi-orderapi",
+                    "respectSchemaVersion": true,
+                    "dependencies": {"@pulumi/pulumi": "^3.0.0"}
+                },
+                "python": {
+                    "packageName": "pulumi_orderapi",
+                    "respectSchemaVersion": true,
+                    "pyproject": {"enabled": true},
+                    "requires": {"pulumi": ">=3.0.0,<4.0.0"}
+                },
+                "go": {
+                    "importBasePath": "github.com/orderapi/pulumi-orderapi/sdk/go/orderapi",
+                    "generateResourceContainerTypes": true,
+                    "respectSchemaVersion": true
+                },
                 "csharp": {"rootNamespace": "OrderApi", "packageReferences": {"Pulumi": "3.*"}},
                 "java": {"basePackage": "com.orderapi", "buildFiles": "gradle"}
             }
