@@ -69,8 +69,10 @@ coverage: tools
 clean:
 	rm -rf $(CARGO_TARGET_DIR)
 
+# The release binary and pulumi-resource-orderapi-v<version>-linux-amd64.tar.gz under dist/.
 dist:
 	cargo build --release -p pulumi-resource-orderapi
+	bash scripts/dist.sh $(CARGO_TARGET_DIR)/release/pulumi-resource-orderapi dist
 
 bench: dist
 	python3 bench/plugin_start.py $(CARGO_TARGET_DIR)/release/pulumi-resource-orderapi 20

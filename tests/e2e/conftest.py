@@ -214,7 +214,7 @@ class Stack:
     called with ``check=False``, which returns the CompletedProcess for tests that expect a failure.
     """
 
-    def __init__(self, program: Path, root: Path, name: str = "test") -> None:
+    def __init__(self, program: Path, root: Path, name: str = "test", install: bool = True) -> None:
         self.root = root
         self.dir = root / "program"
         # Stack config files of the source tree (Pulumi.<stack>.yaml) would clash with this backend's passphrase.
@@ -223,7 +223,8 @@ class Stack:
         state.mkdir()
         self.env = _pulumi_env(root)
         self._pulumi("login", f"file://{state}")
-        install_provider_plugin(self)
+        if install:
+            install_provider_plugin(self)
         self._pulumi("stack", "init", name, "--non-interactive")
 
     def run(
