@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 CACHE=${ORDERAPI_CACHE:-$HOME/.cache/pulumi-orderapi}
-PULUMI_NODE=3.270.0 TYPESCRIPT=5.9.3 TYPES_NODE=20.19.43 PULUMI_PY=3.272.0
+PULUMI_NODE=3.270.0 TYPESCRIPT=5.9.3 TYPES_NODE=20.19.43 PULUMI_PY=3.272.0 MYPY=2.4.1
 log() { echo "[sdk-compile] $*" >&2; }
 
 node_deps() {
@@ -35,12 +35,35 @@ check_nodejs() {
   log "nodejs: tsc --strict passed"
 }
 
+# examples/typescript against the generated SDK (mapped to its sources), strict.
+check_typescript_example() {
+  local deps tmp
+  deps=$(node_deps)
+  tmp=$(mktemp -d)
+  cp examples/typescript/index.ts "$tmp/"
+  cp -r sdk/nodejs "$tmp/sdk"
+  ln -s "$deps/node_modules" "$tmp/node_modules"
+  cat >"$tmp/tsconfig.json" <<'JSON'
+{
+    "compilerOptions": {
+        "strict": true, "target": "ES2022", "module": "commonjs", "moduleResolution": "node",
+        "types": ["node"], "skipLibCheck": true, "noEmit": true, "baseUrl": ".",
+        "paths": {"@orderapi/pulumi-orderapi": ["./sdk/index.ts"]}
+    },
+    "files": ["index.ts"]
+}
+JSON
+  (cd "$tmp" && "$deps/node_modules/.bin/tsc" -p tsconfig.json)
+  rm -rf "$tmp"
+  log "examples/typescript: tsc --strict passed"
+}
+
 check_python() {
   local venv=$CACHE/sdk-python-$PULUMI_PY tmp
-  if [[ ! -x $venv/bin/python ]] || ! "$venv/bin/python" -c "import pulumi" 2>/dev/null; then
+  if [[ ! -x $venv/bin/python ]] || ! "$venv/bin/python" -c "import pulumi, mypy" 2>/dev/null; then
     log "installing pulumi==$PULUMI_PY into $venv"
     python3 -m venv "$venv"
-    "$venv/bin/pip" install -q "pulumi==$PULUMI_PY" setuptools wheel
+    "$venv/bin/pip" install -q "pulumi==$PULUMI_PY" "mypy==$MYPY" setuptools wheel
   fi
   tmp=$(mktemp -d)
   # Built from a copy: setuptools writes build/ and *.egg-info next to the sources.
@@ -52,14 +75,20 @@ import pulumi_orderapi as o
 assert hasattr(o, 'OrderApiPlatform') and hasattr(o.rds, 'ClusterInstance')
 print('[sdk-compile] python: wheel built and imported:', o.OrderApiPlatform.__module__)
 ")
+  # examples/python type-checked against the installed wheel.
+  "$venv/bin/python" -m mypy --strict --ignore-missing-imports --no-incremental examples/python/__main__.py
+  log "examples/python: mypy --strict passed"
   rm -rf "$tmp"
 }
 
 check_go() {
   (cd sdk && go build ./... && go vet ./...)
   log "go: go build and go vet passed"
+  (cd examples/go && go build -o /dev/null . && go vet ./...)
+  log "examples/go: go build and go vet passed"
 }
 
 check_nodejs
+check_typescript_example
 check_python
 check_go
