@@ -29,6 +29,7 @@ mod resources {
     mod logs_log_group;
     mod logs_metric_filter;
     mod pending;
+    mod platform_plan;
     mod rds_cluster;
     mod rds_cluster_instance;
     mod rds_db_subnet_group;

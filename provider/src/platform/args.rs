@@ -375,29 +375,15 @@ fn is_env_name(name: &str) -> bool {
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
+/// Characters an ALB path pattern may hold besides letters and digits.
+const PATH_PATTERN_CHARS: &str = "_-.$/~\"'@:+&*?";
+
 /// An ALB path pattern: starts with `/`, at most 128 characters of `A-Za-z0-9_-.$/~"'@:+&*?` (AWS's set).
 fn is_path_pattern(p: &str) -> bool {
     p.starts_with('/')
         && p.len() <= 128
-        && p.chars().all(|c| {
-            c.is_ascii_alphanumeric()
-                || matches!(
-                    c,
-                    '_' | '-'
-                        | '.'
-                        | '$'
-                        | '/'
-                        | '~'
-                        | '"'
-                        | '\''
-                        | '@'
-                        | ':'
-                        | '+'
-                        | '&'
-                        | '*'
-                        | '?'
-                )
-        })
+        && p.chars()
+            .all(|c| c.is_ascii_alphanumeric() || PATH_PATTERN_CHARS.contains(c))
 }
 
 /// A health check path: starts with `/`, at most 1024 printable ASCII characters, no spaces.
@@ -1071,10 +1057,8 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), Value::from(*v)))
             .collect();
-        if let serde_json::Value::Object(o) = extra {
-            for (k, v) in o {
-                m.insert(k, Value::from_json(v));
-            }
+        for (k, v) in extra.as_object().expect("object").clone() {
+            m.insert(k, Value::from_json(v));
         }
         m
     }

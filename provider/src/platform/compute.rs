@@ -114,6 +114,21 @@ fn derive<'a, const N: usize>(
     f(parts).map(Value::String)
 }
 
+/// `f` of the known strings in `values`; unknown while any is (preview).
+fn map_known<'a, const N: usize>(
+    values: [&'a Value; N],
+    f: impl FnOnce([&'a str; N]) -> String,
+) -> Value {
+    let mut parts: [&'a str; N] = [""; N];
+    for (slot, v) in parts.iter_mut().zip(values) {
+        match known(v) {
+            Some(s) => *slot = s,
+            None => return Value::Unknown,
+        }
+    }
+    Value::String(f(parts))
+}
+
 /// `(partition, region, account)` of an ARN (`arn:<partition>:<service>:<region>:<account>:<resource>`).
 fn arn_parts(arn: &str) -> Result<(&str, &str, &str), String> {
     let parts: Vec<&str> = arn.splitn(6, ':').collect();
@@ -199,15 +214,15 @@ fn statement(sid: &str, actions: &[&str], resources: Vec<Value>) -> Value {
     ])
 }
 
-/// `statement` with a condition (operator → key → values).
-fn conditioned(statement: Value, condition: Value) -> Value {
-    match statement {
-        Value::Object(mut m) => {
-            m.insert("condition".into(), condition);
-            Value::Object(m)
-        }
-        other => other,
-    }
+/// An `Allow` statement of an identity policy with a condition (operator → key → values).
+fn conditioned(sid: &str, actions: &[&str], resources: Vec<Value>, condition: Value) -> Value {
+    obj([
+        ("sid", sid.into()),
+        ("effect", "Allow".into()),
+        ("actions", strings(actions)),
+        ("resources", Value::Array(resources)),
+        ("condition", condition),
+    ])
 }
 
 fn policy(statements: Vec<Value>) -> Value {
@@ -260,7 +275,7 @@ fn execution_role(
     if let Some(arn) = service.image.as_deref().and_then(ecr_repository_arn) {
         pull.push(arn.into());
     }
-    let log_streams = derive([&log_group.output("arn")], |[arn]| Ok(format!("{arn}:*")))?;
+    let log_streams = map_known([&log_group.output("arn")], |[arn]| format!("{arn}:*"));
     let mut statements = vec![
         // AWS requires `*`: the authorization token is for the registry, not a repository.
         statement(
@@ -356,7 +371,9 @@ fn task_role(scope: &Scope<'_>, data: &Data) -> Result<Props, String> {
     let statements = vec![
         // AWS requires `*` for PutMetricData; the condition keeps the task inside its own namespace.
         conditioned(
-            statement("Metrics", &["cloudwatch:PutMetricData"], vec!["*".into()]),
+            "Metrics",
+            &["cloudwatch:PutMetricData"],
+            vec!["*".into()],
             obj([(
                 "StringEquals",
                 obj([("cloudwatch:namespace", strings(&[namespace.as_str()]))]),
@@ -474,16 +491,13 @@ fn container_secrets(scope: &Scope<'_>, data: &Data) -> Result<Value, String> {
     }
     let app_arn = data.app_secret.output("arn");
     for key in scope.settings().service.secrets.keys() {
-        add(
-            key,
-            derive([&app_arn], |[arn]| Ok(format!("{arn}:{key}::")))?,
-        )?;
+        add(key, map_known([&app_arn], |[arn]| format!("{arn}:{key}::")))?;
     }
     let db_arn = data.cluster.output("masterUserSecretArn");
     for (name, field) in [("DB_USERNAME", "username"), ("DB_PASSWORD", "password")] {
         add(
             name,
-            derive([&db_arn], |[arn]| Ok(format!("{arn}:{field}::")))?,
+            map_known([&db_arn], |[arn]| format!("{arn}:{field}::")),
         )?;
     }
     Ok(Value::Array(
@@ -1022,7 +1036,7 @@ mod tests {
             } else {
                 fabricate(&spec)
             };
-            self.children.lock().map_err(|e| e.to_string())?.push(spec);
+            self.children.lock().expect("recorder lock").push(spec);
             Ok(Child { urn, id, outputs })
         }
     }
@@ -1266,10 +1280,8 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), Value::from(*v)))
             .collect();
-        if let serde_json::Value::Object(m) = extra {
-            for (k, v) in m {
-                props.insert(k, Value::from_json(v));
-            }
+        for (k, v) in extra.as_object().expect("object").clone() {
+            props.insert(k, Value::from_json(v));
         }
         let args = PlatformArgs::from_inputs(&props).expect("valid arguments");
         let env = ConstructEnv {
@@ -1636,14 +1648,10 @@ mod tests {
     #[tokio::test]
     async fn a_user_variable_named_like_the_db_credentials_is_refused() {
         // Check refuses the name (args::RESERVED_ENV); the builder refuses it too, should a caller skip Check.
-        let args = json!({});
-        let mut props: PropertyMap = [("environment", "prod"), ("environmentSuffix", "x7k2")]
+        let props: PropertyMap = [("environment", "prod"), ("environmentSuffix", "x7k2")]
             .iter()
             .map(|(k, v)| (k.to_string(), Value::from(*v)))
             .collect();
-        for (k, v) in args.as_object().expect("object") {
-            props.insert(k.clone(), Value::from_json(v.clone()));
-        }
         let plan_args = PlatformArgs::from_inputs(&props).expect("valid");
         let env = ConstructEnv {
             name: "orders".into(),
@@ -1985,6 +1993,27 @@ mod tests {
         assert_eq!(
             arn_parts(&arn("secretsmanager", APP_SECRET)).expect("arn"),
             ("aws", REGION, ACCOUNT)
+        );
+    }
+
+    #[test]
+    fn known_strings_through_secret_and_output_wrappers() {
+        assert_eq!(known(&Value::Secret(Box::new("a".into()))), Some("a"));
+        let output = Value::Output {
+            value: Some(Box::new("b".into())),
+            secret: true,
+            dependencies: vec![],
+        };
+        assert_eq!(known(&output), Some("b"));
+        assert_eq!(known(&Value::Unknown), None);
+        assert_eq!(
+            map_known([&output, &Value::Unknown], |[a, b]| format!("{a}{b}")),
+            Value::Unknown
+        );
+        // An ECR-looking registry whose account is not 12 digits is not ECR.
+        assert_eq!(
+            ecr_repository_arn("12345.dkr.ecr.us-east-1.amazonaws.com/orders:1"),
+            None
         );
     }
 }

@@ -44,10 +44,7 @@ pub struct Data {
 /// The zone of instance `index` (0 = the writer): the writer in the first zone, readers round-robin over the
 /// others first.
 pub fn instance_zone(zones: &[String], index: usize) -> Option<&String> {
-    if zones.is_empty() {
-        return None;
-    }
-    zones.get(index % zones.len())
+    zones.get(index % zones.len().max(1))
 }
 
 /// Registers the data tier: subnet group, cluster and app secret; then the instances and the parameters.

@@ -643,6 +643,17 @@ mod tests {
             props,
             vec!["environmentSuffix", "vpcCidr", "availabilityZones"]
         );
+        // Engine-internal keys are ignored; unknown ones are refused naming the key.
+        let extra = PlatformArgs::from_inputs(&inputs(&[
+            ("environment", "prod".into()),
+            ("environmentSuffix", "x7k2".into()),
+            ("__internal", Value::Bool(true)),
+            ("replicas", 3.into()),
+        ]))
+        .expect_err("unknown key");
+        assert_eq!(extra.len(), 1, "{extra:?}");
+        assert_eq!(extra[0].property, "replicas");
+        assert!(extra[0].reason.contains("environmentSuffix"), "{extra:?}");
         let missing = PlatformArgs::from_inputs(&inputs(&[("environment", "prod".into())]))
             .expect_err("missing suffix");
         assert!(
@@ -853,7 +864,7 @@ mod graph_tests {
             } else {
                 fabricate(&spec)
             };
-            self.children.lock().map_err(|e| e.to_string())?.push(spec);
+            self.children.lock().expect("recorder lock").push(spec);
             Ok(Child { urn, id, outputs })
         }
     }
@@ -990,12 +1001,10 @@ mod graph_tests {
                 );
             }
             if let Some(tags) = child.inputs.get("tags") {
-                let Value::Object(tags) = tags else {
-                    panic!("tags of {}", child.name)
-                };
-                assert_eq!(tags["Environment"], Value::from("prod"));
-                assert_eq!(tags["EnvironmentSuffix"], Value::from("x7k2"));
-                assert_eq!(tags["orderapi:platform"], Value::from("orders"));
+                let tags = json(tags);
+                assert_eq!(tags["Environment"], "prod", "{}", child.name);
+                assert_eq!(tags["EnvironmentSuffix"], "x7k2", "{}", child.name);
+                assert_eq!(tags["orderapi:platform"], "orders", "{}", child.name);
             }
         }
         // Every kind that takes tags got them.
@@ -1265,5 +1274,99 @@ mod graph_tests {
             json(&acl.inputs["managedRuleGroups"]),
             serde_json::json!([])
         );
+    }
+
+    /// A monitor that refuses the `fail_at`-th registration.
+    struct Failing {
+        inner: Recorder,
+        fail_at: usize,
+        seen: std::sync::atomic::AtomicUsize,
+    }
+
+    #[async_trait::async_trait]
+    impl Monitor for Failing {
+        async fn register_child(&self, spec: ChildSpec) -> Result<Child, String> {
+            let n = self.seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            if n == self.fail_at {
+                return Err(format!("injected failure registering {}", spec.name));
+            }
+            self.inner.register_child(spec).await
+        }
+    }
+
+    #[tokio::test]
+    async fn a_refused_registration_anywhere_stops_construct_with_its_error() {
+        let (all, _) = run(false).await;
+        for fail_at in 0..all.len() {
+            let args = PlatformArgs::from_inputs(
+                &[("environment", "prod"), ("environmentSuffix", "x7k2")]
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), Value::from(*v)))
+                    .collect(),
+            )
+            .expect("valid");
+            let env = ConstructEnv {
+                name: "orders".into(),
+                dry_run: false,
+                aws: Arc::new(Aws::offline()),
+                diagnostics: Arc::new(Warnings::default()),
+            };
+            let mut f = Failures::default();
+            let zones: Vec<String> = ["us-east-1a", "us-east-1b", "us-east-1c"]
+                .map(String::from)
+                .to_vec();
+            let plan = Plan {
+                settings: args.settings_into(&mut f),
+                args,
+                naming: Naming::new("prod", "x7k2", &mut f),
+                network: network::NetworkPlan::new(DEFAULT_VPC_CIDR, &zones, &mut f),
+                zones,
+            };
+            let monitor = Failing {
+                inner: Recorder::default(),
+                fail_at,
+                seen: Default::default(),
+            };
+            let err = construct(&monitor, &env, "urn:component", plan)
+                .await
+                .expect_err("a refused registration fails construct");
+            assert!(err.contains("injected failure"), "{fail_at}: {err}");
+        }
+    }
+
+    #[tokio::test]
+    async fn configuration_becomes_parameters_and_alarms_reach_email_and_an_existing_topic() {
+        let pager = "arn:aws:sns:us-east-1:123456789012:pager";
+        let (children, _, _) = run_with(
+            false,
+            &[
+                (
+                    "service",
+                    serde_json::json!({"environment": {"LOG_LEVEL": "info"}}),
+                ),
+                (
+                    "alarms",
+                    serde_json::json!({"email": "oncall@example.com", "topicArn": pager}),
+                ),
+            ],
+        )
+        .await;
+        let param = find(&children, "orders-param-log_level");
+        assert_eq!(json(&param.inputs["name"]), "/param-prod-x7k2/LOG_LEVEL");
+        assert_eq!(json(&param.inputs["value"]), "info");
+        let topic = find(&children, "orders-alarms-topic");
+        assert_eq!(
+            json(&topic.inputs["subscriptions"]),
+            serde_json::json!([{"protocol": "email", "endpoint": "oncall@example.com"}])
+        );
+        let alarm = find(&children, "orders-alarm-5xx-rate");
+        let actions = json(&alarm.inputs["alarmActions"]);
+        assert_eq!(actions[1], pager);
+        assert!(
+            actions[0]
+                .as_str()
+                .is_some_and(|a| a.ends_with(":sns-prod-x7k2-alarms"))
+        );
+        assert_eq!(json(&alarm.inputs["okActions"]), actions);
     }
 }

@@ -259,4 +259,15 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn bad_cidrs_fail_naming_vpc_cidr() {
+        for bad in ["not-a-cidr", "10.0.0.0/31"] {
+            let mut f = Failures::default();
+            let p = NetworkPlan::new(bad, &zones(), &mut f);
+            assert!(p.private_cidrs.is_empty() && p.public_cidrs.is_empty());
+            let failures = f.finish(()).expect_err(bad);
+            assert_eq!(failures[0].property, "vpcCidr", "{bad}");
+        }
+    }
 }

@@ -476,12 +476,96 @@ mod tests {
         }
     }
 
+    /// The protobuf struct `v` encodes to (an empty one, failing the caller's assertions, for a non-struct).
+    fn struct_of(v: &Value) -> prost_types::Struct {
+        let kind = v.to_proto().kind;
+        assert!(
+            matches!(kind, Some(Kind::StructValue(_))),
+            "{v:?} must encode as a struct"
+        );
+        match kind {
+            Some(Kind::StructValue(s)) => s,
+            _ => prost_types::Struct::default(),
+        }
+    }
+
+    #[test]
+    fn every_variant_answers_the_queries() {
+        let output = |value: Option<Value>, secret: bool| Value::Output {
+            value: value.map(Box::new),
+            secret,
+            dependencies: vec!["urn:a".into()],
+        };
+        let reference = |id: Option<Value>| Value::ResourceRef {
+            urn: "urn:r".into(),
+            id: id.map(Box::new),
+            package_version: String::new(),
+        };
+        // Unknowns, also nested in outputs and references.
+        assert!(output(None, false).contains_unknowns());
+        assert!(output(Some(Value::Unknown), false).contains_unknowns());
+        assert!(reference(Some(Value::Unknown)).contains_unknowns());
+        assert!(!reference(None).contains_unknowns());
+        // Secrets, also nested in outputs.
+        assert!(output(Some("x".into()), true).contains_secrets());
+        assert!(output(Some(Value::Secret(Box::new("x".into()))), false).contains_secrets());
+        assert!(!output(Some("x".into()), false).contains_secrets());
+        // JSON views.
+        assert_eq!(Value::Null.to_json(), Some(serde_json::Value::Null));
+        assert_eq!(
+            Value::Secret(Box::new("s".into())).to_json(),
+            Some("s".into())
+        );
+        assert_eq!(output(Some("o".into()), false).to_json(), Some("o".into()));
+        assert_eq!(output(None, false).to_json(), None);
+        assert_eq!(
+            reference(Some("id-1".into())).to_json(),
+            Some("id-1".into())
+        );
+        assert_eq!(reference(None).to_json(), Some("urn:r".into()));
+        assert_eq!(Value::from_json(serde_json::json!(1.5)), Value::Number(1.5));
+        // Helpers.
+        let secret = Value::from("s").into_secret();
+        assert_eq!(
+            secret.clone().into_secret(),
+            secret,
+            "into_secret is idempotent"
+        );
+        assert_eq!(Value::Number(1.0).as_str(), None);
+        assert_eq!(
+            Value::from(vec![Value::Null]),
+            Value::Array(vec![Value::Null])
+        );
+        assert_eq!(Value::from(3_i64), Value::Number(3.0));
+        // Output dependencies that are not strings are dropped; an unknown signature stays opaque.
+        let mut m = PropertyMap::new();
+        m.insert(SIG_KEY.into(), Value::from(OUTPUT_SIG));
+        m.insert("value".into(), Value::from("v"));
+        m.insert(
+            "dependencies".into(),
+            Value::Array(vec![Value::from("urn:d"), Value::Number(1.0)]),
+        );
+        assert_eq!(
+            Value::from_proto(Value::Object(m).to_proto()),
+            Value::Output {
+                value: Some(Box::new("v".into())),
+                secret: false,
+                dependencies: vec!["urn:d".into()],
+            }
+        );
+        let mut other = PropertyMap::new();
+        other.insert(
+            SIG_KEY.into(),
+            Value::from("ffffffffffffffffffffffffffffffff"),
+        );
+        let decoded = Value::from_proto(Value::Object(other.clone()).to_proto());
+        assert_eq!(decoded, Value::Opaque(other));
+    }
+
     #[test]
     fn secret_wire_form_matches_pulumi() {
         let v = Value::Secret(Box::new(Value::from("hunter2")));
-        let Some(Kind::StructValue(s)) = v.to_proto().kind else {
-            panic!("secret must encode as a struct")
-        };
+        let s = struct_of(&v);
         assert_eq!(
             s.fields[SIG_KEY].kind,
             Some(Kind::StringValue(SECRET_SIG.into()))
@@ -499,9 +583,7 @@ mod tests {
             id: Some(Box::new(Value::Unknown)),
             package_version: "".into(),
         };
-        let Some(Kind::StructValue(s)) = v.to_proto().kind else {
-            panic!("ref must encode as a struct")
-        };
+        let s = struct_of(&v);
         assert_eq!(s.fields["id"].kind, Some(Kind::StringValue(String::new())));
         assert_eq!(Value::from_proto(v.to_proto()), v);
     }
