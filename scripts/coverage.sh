@@ -27,22 +27,27 @@ cargo llvm-cov --no-report -p pulumi-resource-orderapi --lib --tests
 cargo llvm-cov report -p pulumi-resource-orderapi --summary-only | tee "$OUT/summary.txt"
 cargo llvm-cov report -p pulumi-resource-orderapi --html --output-dir "$OUT/html" >/dev/null
 cargo llvm-cov report -p pulumi-resource-orderapi --json --summary-only --output-path "$OUT/summary.json"
-# The parts the project promises complete coverage of.
-python3 - "$OUT/summary.json" <<'PY'
+# The parts the project promises complete coverage of: no line of them may go unexecuted. Judged on the merged
+# line view (`--show-missing-lines`, what the HTML report shows); the per-file summary table counts per function
+# instance and can report a few lines as missed that the merged view shows executed.
+cargo llvm-cov report -p pulumi-resource-orderapi --show-missing-lines >"$OUT/missing.txt" 2>/dev/null
+python3 - "$OUT/summary.json" "$OUT/missing.txt" <<'PY'
 import json, sys
 data = json.load(open(sys.argv[1]))["data"][0]
 must = ("/platform/", "/rpc/value.rs")
-short = []
+missing = {}
+for line in open(sys.argv[2]):
+    path, sep, lines = line.partition(": ")
+    if sep and path.startswith("/") and any(m in path for m in must):
+        missing[path.strip()] = lines.strip()
 for f in data["files"]:
-    name = f["filename"]
-    if any(m in name for m in must):
+    if any(m in f["filename"] for m in must):
         lines = f["summary"]["lines"]
-        print(f"{lines['percent']:6.2f}%  {lines['covered']}/{lines['count']}  {name.split('/provider/')[-1]}")
-        if lines["covered"] < lines["count"]:
-            short.append(name)
+        name = f["filename"].split("/provider/")[-1]
+        print(f"{name}: {lines['count']} lines, unexecuted: {missing.get(f['filename'], 'none')}")
 total = data["totals"]["lines"]
-print(f"crate total: {total['percent']:.2f}% of {total['count']} lines")
-if short:
-    print("not completely covered:", *short, sep="\n  ")
+print(f"crate total: {total['percent']:.2f}% of {total['count']} lines ({total['covered']} covered)")
+if missing:
+    print("not completely covered:", *(f"{k}: {v}" for k, v in missing.items()), sep="\n  ")
     sys.exit(1)
 PY

@@ -476,16 +476,20 @@ mod tests {
         }
     }
 
-    /// The protobuf struct `v` encodes to (an empty one, failing the caller's assertions, for a non-struct).
-    fn struct_of(v: &Value) -> prost_types::Struct {
-        let kind = v.to_proto().kind;
-        assert!(
-            matches!(kind, Some(Kind::StructValue(_))),
-            "{v:?} must encode as a struct"
-        );
-        match kind {
-            Some(Kind::StructValue(s)) => s,
-            _ => prost_types::Struct::default(),
+    /// A protobuf struct of string fields, as Pulumi puts it on the wire.
+    fn wire(fields: &[(&str, &str)]) -> prost_types::Value {
+        prost_types::Value {
+            kind: Some(Kind::StructValue(prost_types::Struct {
+                fields: fields
+                    .iter()
+                    .map(|(k, v)| {
+                        let v = prost_types::Value {
+                            kind: Some(Kind::StringValue(v.to_string())),
+                        };
+                        (k.to_string(), v)
+                    })
+                    .collect(),
+            })),
         }
     }
 
@@ -524,6 +528,12 @@ mod tests {
         );
         assert_eq!(reference(None).to_json(), Some("urn:r".into()));
         assert_eq!(Value::from_json(serde_json::json!(1.5)), Value::Number(1.5));
+        for sentinel in UNKNOWN_SENTINELS {
+            assert_eq!(
+                Value::from_json(serde_json::json!(sentinel)),
+                Value::Unknown
+            );
+        }
         // Helpers.
         let secret = Value::from("s").into_secret();
         assert_eq!(
@@ -565,14 +575,9 @@ mod tests {
     #[test]
     fn secret_wire_form_matches_pulumi() {
         let v = Value::Secret(Box::new(Value::from("hunter2")));
-        let s = struct_of(&v);
         assert_eq!(
-            s.fields[SIG_KEY].kind,
-            Some(Kind::StringValue(SECRET_SIG.into()))
-        );
-        assert_eq!(
-            s.fields["value"].kind,
-            Some(Kind::StringValue("hunter2".into()))
+            v.to_proto(),
+            wire(&[(SIG_KEY, SECRET_SIG), ("value", "hunter2")])
         );
     }
 
@@ -583,8 +588,10 @@ mod tests {
             id: Some(Box::new(Value::Unknown)),
             package_version: "".into(),
         };
-        let s = struct_of(&v);
-        assert_eq!(s.fields["id"].kind, Some(Kind::StringValue(String::new())));
+        assert_eq!(
+            v.to_proto(),
+            wire(&[(SIG_KEY, RESOURCE_REF_SIG), ("urn", "urn:x"), ("id", "")])
+        );
         assert_eq!(Value::from_proto(v.to_proto()), v);
     }
 
