@@ -947,7 +947,7 @@ pub async fn build(
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;
-    use std::sync::{Arc, Mutex};
+    use std::sync::Arc;
 
     use serde_json::json;
 
@@ -955,7 +955,8 @@ mod tests {
     use crate::aws::Aws;
     use crate::platform::naming::Naming;
     use crate::platform::network::NetworkPlan;
-    use crate::platform::{ChildSpec, ConstructEnv, DEFAULT_VPC_CIDR, Monitor, Plan, PlatformArgs};
+    use crate::platform::testing::{Recorder, physical_name};
+    use crate::platform::{ChildSpec, ConstructEnv, DEFAULT_VPC_CIDR, Plan, PlatformArgs};
     use crate::resource::{CheckContext, Failures, NoDiagnostics, Registry};
 
     const ACCOUNT: &str = "123456789012";
@@ -963,82 +964,6 @@ mod tests {
 
     fn arn(service: &str, resource: &str) -> String {
         format!("arn:aws:{service}:{REGION}:{ACCOUNT}:{resource}")
-    }
-
-    #[derive(Default)]
-    struct Recorder {
-        children: Mutex<Vec<ChildSpec>>,
-        preview: bool,
-    }
-
-    /// The physical name a child was given.
-    fn physical_name(spec: &ChildSpec) -> String {
-        ["name", "family"]
-            .iter()
-            .find_map(|k| spec.inputs.get(*k).and_then(Value::as_str))
-            .unwrap_or(&spec.name)
-            .to_string()
-    }
-
-    /// Ids and outputs shaped like AWS's for the kinds compute registers.
-    fn fabricate(spec: &ChildSpec) -> (Value, PropertyMap) {
-        let name = physical_name(spec);
-        let mut outputs = PropertyMap::new();
-        let mut put = |k: &str, v: String| {
-            outputs.insert(k.to_string(), Value::String(v));
-        };
-        let id = match spec.type_token {
-            REPOSITORY => {
-                put("arn", arn("ecr", &format!("repository/{name}")));
-                put(
-                    "repositoryUrl",
-                    format!("{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/{name}"),
-                );
-                name
-            }
-            LOG_GROUP => {
-                put("arn", arn("logs", &format!("log-group:{name}")));
-                name
-            }
-            ROLE => {
-                put("arn", format!("arn:aws:iam::{ACCOUNT}:role/{name}"));
-                name
-            }
-            CLUSTER => {
-                put("arn", arn("ecs", &format!("cluster/{name}")));
-                name
-            }
-            TASK_DEFINITION => {
-                let a = arn("ecs", &format!("task-definition/{name}:1"));
-                put("arn", a.clone());
-                a
-            }
-            SERVICE => {
-                let a = arn("ecs", &format!("service/ecs-prod-x7k2/{name}"));
-                put("arn", a.clone());
-                a
-            }
-            other => {
-                let a = arn(other.split(':').nth(1).unwrap_or("x"), &spec.name);
-                put("arn", a.clone());
-                a
-            }
-        };
-        (Value::String(id), outputs)
-    }
-
-    #[async_trait::async_trait]
-    impl Monitor for Recorder {
-        async fn register_child(&self, spec: ChildSpec) -> Result<Child, String> {
-            let urn = format!("urn:pulumi:test::proj::{}::{}", spec.type_token, spec.name);
-            let (id, outputs) = if self.preview {
-                (Value::Unknown, PropertyMap::new())
-            } else {
-                fabricate(&spec)
-            };
-            self.children.lock().expect("recorder lock").push(spec);
-            Ok(Child { urn, id, outputs })
-        }
     }
 
     /// A fabricated child of another builder (unknown id and outputs in preview).
