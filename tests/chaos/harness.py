@@ -741,16 +741,18 @@ class Auditor:
         ]
 
     def _associations(self) -> list[Live]:
-        waf = self.client("wafv2")
+        """Web ACL ↔ load balancer associations, asked per load balancer (moto 5.2.5 does not serve
+        ListResourcesForWebACL); ids as the WebAclAssociation kind records them: ``<acl arn>,<resource arn>``."""
+        waf, elbv2 = self.client("wafv2"), self.client("elbv2")
         out = []
-        for acl in waf.list_web_acls(Scope="REGIONAL")["WebACLs"]:
-            arns = waf.list_resources_for_web_acl(WebACLArn=acl["ARN"], ResourceType="APPLICATION_LOAD_BALANCER")[
-                "ResourceArns"
-            ]
-            for arn in arns:
-                out.append(
-                    Live("wafv2:association", f"{acl['Name']} → {arn.split('/')[-2]}", _ids(f"{acl['ARN']},{arn}"))
-                )
+        for lb in e2e.list_all(elbv2, "describe_load_balancers", "LoadBalancers"):
+            try:
+                acl = waf.get_web_acl_for_resource(ResourceArn=lb["LoadBalancerArn"]).get("WebACL")
+            except waf.exceptions.WAFNonexistentItemException:
+                acl = None
+            if acl:
+                label = f"{acl['Name']} → {lb['LoadBalancerName']}"
+                out.append(Live("wafv2:association", label, _ids(f"{acl['ARN']},{lb['LoadBalancerArn']}")))
         return out
 
     def _scalable_targets(self) -> list[Live]:
@@ -985,7 +987,7 @@ class Result:
     mutating_calls_up: int | None = None
     mutating_calls_destroy: int | None = None
     faults: dict[str, int] = field(default_factory=dict)
-    locks_removed: int = 0
+    lock_cancels: int = 0
     failures: list[str] = field(default_factory=list)
     details: list[str] = field(default_factory=list)
     workdir: str = ""
@@ -1096,12 +1098,15 @@ class Scenario:
             )
             locked = "currently locked" in (result.stdout + result.stderr)
             if result.returncode != 0 and locked and attempt == 1:
-                # Only when a CLI died holding the lock (e.g. killed on timeout): a file backend keeps the lock file.
+                # Only when a CLI died holding the lock (killed on timeout): the file backend keeps its lock file
+                # until `pulumi cancel` removes it. Killing just the provider never gets here: its CLI exits cleanly.
                 locks = self.stack.lock_files()
-                for lock in locks:
-                    lock.unlink()
-                self.result.locks_removed += len(locks)
-                self.result.details.append(f"{label}: stack was locked; removed {len(locks)} stale lock file(s)")
+                cancel = self.stack.run(["cancel", "--yes", "--non-interactive"], check=False, timeout=COMMAND_TIMEOUT)
+                self.result.lock_cancels += 1
+                self.result.details.append(
+                    f"{label}: the stack was locked ({len(locks)} lock file(s)); `pulumi cancel --yes` exited "
+                    f"{cancel.returncode}: {tail(cancel.stdout + cancel.stderr, 300)}"
+                )
                 continue
             return result
         return result
