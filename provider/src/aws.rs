@@ -207,6 +207,21 @@ impl Aws {
         Aws::from_sdk(DEFAULT_REGION.to_string(), &sdk, BTreeMap::new())
     }
 
+    /// The partition of the configured region (`aws`, `aws-cn`, `aws-us-gov`, …).
+    pub fn partition(&self) -> &'static str {
+        crate::arn::partition_of(&self.region)
+    }
+
+    /// The ARN of `resource` of `service` in the configured region and partition (`region` empty for IAM).
+    pub fn arn(&self, service: &str, account: &str, resource: &str) -> String {
+        let region = if service == "iam" { "" } else { &self.region };
+        crate::arn::Arn {
+            region: region.to_string(),
+            ..crate::arn::Arn::new(service, &self.region, account, resource)
+        }
+        .to_string()
+    }
+
     /// The tags a resource carries: the ownership tag, the provider's default tags, then the resource's own.
     pub fn effective_tags(
         &self,

@@ -49,10 +49,21 @@ impl ResourceError {
         }
     }
 
+    /// What kind of failure this is, whatever the service's spelling (see [`ErrorClass`]).
+    pub fn class(&self) -> ErrorClass {
+        match self {
+            ResourceError::Aws {
+                operation, code, ..
+            } => classify(operation.split(':').next().unwrap_or(""), code),
+            ResourceError::Partial { source, .. } => source.class(),
+            ResourceError::Conflict(_) => ErrorClass::Conflict,
+            _ => ErrorClass::Other,
+        }
+    }
+
     /// True when AWS says the thing does not exist (any service's spelling of NotFound).
     pub fn is_not_found(&self) -> bool {
-        self.code()
-            .is_some_and(|c| c.contains("NotFound") || c.contains("Malformed") && c.contains("Id"))
+        self.class() == ErrorClass::NotFound
     }
 
     /// Wraps this error as a half-way create/update of `id`, recording `outputs` known so far.
@@ -62,6 +73,108 @@ impl ResourceError {
             outputs: serde_json::to_value(outputs).unwrap_or(serde_json::Value::Null),
             source: Box::new(self),
         }
+    }
+}
+
+/// AWS failures by what a caller does about them. Each service spells them its own way; [`classify`] holds the
+/// table, so no caller matches on codes or messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorClass {
+    /// The object does not exist (or no longer does).
+    NotFound,
+    /// Something still uses the object (a dependency, an attachment); may clear when that goes.
+    InUse,
+    /// AWS asked to slow down.
+    Throttled,
+    /// No answer, or a server-side failure: the call may or may not have taken effect.
+    Transient,
+    /// The credentials may not do this (never retried).
+    AccessDenied,
+    /// An object with this name (or this unique property) already exists.
+    Exists,
+    /// Another conflict with what AWS holds.
+    Conflict,
+    /// Anything else: the request itself is wrong.
+    Other,
+}
+
+/// Error codes by class, per service where the spelling is the service's own (`service` is the operation's
+/// prefix, e.g. `ec2` of `ec2:CreateVpc`), then the spellings every service shares.
+pub fn classify(service: &str, code: &str) -> ErrorClass {
+    use ErrorClass::*;
+    let by_service = match (service, code) {
+        ("ec2", "InvalidSubnet.Conflict" | "InvalidGroup.Duplicate" | "RouteAlreadyExists") => {
+            Some(Exists)
+        }
+        (
+            "ec2",
+            "DependencyViolation"
+            | "InvalidIPAddress.InUse"
+            | "Resource.AlreadyAssociated"
+            | "InvalidNetworkInterface.InUse",
+        ) => Some(InUse),
+        ("ec2", "Gateway.NotAttached") => Some(NotFound),
+        ("iam", "NoSuchEntity") => Some(NotFound),
+        ("iam", "EntityAlreadyExists") => Some(Exists),
+        ("iam", "DeleteConflict") => Some(InUse),
+        ("iam", "ConcurrentModification") => Some(Throttled),
+        ("elasticloadbalancing" | "elbv2", "PriorityInUse") => Some(Exists),
+        ("elasticloadbalancing" | "elbv2", "ResourceInUse") => Some(InUse),
+        ("ssm", "ParameterNotFound") => Some(NotFound),
+        ("ssm", "ParameterAlreadyExists") => Some(Exists),
+        ("wafv2", "WAFNonexistentItemException") => Some(NotFound),
+        ("wafv2", "WAFDuplicateItemException") => Some(Exists),
+        ("wafv2", "WAFAssociatedItemException" | "WAFUnavailableEntityException") => Some(InUse),
+        ("wafv2", "WAFOptimisticLockException") => Some(Throttled),
+        ("ecs", "ClusterContainsServicesException" | "ClusterContainsTasksException") => {
+            Some(InUse)
+        }
+        ("ecs", "ServiceNotActiveException") => Some(NotFound),
+        ("ecs", "ClusterContainsContainerInstancesException" | "UpdateInProgressException") => {
+            Some(InUse)
+        }
+        (
+            "rds",
+            "InvalidDBClusterStateFault"
+            | "InvalidDBInstanceState"
+            | "InvalidDBSubnetGroupStateFault"
+            | "InvalidDBSubnetStateFault",
+        ) => Some(InUse),
+        ("secretsmanager", "InvalidRequestException") => None,
+        ("logs", "OperationAbortedException") => Some(Throttled),
+        ("sns", "ConcurrentAccess" | "Throttled") => Some(Throttled),
+        ("application-autoscaling", "ConcurrentUpdateException") => Some(Throttled),
+        _ => None,
+    };
+    if let Some(class) = by_service {
+        return class;
+    }
+    match code {
+        "RequestFailed" | "InternalError" | "InternalFailure" | "InternalServerError"
+        | "InternalServiceError" | "InternalServerException" | "ServiceUnavailable"
+        | "ServiceUnavailableException" | "ServiceException" | "ServerException"
+        | "RequestTimeout" | "RequestTimeoutException" | "Unavailable" => Transient,
+        "Throttling" | "ThrottlingException" | "RequestLimitExceeded" | "TooManyRequestsException"
+        | "RequestThrottled" | "RequestThrottledException" | "SlowDown"
+        | "PriorRequestNotComplete" | "ProvisionedThroughputExceededException"
+        | "ConcurrentModificationException" => Throttled,
+        "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation" | "AuthFailure"
+        | "InvalidClientTokenId" | "UnrecognizedClientException" | "ExpiredToken"
+        | "ExpiredTokenException" | "SignatureDoesNotMatch" | "MissingAuthenticationToken" => {
+            AccessDenied
+        }
+        c if c.contains("NotFound")
+            || c.starts_with("NoSuch")
+            || c.contains("Nonexistent")
+            || (c.contains("Malformed") && c.contains("Id")) =>
+        {
+            NotFound
+        }
+        c if c.contains("AlreadyExists") || c.starts_with("Duplicate") || c.contains("Duplicate") => {
+            Exists
+        }
+        c if c.contains("InUse") || c.contains("DependencyViolation") => InUse,
+        _ => Other,
     }
 }
 

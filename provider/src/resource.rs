@@ -14,8 +14,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::aws::Aws;
 use crate::error::ResourceError;
+use crate::lifecycle::{Identity, Recorded as EngineRecord};
 use crate::rpc::value::{PropertyMap, Value};
-use crate::schema::{SchemaBuilder, property_names};
+use crate::schema::{SchemaBuilder, fill_missing, property_names};
 
 /// One validation failure: which property, and which rule it broke.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -120,6 +121,10 @@ impl Diagnostics for NoDiagnostics {
 pub struct Context {
     pub aws: Arc<Aws>,
     pub urn: String,
+    /// The digest of `urn` that every object this resource creates carries (see [`crate::lifecycle`]).
+    pub identity: Identity,
+    /// What the engine records for `urn` (decides what a create may adopt).
+    pub recorded: EngineRecord,
     pub deadline: Instant,
     pub cancel: CancellationToken,
     pub diagnostics: Arc<dyn Diagnostics>,
@@ -139,13 +144,22 @@ impl Context {
         timeout: Duration,
         cancel: CancellationToken,
     ) -> Self {
+        let urn = urn.into();
         Context {
             aws,
-            urn: urn.into(),
+            identity: Identity::of(&urn),
+            urn,
+            recorded: EngineRecord::Nothing,
             deadline: Instant::now() + timeout,
             cancel,
             diagnostics: Arc::new(NoDiagnostics),
         }
+    }
+
+    /// Sets what the engine records for this resource (the server learns it from Check/Diff/Read/Update/Delete).
+    pub fn with_recorded(mut self, recorded: EngineRecord) -> Self {
+        self.recorded = recorded;
+        self
     }
 
     pub fn with_diagnostics(mut self, diagnostics: Arc<dyn Diagnostics>) -> Self {
@@ -179,7 +193,8 @@ impl Context {
         let started = Instant::now();
         let mut delay = Duration::from_millis(500);
         loop {
-            match f().await? {
+            let polled = self.bounded(what, f()).await??;
+            match polled {
                 Poll::Ready(v) => return Ok(v),
                 Poll::Pending(state) => {
                     let waited = started.elapsed().as_secs();
@@ -192,6 +207,30 @@ impl Context {
             }
             self.sleep(what, delay).await?;
             delay = (delay.mul_f32(1.5)).min(Duration::from_secs(10));
+        }
+    }
+
+    /// Runs `fut` unless the operation's deadline or the engine's cancellation comes first: a hung AWS call
+    /// must not outlive either.
+    pub async fn bounded<T>(
+        &self,
+        what: &str,
+        fut: impl Future<Output = T>,
+    ) -> Result<T, ResourceError> {
+        let now = Instant::now();
+        if now >= self.deadline {
+            return Err(ResourceError::Timeout {
+                what: what.to_string(),
+                after: self.timeout_budget(now),
+            });
+        }
+        tokio::select! {
+            r = fut => Ok(r),
+            _ = tokio::time::sleep(self.deadline - now) => Err(ResourceError::Timeout {
+                what: what.to_string(),
+                after: self.timeout_budget(Instant::now()),
+            }),
+            _ = self.cancel.cancelled() => Err(ResourceError::Cancelled),
         }
     }
 
@@ -233,6 +272,21 @@ pub trait CustomResource: Send + Sync + 'static {
     const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20 * 60);
     /// Output properties that are always secret.
     const SECRET_OUTPUTS: &'static [&'static str] = &[];
+    /// The version of the state this release records (in the hidden `__stateVersion` output). Raise it when a
+    /// recorded field changes meaning or shape, and teach [`CustomResource::migrate`] to bring older states
+    /// forward; a field that is only added needs neither (every Inputs/Outputs struct decodes with fields
+    /// missing, see `#[serde(default)]`).
+    const STATE_VERSION: u32 = 1;
+
+    /// Brings a recorded state (inputs and outputs, plain JSON) written at version `from` to
+    /// [`CustomResource::STATE_VERSION`]. States recorded before versioning are version 1.
+    fn migrate(
+        from: u32,
+        state: &mut serde_json::Map<String, serde_json::Value>,
+    ) -> Result<(), ResourceError> {
+        let _ = (from, state);
+        Ok(())
+    }
 
     type Inputs: Serialize + DeserializeOwned + JsonSchema + Clone + Send + Sync + 'static;
     type Outputs: Serialize + DeserializeOwned + JsonSchema + Send + Sync + 'static;
@@ -303,7 +357,7 @@ pub struct DiffResult {
 
 /// A created/read/updated resource as the engine records it.
 #[derive(Debug, Default)]
-pub struct Recorded {
+pub struct Record {
     pub id: String,
     pub state: PropertyMap,
     pub inputs: PropertyMap,
@@ -313,7 +367,7 @@ pub struct Recorded {
 #[derive(Debug)]
 pub struct OperationError {
     pub error: ResourceError,
-    pub partial: Option<Recorded>,
+    pub partial: Option<Record>,
 }
 
 impl From<ResourceError> for OperationError {
@@ -335,6 +389,8 @@ pub trait DynResource: Send + Sync {
     /// Adds this kind's resource spec (and nested types) to the schema.
     fn describe(&self, schema: &mut SchemaBuilder);
     fn check(&self, ctx: &CheckContext, news: PropertyMap) -> Checked;
+    /// Decodes a recorded state (read, update and delete do this), migrating it first; for the upgrade tests.
+    fn decode_state(&self, state: &PropertyMap) -> Result<(), ResourceError>;
     fn diff(&self, olds: &PropertyMap, news: &PropertyMap, ignore_changes: &[String])
     -> DiffResult;
     async fn create(
@@ -342,14 +398,14 @@ pub trait DynResource: Send + Sync {
         ctx: &Context,
         inputs: PropertyMap,
         preview: bool,
-    ) -> Result<Recorded, OperationError>;
+    ) -> Result<Record, OperationError>;
     async fn read(
         &self,
         ctx: &Context,
         id: &str,
         state: PropertyMap,
         inputs: PropertyMap,
-    ) -> Result<Option<Recorded>, OperationError>;
+    ) -> Result<Option<Record>, OperationError>;
     async fn update(
         &self,
         ctx: &Context,
@@ -374,6 +430,9 @@ impl<R: CustomResource> Default for Adapter<R> {
         Adapter(std::marker::PhantomData)
     }
 }
+
+/// The hidden output holding the version of a recorded state ([`CustomResource::STATE_VERSION`]).
+pub const STATE_VERSION_KEY: &str = "__stateVersion";
 
 /// Top-level keys of `m` whose values hold a secret.
 fn secret_keys(m: &PropertyMap) -> BTreeSet<String> {
@@ -458,8 +517,42 @@ impl<R: CustomResource> Adapter<R> {
             .collect()
     }
 
-    fn typed_state(state: &PropertyMap) -> Result<(R::Inputs, R::Outputs), ResourceError> {
+    /// The recorded state brought to this release's version (see [`CustomResource::migrate`]), plain.
+    fn migrated(state: &PropertyMap) -> Result<PropertyMap, ResourceError> {
+        let version = match state.get(STATE_VERSION_KEY).map(|v| v.clone().into_plain()) {
+            Some(Value::Number(n)) if n >= 1.0 && n.fract() == 0.0 => n as u32,
+            _ => 1,
+        };
         let plain_state = plain(state);
+        if version > R::STATE_VERSION {
+            return Err(ResourceError::Internal(format!(
+                "this {} was recorded by a newer pulumi-orderapi (state version {version}, this release reads up \
+                 to {}); use that release or a later one",
+                R::TOKEN,
+                R::STATE_VERSION
+            )));
+        }
+        let Some(serde_json::Value::Object(mut json)) = to_json_object(&plain_state) else {
+            return Err(ResourceError::Internal(
+                "the recorded state is not an object".into(),
+            ));
+        };
+        if version < R::STATE_VERSION {
+            R::migrate(version, &mut json)?;
+        }
+        fill_missing::<R::Inputs>(&mut json);
+        fill_missing::<R::Outputs>(&mut json);
+        match Value::from_json(serde_json::Value::Object(json)) {
+            Value::Object(m) => Ok(m),
+            _ => Err(ResourceError::Internal(
+                "a migrated state must be an object".into(),
+            )),
+        }
+    }
+
+    fn typed_state(state: &PropertyMap) -> Result<(R::Inputs, R::Outputs), ResourceError> {
+        let plain_state = Self::migrated(state)?;
+        let state = &plain_state;
         let inputs = decode::<R::Inputs>(&Self::inputs_of(state)).map_err(|f| {
             ResourceError::Internal(format!(
                 "the recorded inputs do not decode ({}: {})",
@@ -482,6 +575,10 @@ impl<R: CustomResource> Adapter<R> {
     ) -> Result<PropertyMap, ResourceError> {
         let mut state = encode(inputs)?;
         state.extend(encode(outputs)?);
+        state.insert(
+            STATE_VERSION_KEY.to_string(),
+            Value::Number(f64::from(R::STATE_VERSION)),
+        );
         Ok(mark_secrets(state, secrets, R::SECRET_OUTPUTS))
     }
 
@@ -504,11 +601,15 @@ impl<R: CustomResource> Adapter<R> {
                         }
                     }
                 }
+                state.insert(
+                    STATE_VERSION_KEY.to_string(),
+                    Value::Number(f64::from(R::STATE_VERSION)),
+                );
                 let state = mark_secrets(state, secrets, R::SECRET_OUTPUTS);
                 let inputs = mark_secrets(encode(inputs).unwrap_or_default(), secrets, &[]);
                 OperationError {
                     error: *source,
-                    partial: Some(Recorded { id, state, inputs }),
+                    partial: Some(Record { id, state, inputs }),
                 }
             }
             other => other.into(),
@@ -537,6 +638,10 @@ impl<R: CustomResource> DynResource for Adapter<R> {
             R::REPLACE_ON_CHANGES,
             R::SECRET_OUTPUTS,
         );
+    }
+
+    fn decode_state(&self, state: &PropertyMap) -> Result<(), ResourceError> {
+        Self::typed_state(state).map(|_| ())
     }
 
     fn check(&self, ctx: &CheckContext, news: PropertyMap) -> Checked {
@@ -638,14 +743,14 @@ impl<R: CustomResource> DynResource for Adapter<R> {
         ctx: &Context,
         inputs: PropertyMap,
         preview: bool,
-    ) -> Result<Recorded, OperationError> {
+    ) -> Result<Record, OperationError> {
         let secrets = secret_keys(&inputs);
         if preview {
             let mut state = inputs.clone();
             for name in Self::output_names() {
                 state.entry(name).or_insert(Value::Unknown);
             }
-            return Ok(Recorded {
+            return Ok(Record {
                 id: String::new(),
                 state,
                 inputs,
@@ -661,7 +766,7 @@ impl<R: CustomResource> DynResource for Adapter<R> {
             .await
             .map_err(|e| Self::partial(e, &typed, &secrets))?;
         let state = Self::state_of(&typed, &outputs, &secrets)?;
-        Ok(Recorded { id, state, inputs })
+        Ok(Record { id, state, inputs })
     }
 
     async fn read(
@@ -670,7 +775,7 @@ impl<R: CustomResource> DynResource for Adapter<R> {
         id: &str,
         state: PropertyMap,
         inputs: PropertyMap,
-    ) -> Result<Option<Recorded>, OperationError> {
+    ) -> Result<Option<Record>, OperationError> {
         let mut secrets = secret_keys(&state);
         secrets.extend(secret_keys(&inputs));
         let prior_map = if inputs.is_empty() {
@@ -688,7 +793,7 @@ impl<R: CustomResource> DynResource for Adapter<R> {
         };
         let state = Self::state_of(&new_inputs, &outputs, &secrets)?;
         let inputs = mark_secrets(encode(&new_inputs)?, &secrets, &[]);
-        Ok(Some(Recorded {
+        Ok(Some(Record {
             id: id.to_string(),
             state,
             inputs,

@@ -33,6 +33,85 @@ pub fn property_names<T: JsonSchema>() -> BTreeSet<String> {
         .unwrap_or_default()
 }
 
+/// Fills, in a recorded state `m`, every property `T` requires but `m` lacks with the zero value of its type
+/// (`""`, `0`, `false`, `[]`, `{}`), in nested objects too. A state recorded by an earlier release that did not
+/// have a field yet then decodes; the schema (and so every SDK) keeps the field required.
+pub fn fill_missing<T: JsonSchema>(m: &mut Map<String, Json>) {
+    let root = root_schema::<T>();
+    fill_object(&root, &root, m);
+}
+
+/// The schema `s` points to (`$ref` into the root's `$defs`), or `s` itself.
+fn resolve<'a>(root: &'a Json, s: &'a Json) -> &'a Json {
+    match s.get("$ref").and_then(Json::as_str) {
+        Some(r) => r
+            .strip_prefix("#/$defs/")
+            .and_then(|name| root.get("$defs")?.get(name))
+            .unwrap_or(s),
+        None => s,
+    }
+}
+
+fn fill_object(root: &Json, schema: &Json, m: &mut Map<String, Json>) {
+    let schema = resolve(root, schema);
+    let Some(props) = schema.get("properties").and_then(Json::as_object) else {
+        return;
+    };
+    let required: BTreeSet<&str> = schema
+        .get("required")
+        .and_then(Json::as_array)
+        .map(|r| r.iter().filter_map(Json::as_str).collect())
+        .unwrap_or_default();
+    for (name, prop) in props {
+        match m.get_mut(name) {
+            Some(Json::Object(inner)) => fill_object(root, prop, inner),
+            Some(Json::Array(items)) => {
+                let item_schema = resolve(root, prop).get("items").cloned();
+                if let Some(item_schema) = item_schema {
+                    for item in items.iter_mut() {
+                        if let Json::Object(inner) = item {
+                            fill_object(root, &item_schema, inner);
+                        }
+                    }
+                }
+            }
+            Some(_) => {}
+            None if required.contains(name.as_str()) => {
+                m.insert(name.clone(), zero_value(root, prop));
+            }
+            None => {}
+        }
+    }
+}
+
+fn zero_value(root: &Json, prop: &Json) -> Json {
+    let prop = resolve(root, prop);
+    if let Some(first) = prop.get("enum").and_then(Json::as_array).and_then(|e| e.first()) {
+        return first.clone();
+    }
+    let ty = match prop.get("type") {
+        Some(Json::String(t)) => t.as_str(),
+        Some(Json::Array(ts)) => ts
+            .iter()
+            .filter_map(Json::as_str)
+            .find(|t| *t != "null")
+            .unwrap_or("null"),
+        _ => "object",
+    };
+    match ty {
+        "string" => json!(""),
+        "integer" | "number" => json!(0),
+        "boolean" => json!(false),
+        "array" => json!([]),
+        "null" => Json::Null,
+        _ => {
+            let mut m = Map::new();
+            fill_object(root, prop, &mut m);
+            Json::Object(m)
+        }
+    }
+}
+
 /// Builds the package schema.
 #[derive(Default)]
 pub struct SchemaBuilder {

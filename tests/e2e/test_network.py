@@ -11,6 +11,7 @@ that a NAT gateway's subnet routes to an internet gateway; DNS attributes are st
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 from collections import Counter
 from dataclasses import dataclass
@@ -57,7 +58,7 @@ EXPECTED_NAMES = {
     "nat_gateways": [f"nat-{NAME}-{az}" for az in AZ_LETTERS],
     "route_tables": [f"rtb-{NAME}-public", *(f"rtb-{NAME}-private-{az}" for az in AZ_LETTERS)],
 }
-#: Tags every taggable resource carries (DESIGN.md, "Contracts every kind keeps"): ours plus the example's user tag.
+#: Tags every taggable resource carries (docs/architecture.md, "Crash safety"): ours plus the example's user tag.
 EXPECTED_TAGS = {
     "ManagedBy": "pulumi-orderapi",
     "Environment": ENVIRONMENT,
@@ -286,6 +287,29 @@ def test_state_records_children_under_the_component(deployed: dict[str, Any], st
     for child in children:
         assert child.get("parent") == component_urn, f"{child['urn']} has parent {child.get('parent')}"
         assert child.get("provider") in providers, f"{child['urn']} has provider {child.get('provider')}"
+
+
+def test_every_object_carries_the_identity_of_its_resource(deployed: dict[str, Any], stack: Stack, ec2: Any) -> None:
+    """Each object the state records carries ``orderapi:urn``: the first 32 hex digits of SHA-256 of the URN it was
+    created for (what a retried create looks for to adopt an interrupted create instead of duplicating it)."""
+    id_field = {
+        "vpcs": "VpcId",
+        "subnets": "SubnetId",
+        "internet_gateways": "InternetGatewayId",
+        "addresses": "AllocationId",
+        "nat_gateways": "NatGatewayId",
+        "route_tables": "RouteTableId",
+    }
+    by_id = {item[field]: item for kind, field in id_field.items() for item in EC2_LISTINGS[kind].live(ec2)}
+    checked = 0
+    for r in stack.resources():
+        if r.get("custom") and r["type"] in NETWORK_CHILDREN:
+            item = by_id.get(r["id"])
+            assert item is not None, f"{r['urn']}: {r['id']} is not in moto"
+            expected = hashlib.sha256(r["urn"].encode()).hexdigest()[:32]
+            assert tags_of(item).get("orderapi:urn") == expected, f"{r['urn']}: tags {tags_of(item)}"
+            checked += 1
+    assert checked == sum(NETWORK_CHILDREN.values())
 
 
 def test_second_up_changes_nothing(deployed: dict[str, Any], stack: Stack) -> None:

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::arn::{Arn, is_email};
 use crate::resource::Failures;
 use crate::resources::ecs::task_definition::fargate_pair_allowed;
 use crate::resources::logs::log_group::RETENTION_DAYS;
@@ -416,25 +417,7 @@ fn is_image_tag(s: &str) -> bool {
 
 /// `arn:<partition>:<service>:<region>:<account>:<resource>` with the given service.
 fn is_arn(s: &str, service: &str) -> bool {
-    let parts: Vec<&str> = s.splitn(6, ':').collect();
-    parts.len() == 6
-        && parts[0] == "arn"
-        && parts[1].starts_with("aws")
-        && parts[2] == service
-        && !parts[5].is_empty()
-}
-
-/// A plausible email address (one `@`, a dot in the domain, no spaces).
-fn is_email(s: &str) -> bool {
-    let Some((local, domain)) = s.split_once('@') else {
-        return false;
-    };
-    !local.is_empty()
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !s.chars().any(char::is_whitespace)
-        && !domain.contains('@')
+    Arn::of_service(s, service).is_some()
 }
 
 /// Expected Spot tasks out of `count` under a capacity provider strategy: the base runs on demand, the rest

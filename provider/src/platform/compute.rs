@@ -14,6 +14,7 @@
 //! permission (`ecr:GetAuthorizationToken`, `cloudwatch:PutMetricData` — narrowed by the `cloudwatch:namespace`
 //! condition — and the Elastic Load Balancing `Describe*` calls).
 
+use crate::arn::Arn;
 use std::collections::BTreeMap;
 
 use super::args::{DeploymentStrategy, RESERVED_ENV, ServiceSettings};
@@ -130,14 +131,9 @@ fn map_known<'a, const N: usize>(
 }
 
 /// `(partition, region, account)` of an ARN (`arn:<partition>:<service>:<region>:<account>:<resource>`).
-fn arn_parts(arn: &str) -> Result<(&str, &str, &str), String> {
-    let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    match parts.as_slice() {
-        ["arn", partition, _, region, account, _]
-            if !partition.is_empty() && !account.is_empty() =>
-        {
-            Ok((partition, region, account))
-        }
+fn arn_parts(arn: &str) -> Result<(String, String, String), String> {
+    match arn.parse::<Arn>() {
+        Ok(a) if !a.account.is_empty() => Ok((a.partition, a.region, a.account)),
         _ => Err(format!(
             "compute: '{arn}' is not an ARN (arn:<partition>:<service>:<region>:<account>:<resource>), so the \
              account and region of the platform's IAM policies cannot be derived from it"
@@ -353,7 +349,7 @@ fn task_role(scope: &Scope<'_>, data: &Data) -> Result<Props, String> {
             obj([
                 (
                     "StringEquals",
-                    obj([("aws:SourceAccount", strings(&[account]))]),
+                    obj([("aws:SourceAccount", strings(&[account.as_str()]))]),
                 ),
                 (
                     "ArnLike",
@@ -1917,7 +1913,7 @@ mod tests {
         assert!(err.contains("not-an-arn"), "{err}");
         assert_eq!(
             arn_parts(&arn("secretsmanager", APP_SECRET)).expect("arn"),
-            ("aws", REGION, ACCOUNT)
+            ("aws".to_string(), REGION.to_string(), ACCOUNT.to_string())
         );
     }
 

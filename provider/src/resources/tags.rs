@@ -4,7 +4,11 @@
 
 use std::collections::BTreeMap;
 
+use std::future::Future;
+
 use crate::aws::{Aws, OWNERSHIP_TAG};
+use crate::error::ResourceError;
+use crate::lifecycle::IDENTITY_TAG;
 use crate::resource::Failures;
 
 /// The create-pending marker: on the resource from its create call until the create's last step (see the module
@@ -45,7 +49,8 @@ pub fn split(
         .iter()
         .filter(|(k, v)| {
             let key = k.as_str();
-            if key == "Name" || key == OWNERSHIP_TAG.0 || key.starts_with("aws:") {
+            if key == "Name" || key == OWNERSHIP_TAG.0 || key == IDENTITY_TAG || key.starts_with("aws:")
+            {
                 return false;
             }
             let declared = prior.is_some_and(|p| p.contains_key(key));
@@ -80,6 +85,44 @@ pub fn found(tags: &BTreeMap<String, String>) -> Found {
         (true, false) => Found::Recorded,
         (true, true) => Found::Unfinished,
     }
+}
+
+/// How one service tags and untags an object (by id or ARN). Each service module implements it once; [`sync`]
+/// does the rest.
+pub trait Tagging {
+    /// The service, for errors (`ec2`, `rds`, …).
+    const SERVICE: &'static str;
+    /// Adds or overwrites `tags` on `resource`.
+    fn tag(
+        aws: &Aws,
+        resource: &str,
+        tags: &BTreeMap<String, String>,
+    ) -> impl Future<Output = Result<(), ResourceError>> + Send;
+    /// Removes the tags with `keys` from `resource`.
+    fn untag(
+        aws: &Aws,
+        resource: &str,
+        keys: &[String],
+    ) -> impl Future<Output = Result<(), ResourceError>> + Send;
+}
+
+/// Brings the live tags of `resource` from `old` to `new`: removes the keys `new` lacks, writes the changed ones.
+/// When `old` holds the legacy create-pending marker (recorded by an earlier release) it goes with the other
+/// stale tags.
+pub async fn sync<T: Tagging>(
+    aws: &Aws,
+    resource: &str,
+    old: &BTreeMap<String, String>,
+    new: &BTreeMap<String, String>,
+) -> Result<(), ResourceError> {
+    let TagChanges { removed, changed } = changes(old, new);
+    if !removed.is_empty() {
+        T::untag(aws, resource, &removed).await?;
+    }
+    if !changed.is_empty() {
+        T::tag(aws, resource, &changed).await?;
+    }
+    Ok(())
 }
 
 /// What a tag sync must do to bring live tags from `old` to `new`.
@@ -133,7 +176,7 @@ pub fn check(tags: Option<&BTreeMap<String, String>>, service: &str, f: &mut Fai
             format!("tag key '{k}' uses the reserved aws: prefix"),
         );
         f.require(
-            k != PENDING_TAG && k != OWNERSHIP_TAG.0,
+            k != PENDING_TAG && k != OWNERSHIP_TAG.0 && k != IDENTITY_TAG,
             "tags",
             format!("tag key '{k}' is reserved for the provider"),
         );

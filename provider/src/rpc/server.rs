@@ -22,6 +22,7 @@ use super::status::init_failed;
 use super::value::{PropertyMap, Value, from_opt_struct, to_struct};
 use crate::aws::{Aws, ProviderConfig};
 use crate::config::decode_config;
+use crate::lifecycle::Ledger;
 use crate::platform;
 use crate::resource::{
     ChangeKind, CheckContext, CheckFailure, Context, Diagnostics, DiffResult, DynResource,
@@ -37,6 +38,8 @@ pub struct Provider {
     engine: RwLock<Option<EngineLog>>,
     aws: RwLock<Option<Arc<Aws>>>,
     cancel: CancellationToken,
+    /// What the engine records per URN, learned from this deployment's requests (decides what a create adopts).
+    ledger: Ledger,
 }
 
 impl Provider {
@@ -50,6 +53,7 @@ impl Provider {
             engine: RwLock::new(engine),
             aws: RwLock::new(None),
             cancel: CancellationToken::new(),
+            ledger: Ledger::default(),
         })
     }
 
@@ -81,8 +85,30 @@ impl Provider {
         };
         Ok(
             Context::new(self.aws()?, urn, timeout, self.cancel.child_token())
+                .with_recorded(self.ledger.get(urn))
                 .with_diagnostics(self.diagnostics()),
         )
+    }
+}
+
+impl Provider {
+    /// The context of a Create or Update: a preview never reaches AWS (offline clients, no time budget).
+    fn mutation_context(
+        &self,
+        urn: &str,
+        preview: bool,
+        timeout_secs: f64,
+        kind: &dyn DynResource,
+    ) -> Result<Context, Status> {
+        if preview {
+            return Ok(Context::new(
+                Arc::new(Aws::offline()),
+                urn,
+                Duration::ZERO,
+                self.cancel.child_token(),
+            ));
+        }
+        self.context(urn, timeout_secs, kind.default_timeout())
     }
 }
 
@@ -307,7 +333,9 @@ impl ResourceProvider for Provider {
     ) -> Result<Response<CheckResponse>, Status> {
         let req = request.into_inner();
         let kind = self.kind(&req.urn)?;
-        let prior_name = from_opt_struct(req.olds)
+        let mut olds = from_opt_struct(req.olds);
+        self.ledger.checked(&req.urn, !olds.is_empty());
+        let prior_name = olds
             .remove("name")
             .and_then(|v| v.into_plain().as_str().map(str::to_string));
         let ctx = CheckContext {
@@ -325,6 +353,7 @@ impl ResourceProvider for Provider {
     async fn diff(&self, request: Request<DiffRequest>) -> Result<Response<DiffResponse>, Status> {
         let req = request.into_inner();
         let kind = self.kind(&req.urn)?;
+        self.ledger.records(&req.urn, &req.id);
         let d = kind.diff(
             &from_opt_struct(req.olds),
             &from_opt_struct(req.news),
@@ -340,20 +369,14 @@ impl ResourceProvider for Provider {
         let req = request.into_inner();
         let kind = self.kind(&req.urn)?;
         let props = from_opt_struct(req.properties);
-        let ctx = if req.preview {
-            Context::new(
-                Arc::new(Aws::offline()),
-                &req.urn,
-                Duration::ZERO,
-                self.cancel.child_token(),
-            )
-        } else {
-            self.context(&req.urn, req.timeout, kind.default_timeout())?
-        };
+        let ctx = self.mutation_context(&req.urn, req.preview, req.timeout, kind.as_ref())?;
         let rec = kind
             .create(&ctx, props, req.preview)
             .await
             .map_err(|e| operation_status(&req.urn, "creating", e))?;
+        if !req.preview {
+            self.ledger.records(&req.urn, &rec.id);
+        }
         Ok(Response::new(CreateResponse {
             id: rec.id,
             properties: Some(to_struct(&rec.state)),
@@ -364,6 +387,7 @@ impl ResourceProvider for Provider {
     async fn read(&self, request: Request<ReadRequest>) -> Result<Response<ReadResponse>, Status> {
         let req = request.into_inner();
         let kind = self.kind(&req.urn)?;
+        self.ledger.records(&req.urn, &req.id);
         let ctx = self.context(&req.urn, req.timeout, kind.default_timeout())?;
         let found = kind
             .read(
@@ -391,16 +415,8 @@ impl ResourceProvider for Provider {
     ) -> Result<Response<UpdateResponse>, Status> {
         let req = request.into_inner();
         let kind = self.kind(&req.urn)?;
-        let ctx = if req.preview {
-            Context::new(
-                Arc::new(Aws::offline()),
-                &req.urn,
-                Duration::ZERO,
-                self.cancel.child_token(),
-            )
-        } else {
-            self.context(&req.urn, req.timeout, kind.default_timeout())?
-        };
+        self.ledger.records(&req.urn, &req.id);
+        let ctx = self.mutation_context(&req.urn, req.preview, req.timeout, kind.as_ref())?;
         let state = kind
             .update(
                 &ctx,
@@ -420,6 +436,7 @@ impl ResourceProvider for Provider {
     async fn delete(&self, request: Request<DeleteRequest>) -> Result<Response<()>, Status> {
         let req = request.into_inner();
         let kind = self.kind(&req.urn)?;
+        self.ledger.records(&req.urn, &req.id);
         let ctx = self.context(&req.urn, req.timeout, kind.default_timeout())?;
         kind.delete(&ctx, &req.id, from_opt_struct(req.properties))
             .await

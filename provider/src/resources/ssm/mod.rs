@@ -1,6 +1,4 @@
-//! SSM kinds, and what they share: tags (SSM tags a parameter by resource type and name), ownership
-//! classification for adoption (see `ec2`'s module docs: only a create that never finished — ownership tag *and*
-//! the create-pending marker — is adopted), tag rules, and the create's last step.
+//! SSM kinds, and what they share: tags (SSM tags a parameter by resource type and name) and tag rules.
 
 pub mod parameter;
 
@@ -8,8 +6,8 @@ use std::collections::BTreeMap;
 
 use aws_sdk_ssm::types::{ParameterMetadata, ParameterStringFilter, ResourceTypeForTagging, Tag};
 
-pub use super::tags::{Found, PENDING_TAG, PENDING_VALUE, found, pending_tags};
-use crate::aws::{Aws, OWNERSHIP_TAG};
+use super::tags::Tagging;
+use crate::aws::Aws;
 use crate::error::{ResourceError, aws_error};
 use crate::resource::Failures;
 
@@ -68,67 +66,39 @@ pub async fn describe_parameter(
         .cloned())
 }
 
-/// Brings the tags of parameter `name` from `old` to `new`. When `old` holds [`PENDING_TAG`] (the `tagsAll` a
-/// partial create recorded) and `new` does not, the marker goes with the stale tags.
-pub async fn sync_tags(
-    aws: &Aws,
-    name: &str,
-    old: &BTreeMap<String, String>,
-    new: &BTreeMap<String, String>,
-) -> Result<(), ResourceError> {
-    let super::tags::TagChanges { removed, changed } = super::tags::changes(old, new);
-    if !removed.is_empty() {
-        aws.ssm
-            .remove_tags_from_resource()
-            .resource_type(ResourceTypeForTagging::Parameter)
-            .resource_id(name)
-            .set_tag_keys(Some(removed))
-            .send()
-            .await
-            .map_err(|e| aws_error("ssm:RemoveTagsFromResource", e))?;
-    }
-    if !changed.is_empty() {
+/// SSM tags parameters by resource type and name.
+pub struct SsmTags;
+
+impl Tagging for SsmTags {
+    const SERVICE: &'static str = "ssm";
+
+    async fn tag(
+        aws: &Aws,
+        name: &str,
+        tags: &BTreeMap<String, String>,
+    ) -> Result<(), ResourceError> {
         aws.ssm
             .add_tags_to_resource()
             .resource_type(ResourceTypeForTagging::Parameter)
             .resource_id(name)
-            .set_tags(Some(tag_list(&changed)?))
+            .set_tags(Some(tag_list(tags)?))
             .send()
             .await
             .map_err(|e| aws_error("ssm:AddTagsToResource", e))?;
+        Ok(())
     }
-    Ok(())
-}
 
-/// The last step of a create that succeeded: removes [`PENDING_TAG`], after which no create adopts the parameter.
-pub async fn finish_create(aws: &Aws, name: &str) -> Result<(), ResourceError> {
-    aws.ssm
-        .remove_tags_from_resource()
-        .resource_type(ResourceTypeForTagging::Parameter)
-        .resource_id(name)
-        .tag_keys(PENDING_TAG)
-        .send()
-        .await
-        .map_err(|e| aws_error("ssm:RemoveTagsFromResource", e))?;
-    Ok(())
-}
-
-/// The conflict error for a same-named parameter this provider does not own.
-pub fn name_conflict(name: &str) -> ResourceError {
-    ResourceError::Conflict(format!(
-        "an SSM parameter named '{name}' already exists and was not created by pulumi-orderapi (no {}={} tag); \
-         choose another name (environment/environmentSuffix), or delete or import that parameter",
-        OWNERSHIP_TAG.0, OWNERSHIP_TAG.1
-    ))
-}
-
-/// The conflict error for a same-named parameter this provider created and some Pulumi state records.
-pub fn recorded_conflict(name: &str) -> ResourceError {
-    ResourceError::Conflict(format!(
-        "an SSM parameter named '{name}' already exists and is managed by pulumi-orderapi in some Pulumi state \
-         (its create finished); parameter names are unique per region, so choose another name or suffix, or \
-         replace with the `deleteBeforeReplace` option"
-    ))
+    async fn untag(aws: &Aws, name: &str, keys: &[String]) -> Result<(), ResourceError> {
+        aws.ssm
+            .remove_tags_from_resource()
+            .resource_type(ResourceTypeForTagging::Parameter)
+            .resource_id(name)
+            .set_tag_keys(Some(keys.to_vec()))
+            .send()
+            .await
+            .map_err(|e| aws_error("ssm:RemoveTagsFromResource", e))?;
+        Ok(())
+    }
 }
 
 /// Validates user tags against SSM's limits.

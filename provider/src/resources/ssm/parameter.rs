@@ -7,11 +7,9 @@ use aws_sdk_ssm::types::{ParameterTier, ParameterType};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{
-    Found, PENDING_TAG, check_tags, describe_parameter, finish_create, found, live_tags,
-    name_conflict, pending_tags, recorded_conflict, sync_tags, tag_list,
-};
+use super::{SsmTags, check_tags, describe_parameter, live_tags, tag_list};
 use crate::error::{ResourceError, aws_error};
+use crate::lifecycle::{Found, conflict, create_once};
 use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures, Poll};
 use crate::resources::tags;
 
@@ -221,35 +219,39 @@ impl CustomResource for Parameter {
         inputs: &ParameterInputs,
     ) -> Result<(String, ParameterOutputs), ResourceError> {
         let name = inputs.name.clone().unwrap_or_default();
-        let tags = ctx.aws.effective_tags(inputs.tags.as_ref());
-        let create_tags = pending_tags(&tags);
-        let adopted = match describe_parameter(&ctx.aws, &name).await? {
-            Some(_) => {
-                let live = live_tags(&ctx.aws, &name).await?;
-                match found(&live) {
-                    Found::Stranger => return Err(name_conflict(&name)),
-                    Found::Recorded => return Err(recorded_conflict(&name)),
-                    Found::Unfinished => {
-                        ctx.debug(format!(
-                            "adopting parameter {name}: it carries this provider's ownership tag and the \
-                             {PENDING_TAG} marker of a create that never finished"
-                        ));
-                        Some(live)
-                    }
+        let tags = ctx.tags(inputs.tags.as_ref());
+        // PutParameter takes tags only without Overwrite: a create writes with tags, and refuses when the name is
+        // taken. When that is the lost answer of an earlier attempt (or a crashed deployment's), the parameter
+        // carries this resource's identity: it is adopted and overwritten with the declared value and tags.
+        let made = create_once(
+            ctx,
+            &format!("SSM parameter {name}"),
+            || async {
+                if describe_parameter(&ctx.aws, &name).await?.is_none() {
+                    return Ok(None);
                 }
-            }
-            None => None,
-        };
-        let version = match &adopted {
-            Some(_) => Self::put(ctx, inputs, true, None).await?,
-            None => Self::put(ctx, inputs, false, Some(&create_tags)).await?,
-        };
-        let mut partial = ParameterOutputs {
+                let live = live_tags(&ctx.aws, &name).await?;
+                match ctx.found(&name, &live) {
+                    Found::Orphan => {
+                        ctx.adopting("SSM parameter", &name);
+                        Ok(Some(Some(live)))
+                    }
+                    other => Err(conflict(&format!("an SSM parameter named '{name}'"), &other)),
+                }
+            },
+            || async { Self::put(ctx, inputs, false, Some(&tags)).await.map(|_| None) },
+        )
+        .await?;
+        let mut outputs = ParameterOutputs {
             arn: String::new(),
-            version,
-            tags_all: create_tags.clone(),
+            version: 0,
+            tags_all: tags.clone(),
         };
         let steps = async {
+            if let Some(live) = made.into_inner() {
+                Self::put(ctx, inputs, true, None).await?;
+                tags::sync::<SsmTags>(&ctx.aws, &name, &live, &tags).await?;
+            }
             // DescribeParameters may omit the ARN (moto does); GetParameter (without decryption) has it.
             let got = ctx
                 .aws
@@ -259,25 +261,13 @@ impl CustomResource for Parameter {
                 .send()
                 .await
                 .map_err(|e| aws_error("ssm:GetParameter", e))?;
-            partial.arn = got
-                .parameter()
-                .and_then(|p| p.arn())
-                .unwrap_or_default()
-                .to_string();
-            if let Some(live) = &adopted {
-                sync_tags(&ctx.aws, &name, live, &create_tags).await?;
-            }
-            finish_create(&ctx.aws, &name).await
+            let param = got.parameter();
+            outputs.arn = param.and_then(|p| p.arn()).unwrap_or_default().to_string();
+            outputs.version = param.map(|p| p.version()).unwrap_or_default();
+            Ok::<(), ResourceError>(())
         };
-        let result = steps.await;
-        result.map_err(|e| e.partial(&name, &partial))?;
-        Ok((
-            name,
-            ParameterOutputs {
-                tags_all: tags,
-                ..partial
-            },
-        ))
+        steps.await.map_err(|e| e.partial(&name, &outputs))?;
+        Ok((name, outputs))
     }
 
     async fn read(
@@ -367,8 +357,8 @@ impl CustomResource for Parameter {
         if same(old) != same(new) {
             version = Self::put(ctx, new, true, None).await?;
         }
-        let tags = ctx.aws.effective_tags(new.tags.as_ref());
-        sync_tags(&ctx.aws, id, &old_outputs.tags_all, &tags).await?;
+        let tags = ctx.tags(new.tags.as_ref());
+        tags::sync::<SsmTags>(&ctx.aws, id, &old_outputs.tags_all, &tags).await?;
         Ok(ParameterOutputs {
             arn: old_outputs.arn.clone(),
             version,
