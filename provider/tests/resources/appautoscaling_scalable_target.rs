@@ -5,8 +5,8 @@
 //! - moto 5.2.5 does not implement Application Auto Scaling tagging (TagResource, UntagResource,
 //!   ListTagsForResource answer HTTP 500) and ignores `Tags` on RegisterScalableTarget. These tests therefore run
 //!   moto with the project's patch (emulator/appautoscaling_tagging.py, loaded by every moto we start) that implements exactly those
-//!   calls as AWS documents them, keyed by the target's ARN. Ownership and the create-pending marker are tested
-//!   against that patch, not against moto's own code.
+//!   calls as AWS documents them, keyed by the target's ARN. Ownership and identity tags are tested against
+//!   that patch, not against moto's own code.
 //! - moto answers a deregistration of a missing target with `ValidationException`; AWS answers
 //!   `ObjectNotFoundException`. Delete treats both as "gone" (the former only once a describe confirms it).
 //! - moto never answers `ConcurrentUpdateException`; delete retries it with backoff.
@@ -14,15 +14,15 @@
 
 use std::collections::BTreeMap;
 
-use orderapi::error::ResourceError;
+use orderapi::lifecycle::IDENTITY_TAG;
 use orderapi::resource::{Adapter, CheckContext, Context, CustomResource, DynResource};
 use orderapi::resources::appautoscaling::list_tags;
 use orderapi::resources::appautoscaling::scalable_target::{
     ScalableTarget, ScalableTargetInputs, SuspendedState,
 };
-use orderapi::resources::tags::{PENDING_TAG, PENDING_VALUE};
 use orderapi::rpc::value::{PropertyMap, Value};
 
+use super::ssm_parameter::{assert_conflict, assert_identity, other_resource, replacing};
 use crate::moto::Moto;
 
 /// A moto server for one test (with the project's Application Auto Scaling tagging, emulator/).
@@ -96,7 +96,7 @@ async fn appautoscaling_scalable_target_lifecycle() {
     assert_eq!(outputs.tags_all["ManagedBy"], "pulumi-orderapi");
     let live = list_tags(&ctx.aws, &outputs.arn).await.expect("tags");
     assert_eq!(live.get("Team").map(String::as_str), Some("orders"));
-    assert!(!live.contains_key(PENDING_TAG), "{live:?}");
+    assert_identity(&ctx, &live);
 
     // Read (and import: no prior inputs) gives back exactly the checked inputs.
     let (read_inputs, read_outputs) = ScalableTarget::read(&ctx, &id, Some(&inputs))
@@ -104,6 +104,7 @@ async fn appautoscaling_scalable_target_lifecycle() {
         .expect("read")
         .expect("exists");
     assert_eq!(read_inputs, inputs);
+    assert!(!read_inputs.tags.expect("tags").contains_key(IDENTITY_TAG));
     assert_eq!(read_outputs, outputs);
     let (imported, _) = ScalableTarget::read(&ctx, &id, None)
         .await
@@ -160,59 +161,41 @@ async fn appautoscaling_scalable_target_lifecycle() {
 }
 
 #[tokio::test]
-async fn appautoscaling_scalable_target_create_adopts_only_an_unfinished_create() {
+async fn appautoscaling_scalable_target_create_adopts_only_its_orphan() {
     let moto = aas_moto().await;
     let ctx = moto.ctx().await;
     let rid = ecs_service(&ctx, "orders-adopt", "api").await;
     let inputs = inputs(&rid);
-    // A crash after RegisterScalableTarget and before the create's last step.
+    // A crash right after RegisterScalableTarget (or a lost answer): the engine never recorded the target.
     let (orphan, first) = ScalableTarget::create(&ctx, &inputs)
         .await
         .expect("first create");
-    ctx.aws
-        .applicationautoscaling
-        .tag_resource()
-        .resource_arn(&first.arn)
-        .tags(PENDING_TAG, PENDING_VALUE)
-        .send()
-        .await
-        .expect("put the marker back");
-    // A refresh shows the marker as drift on `tags` (only that), so an update would remove it.
-    let (read_inputs, read_outputs) = ScalableTarget::read(&ctx, &orphan, Some(&inputs))
-        .await
-        .expect("read")
-        .expect("exists");
-    let mut with_marker = inputs.clone();
-    with_marker
-        .tags
-        .get_or_insert_with(Default::default)
-        .insert(PENDING_TAG.to_string(), PENDING_VALUE.to_string());
-    assert_eq!(read_inputs, with_marker);
-    assert_eq!(read_outputs.arn, first.arn);
-    assert!(read_outputs.tags_all.contains_key(PENDING_TAG));
-    // The retried create (with other capacities) adopts it and brings it in line.
+    // The retried create (with other capacities and tags) adopts it and brings it in line.
     let mut retried = inputs.clone();
     retried.max_capacity = 6;
+    retried.tags = Some(BTreeMap::from([("Tier".to_string(), "app".to_string())]));
     let (adopted, second) = ScalableTarget::create(&ctx, &retried)
         .await
         .expect("retried create");
     assert_eq!(adopted, orphan);
-    assert_eq!(second, first);
-    let live = list_tags(&ctx.aws, &first.arn).await.expect("tags");
-    assert!(!live.contains_key(PENDING_TAG), "{live:?}");
+    assert_eq!(second.arn, first.arn);
     let (after, _) = ScalableTarget::read(&ctx, &orphan, Some(&retried))
         .await
         .expect("read")
         .expect("exists");
-    assert_eq!(after.max_capacity, 6);
+    assert_eq!(after, retried);
+    assert_identity(&ctx, &list_tags(&ctx.aws, &first.arn).await.expect("tags"));
 
-    // A finished create is recorded in some state: a conflict, never adopted (RegisterScalableTarget would
-    // silently take it over).
-    let err = ScalableTarget::create(&ctx, &inputs)
+    // The one a replacement replaces, and another resource's: conflicts, never taken over (RegisterScalableTarget
+    // would silently do so).
+    let err = ScalableTarget::create(&replacing(&ctx, &orphan), &inputs)
         .await
-        .expect_err("conflict");
-    assert!(matches!(err, ResourceError::Conflict(_)), "{err}");
-    assert!(err.to_string().contains("another pulumi-orderapi"), "{err}");
+        .expect_err("recorded");
+    assert_conflict(&err, &[rid.as_str(), "replacing"]);
+    let err = ScalableTarget::create(&other_resource(&ctx), &inputs)
+        .await
+        .expect_err("other");
+    assert_conflict(&err, &[rid.as_str(), "another Pulumi resource"]);
 
     // A target registered by someone else is a conflict too.
     let other = ecs_service(&ctx, "orders-stranger", "api").await;
@@ -232,11 +215,7 @@ async fn appautoscaling_scalable_target_create_adopts_only_an_unfinished_create(
     let err = ScalableTarget::create(&ctx, &self::inputs(&other))
         .await
         .expect_err("conflict");
-    assert!(matches!(err, ResourceError::Conflict(_)), "{err}");
-    assert!(
-        err.to_string().contains("not created by pulumi-orderapi"),
-        "{err}"
-    );
+    assert_conflict(&err, &[other.as_str(), "not created by pulumi-orderapi"]);
     let kept = ctx
         .aws
         .applicationautoscaling

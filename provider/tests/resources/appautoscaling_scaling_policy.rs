@@ -10,12 +10,10 @@
 //!   its alarms. Update takes both from PutScalingPolicy's answer either way.
 //! - moto answers a delete of a missing policy with `ValidationException`; AWS answers `ObjectNotFoundException`.
 //!   Delete treats both as "gone" (the former only once a describe confirms it).
-//! - Scaling policies cannot be tagged, so there is no create-pending marker: a create that finds a same-named
-//!   policy adopts it when its scalable target carries the ownership tag and refuses it otherwise. Because of that,
-//!   unlike tagged kinds, a finished create on an owned target IS adopted (PutScalingPolicy overwrites it with the
-//!   declared configuration).
+//! - Scaling policies cannot be tagged: a create that finds a same-named policy adopts it only when its scalable
+//!   target carries the ownership tag and its configuration is the declared one (the orphan of this create), and
+//!   refuses it otherwise.
 
-use orderapi::error::ResourceError;
 use orderapi::resource::{Adapter, CheckContext, CustomResource, DynResource};
 use orderapi::resources::appautoscaling::scalable_target::{ScalableTarget, ScalableTargetInputs};
 use orderapi::resources::appautoscaling::scaling_policy::{
@@ -23,6 +21,7 @@ use orderapi::resources::appautoscaling::scaling_policy::{
 };
 
 use super::appautoscaling_scalable_target::{aas_moto, ecs_service, props};
+use super::ssm_parameter::{assert_conflict, other_resource, replacing};
 
 fn cpu(resource_id: &str, name: &str) -> ScalingPolicyInputs {
     ScalingPolicyInputs {
@@ -183,24 +182,48 @@ async fn appautoscaling_scaling_policy_lifecycle() {
 async fn appautoscaling_scaling_policy_adoption_follows_the_target_owner() {
     let moto = aas_moto().await;
     let ctx = moto.ctx().await;
-    // On a target this provider owns, a same-named policy (a create whose answer was lost) is adopted and brought
-    // in line: no duplicate is possible (names are unique per target) and nothing else is lost.
+    // On a target this provider owns, the same-named policy with the declared configuration (a create whose
+    // answer was lost, or a crash right after the put) is this create's orphan: adopted, not put again.
     let rid = target(&ctx, "orders-adopt").await;
     let inputs = checked(cpu(&rid, "cpu"));
-    let (id, _) = ScalingPolicy::create(&ctx, &inputs)
+    let (id, first) = ScalingPolicy::create(&ctx, &inputs)
         .await
         .expect("first create");
-    let mut retried = inputs.clone();
-    retried.target_tracking.target_value = 60.0;
-    let (again, _) = ScalingPolicy::create(&ctx, &retried)
+    let (again, second) = ScalingPolicy::create(&ctx, &inputs)
         .await
         .expect("retried create");
     assert_eq!(again, id);
+    assert_eq!(
+        second, first,
+        "adopted, not put again (moto would give a new ARN)"
+    );
+    let listed = ctx
+        .aws
+        .applicationautoscaling
+        .describe_scaling_policies()
+        .service_namespace(aws_sdk_applicationautoscaling::types::ServiceNamespace::Ecs)
+        .resource_id(&rid)
+        .send()
+        .await
+        .expect("describe");
+    assert_eq!(listed.scaling_policies().len(), 1, "no duplicate");
+    // The one a replacement replaces is not adopted; a same-named policy with another configuration (another
+    // resource's) is a conflict and is left alone.
+    let err = ScalingPolicy::create(&replacing(&ctx, &id), &inputs)
+        .await
+        .expect_err("recorded");
+    assert_conflict(&err, &["'cpu'", rid.as_str(), "replacing"]);
+    let mut others = inputs.clone();
+    others.target_tracking.target_value = 60.0;
+    let err = ScalingPolicy::create(&other_resource(&ctx), &others)
+        .await
+        .expect_err("other");
+    assert_conflict(&err, &["'cpu'", rid.as_str(), "another configuration"]);
     let (after, _) = ScalingPolicy::read(&ctx, &id, None)
         .await
         .expect("read")
         .expect("exists");
-    assert_eq!(after.target_tracking.target_value, 60.0);
+    assert_eq!(after.target_tracking.target_value, 70.0);
 
     // On a target someone else registered, a same-named policy is a conflict, and it is left alone.
     let other = ecs_service(&ctx, "orders-stranger", "api").await;
@@ -243,10 +266,9 @@ async fn appautoscaling_scaling_policy_adoption_follows_the_target_owner() {
     let err = ScalingPolicy::create(&ctx, &theirs)
         .await
         .expect_err("conflict");
-    assert!(matches!(err, ResourceError::Conflict(_)), "{err}");
-    assert!(
-        err.to_string().contains("not created by pulumi-orderapi"),
-        "{err}"
+    assert_conflict(
+        &err,
+        &["'cpu'", other.as_str(), "not created by pulumi-orderapi"],
     );
     let (kept, _) = ScalingPolicy::read(
         &ctx,

@@ -1,10 +1,10 @@
-use orderapi::error::ResourceError;
 use orderapi::resource::{Adapter, CheckContext, CustomResource, DynResource};
 use orderapi::resources::cloudwatch::dashboard::{
     Dashboard, DashboardInputs, DashboardWidget, MetricWidget, TextWidget, body, widgets_of,
 };
 use orderapi::rpc::value::{PropertyMap, Value};
 
+use super::ssm_parameter::{assert_conflict, other_resource, replacing};
 use crate::moto::Moto;
 
 fn metric_widget(x: i32, y: i32) -> DashboardWidget {
@@ -89,9 +89,38 @@ async fn cloudwatch_dashboard_lifecycle() {
     assert_eq!(after, changed);
     assert_eq!(after_outputs, updated);
 
-    // Dashboards carry no ownership tag: a create never adopts an existing one.
-    let err = Dashboard::create(&ctx, &changed).await.expect_err("exists");
-    assert!(matches!(err, ResourceError::Conflict(_)), "{err}");
+    // Dashboards carry no tags: their identity is their body. The engine never recorded the dashboard (the
+    // answer was lost, or the provider crashed right after the put): the same body is this create's orphan and
+    // is adopted; the one a replacement replaces, and a dashboard with another body (another resource's, or one
+    // made without this provider) are conflicts, never overwritten.
+    let (again, again_out) = Dashboard::create(&ctx, &changed).await.expect("adopt");
+    assert_eq!(again, id);
+    assert_eq!(again_out, updated);
+    let err = Dashboard::create(&replacing(&ctx, &id), &changed)
+        .await
+        .expect_err("recorded");
+    assert_conflict(&err, &["'orders-api'", "replacing"]);
+    let err = Dashboard::create(&other_resource(&ctx), &inputs)
+        .await
+        .expect_err("other body");
+    assert_conflict(&err, &["'orders-api'", "another body"]);
+    let (kept, _) = Dashboard::read(&ctx, &id, Some(&changed))
+        .await
+        .expect("read")
+        .expect("exists");
+    assert_eq!(kept, changed, "not overwritten");
+    ctx.aws
+        .cloudwatch
+        .put_dashboard()
+        .dashboard_name("stranger")
+        .dashboard_body(r#"{"widgets":[]}"#)
+        .send()
+        .await
+        .expect("stranger");
+    let err = Dashboard::create(&ctx, &self::inputs("stranger"))
+        .await
+        .expect_err("stranger");
+    assert_conflict(&err, &["'stranger'", "another body"]);
 
     Dashboard::delete(&ctx, &id, &changed, &updated)
         .await

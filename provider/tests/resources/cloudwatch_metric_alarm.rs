@@ -1,13 +1,14 @@
 use std::collections::BTreeMap;
 
-use orderapi::error::ResourceError;
+use orderapi::lifecycle::IDENTITY_TAG;
 use orderapi::resource::{Adapter, CheckContext, Context, CustomResource, DynResource};
+use orderapi::resources::cloudwatch::live_tags;
 use orderapi::resources::cloudwatch::metric_alarm::{
     AlarmMetric, AlarmMetricStat, AlarmQuery, MetricAlarm, MetricAlarmInputs,
 };
-use orderapi::resources::cloudwatch::{PENDING_TAG, PENDING_VALUE, cw_tags, live_tags};
 use orderapi::rpc::value::{PropertyMap, Value};
 
+use super::ssm_parameter::{assert_conflict, assert_identity, other_resource, replacing};
 use crate::moto::Moto;
 
 const TOPIC: &str = "arn:aws:sns:us-east-1:123456789012:alerts";
@@ -83,24 +84,8 @@ fn math(name: &str) -> MetricAlarmInputs {
     }
 }
 
-async fn crash_before_finish(ctx: &Context, arn: &str) {
-    ctx.aws
-        .cloudwatch
-        .tag_resource()
-        .resource_arn(arn)
-        .set_tags(Some(cw_tags(&BTreeMap::from([(
-            PENDING_TAG.to_string(),
-            PENDING_VALUE.to_string(),
-        )]))))
-        .send()
-        .await
-        .expect("put the marker back");
-}
-
 async fn assert_finished(ctx: &Context, arn: &str) {
-    let tags = live_tags(&ctx.aws, arn).await.expect("tags");
-    assert!(!tags.contains_key(PENDING_TAG), "{tags:?}");
-    assert_eq!(tags["ManagedBy"], "pulumi-orderapi");
+    assert_identity(ctx, &live_tags(&ctx.aws, arn).await.expect("tags"));
 }
 
 /// aws-sdk-cloudwatch speaks the Smithy RPC v2 CBOR protocol, which moto 5.2.5 does not serve; the project's
@@ -175,38 +160,46 @@ async fn cloudwatch_metric_alarm_lifecycle() {
 /// aws-sdk-cloudwatch speaks the Smithy RPC v2 CBOR protocol, which moto 5.2.5 does not serve; the project's
 /// emulator patch (emulator/cloudwatch_rpcv2_cbor.py) translates it to moto's JSON CloudWatch.
 #[tokio::test]
-async fn cloudwatch_metric_alarm_create_adopts_only_an_unfinished_create_and_refuses_a_stranger() {
+async fn cloudwatch_metric_alarm_create_adopts_only_its_orphan_and_refuses_others() {
     let moto = Moto::start().await;
     let ctx = moto.ctx().await;
     let inputs = inputs("orders-adopt");
     let (id, first) = MetricAlarm::create(&ctx, &inputs)
         .await
         .expect("first create");
-    crash_before_finish(&ctx, &first.arn).await;
     let (read_inputs, _) = MetricAlarm::read(&ctx, &id, Some(&inputs))
         .await
         .expect("read")
         .expect("exists");
-    // A refresh now shows the unfinished create's marker as drift on `tags` (and only that), so the next
-    // update removes it; the retried create below adopts the object instead.
-    let mut with_marker = inputs.clone();
-    with_marker
-        .tags
-        .get_or_insert_with(Default::default)
-        .insert(PENDING_TAG.to_string(), PENDING_VALUE.to_string());
-    assert_eq!(read_inputs, with_marker, "the marker shows as tag drift");
+    assert_eq!(read_inputs, inputs);
+    assert!(!read_inputs.tags.expect("tags").contains_key(IDENTITY_TAG));
+    // The engine never recorded it (the answer was lost), and the threshold changed since: the retried create
+    // with the same context adopts it and brings it back in line.
+    let mut drifted = inputs.clone();
+    drifted.threshold = 99.0;
+    MetricAlarm::update(&ctx, &id, &inputs, &first, &drifted)
+        .await
+        .expect("drift");
     let (adopted, second) = MetricAlarm::create(&ctx, &inputs)
         .await
         .expect("retried create");
     assert_eq!(adopted, id);
     assert_eq!(second, first);
     assert_finished(&ctx, &first.arn).await;
+    let (after, _) = MetricAlarm::read(&ctx, &id, Some(&inputs))
+        .await
+        .expect("read")
+        .expect("exists");
+    assert_eq!(after, inputs);
 
-    let err = MetricAlarm::create(&ctx, &inputs)
+    let err = MetricAlarm::create(&replacing(&ctx, &id), &inputs)
         .await
         .expect_err("recorded");
-    assert!(matches!(err, ResourceError::Conflict(_)), "{err}");
-    assert!(err.to_string().contains("deleteBeforeReplace"), "{err}");
+    assert_conflict(&err, &["'orders-adopt'", "deleteBeforeReplace"]);
+    let err = MetricAlarm::create(&other_resource(&ctx), &inputs)
+        .await
+        .expect_err("other");
+    assert_conflict(&err, &["'orders-adopt'", "another Pulumi resource"]);
 
     let stranger = self::inputs("stranger");
     ctx.aws
@@ -226,8 +219,7 @@ async fn cloudwatch_metric_alarm_create_adopts_only_an_unfinished_create_and_ref
     let err = MetricAlarm::create(&ctx, &stranger)
         .await
         .expect_err("conflict");
-    assert!(matches!(err, ResourceError::Conflict(_)), "{err}");
-    assert!(err.to_string().contains("not created by pulumi-orderapi"));
+    assert_conflict(&err, &["'stranger'", "not created by pulumi-orderapi"]);
 }
 
 fn props(pairs: &[(&str, Value)]) -> PropertyMap {

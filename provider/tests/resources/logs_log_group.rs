@@ -1,11 +1,12 @@
 use std::collections::BTreeMap;
 
-use orderapi::error::ResourceError;
+use orderapi::lifecycle::IDENTITY_TAG;
 use orderapi::resource::{Adapter, CheckContext, Context, CustomResource, DynResource};
+use orderapi::resources::logs::live_tags;
 use orderapi::resources::logs::log_group::{LogGroup, LogGroupInputs};
-use orderapi::resources::logs::{PENDING_TAG, PENDING_VALUE, live_tags};
 use orderapi::rpc::value::{PropertyMap, Value};
 
+use super::ssm_parameter::{assert_conflict, assert_identity, other_resource, replacing};
 use crate::moto::Moto;
 
 const KEY: &str = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
@@ -23,22 +24,8 @@ fn inputs(name: &str) -> LogGroupInputs {
     LogGroup::check(&CheckContext::default(), raw(name)).expect("valid inputs")
 }
 
-/// Puts the create-pending marker back: what a crash after CreateLogGroup and before the create's last step leaves.
-async fn crash_before_finish(ctx: &Context, arn: &str) {
-    ctx.aws
-        .logs
-        .tag_resource()
-        .resource_arn(arn)
-        .tags(PENDING_TAG, PENDING_VALUE)
-        .send()
-        .await
-        .expect("put the marker back");
-}
-
 async fn assert_finished(ctx: &Context, arn: &str) {
-    let tags = live_tags(&ctx.aws, arn).await.expect("tags");
-    assert!(!tags.contains_key(PENDING_TAG), "{tags:?}");
-    assert_eq!(tags["ManagedBy"], "pulumi-orderapi");
+    assert_identity(ctx, &live_tags(&ctx.aws, arn).await.expect("tags"));
 }
 
 #[tokio::test]
@@ -125,25 +112,19 @@ async fn logs_log_group_with_kms_key_reads_back_the_key() {
 }
 
 #[tokio::test]
-async fn logs_log_group_create_adopts_only_an_unfinished_create_and_refuses_a_stranger() {
+async fn logs_log_group_create_adopts_only_its_orphan_and_refuses_others() {
     let moto = Moto::start().await;
     let ctx = moto.ctx().await;
     let inputs = inputs("/ecs/orders-adopt");
     let (id, first) = LogGroup::create(&ctx, &inputs).await.expect("first create");
-    crash_before_finish(&ctx, &first.arn).await;
     let (read_inputs, _) = LogGroup::read(&ctx, &id, Some(&inputs))
         .await
         .expect("read")
         .expect("exists");
-    // A refresh now shows the unfinished create's marker as drift on `tags` (and only that), so the next
-    // update removes it; the retried create below adopts the object instead.
-    let mut with_marker = inputs.clone();
-    with_marker
-        .tags
-        .get_or_insert_with(Default::default)
-        .insert(PENDING_TAG.to_string(), PENDING_VALUE.to_string());
-    assert_eq!(read_inputs, with_marker, "the marker shows as tag drift");
-    // Retention changed since: the retried create brings it back in line.
+    assert_eq!(read_inputs, inputs);
+    assert!(!read_inputs.tags.expect("tags").contains_key(IDENTITY_TAG));
+    // The engine never recorded it (the answer was lost) and retention changed since: the retried create with
+    // the same context adopts it and brings it back in line.
     ctx.aws
         .logs
         .put_retention_policy()
@@ -163,11 +144,26 @@ async fn logs_log_group_create_adopts_only_an_unfinished_create_and_refuses_a_st
         .expect("read")
         .expect("exists");
     assert_eq!(after, inputs);
+    let listed = ctx
+        .aws
+        .logs
+        .describe_log_groups()
+        .log_group_name_prefix("/ecs/orders-adopt")
+        .send()
+        .await
+        .expect("list");
+    assert_eq!(listed.log_groups().len(), 1, "no duplicate");
 
-    // A finished create is recorded in some state: never adopted.
-    let err = LogGroup::create(&ctx, &inputs).await.expect_err("recorded");
-    assert!(matches!(err, ResourceError::Conflict(_)), "{err}");
-    assert!(err.to_string().contains("deleteBeforeReplace"), "{err}");
+    // The one a replacement replaces is never adopted: names are unique, so it is a conflict.
+    let err = LogGroup::create(&replacing(&ctx, &id), &inputs)
+        .await
+        .expect_err("recorded");
+    assert_conflict(&err, &["'/ecs/orders-adopt'", "deleteBeforeReplace"]);
+    // Another resource's log group.
+    let err = LogGroup::create(&other_resource(&ctx), &inputs)
+        .await
+        .expect_err("other");
+    assert_conflict(&err, &["'/ecs/orders-adopt'", "another Pulumi resource"]);
 
     // A same-named log group we do not own is a conflict.
     ctx.aws
@@ -180,8 +176,7 @@ async fn logs_log_group_create_adopts_only_an_unfinished_create_and_refuses_a_st
     let err = LogGroup::create(&ctx, &self::inputs("/ecs/stranger"))
         .await
         .expect_err("conflict");
-    assert!(matches!(err, ResourceError::Conflict(_)), "{err}");
-    assert!(err.to_string().contains("not created by pulumi-orderapi"));
+    assert_conflict(&err, &["'/ecs/stranger'", "not created by pulumi-orderapi"]);
 }
 
 fn props(pairs: &[(&str, Value)]) -> PropertyMap {

@@ -1,12 +1,12 @@
 use std::collections::BTreeMap;
 
-use orderapi::error::ResourceError;
 use orderapi::resource::{Adapter, CheckContext, Context, CustomResource, DynResource};
 use orderapi::resources::logs::metric_filter::{
     MetricFilter, MetricFilterInputs, MetricFilterTransformation, filter_id,
 };
 use orderapi::rpc::value::{PropertyMap, Value};
 
+use super::ssm_parameter::{assert_conflict, other_resource, replacing};
 use crate::moto::Moto;
 
 const GROUP: &str = "/ecs/orders-api";
@@ -115,10 +115,11 @@ async fn logs_metric_filter_lifecycle() {
     );
 }
 
-/// Metric filters carry no tags, so there is no create-pending marker: a create that finds an identical filter
-/// (a create whose answer was lost, or a crash right after the single PutMetricFilter call) adopts it; a
-/// different same-named filter is a conflict, never overwritten. An identical filter recorded in another stack
-/// cannot be told apart from a crashed create here; on AWS the same holds.
+/// Metric filters carry no tags: their identity is their content. A create that finds the identical filter (a
+/// create whose answer was lost, or a crash right after the single PutMetricFilter call) adopts it, without putting
+/// it again; the one a replacement replaces, and a different same-named filter (another resource's, or made
+/// without this provider) are conflicts, never overwritten. An identical filter recorded in another stack cannot be
+/// told apart from a crashed create here; on AWS the same holds.
 #[tokio::test]
 async fn logs_metric_filter_create_adopts_an_identical_filter_and_refuses_another() {
     let moto = Moto::start().await;
@@ -134,13 +135,42 @@ async fn logs_metric_filter_create_adopts_an_identical_filter_and_refuses_anothe
     assert_eq!(again, id);
     assert_eq!(listed(&ctx, "errors").await, 1, "adopted, not put again");
 
+    let err = MetricFilter::create(&replacing(&ctx, &id), &inputs)
+        .await
+        .expect_err("recorded");
+    assert_conflict(&err, &["'errors'", "replacing"]);
+    assert_eq!(listed(&ctx, "errors").await, 1);
+
     let mut other = inputs.clone();
     other.filter_pattern = "WARN".into();
-    let err = MetricFilter::create(&ctx, &other)
+    let err = MetricFilter::create(&other_resource(&ctx), &other)
         .await
         .expect_err("conflict");
-    assert!(matches!(err, ResourceError::Conflict(_)), "{err}");
-    assert!(err.to_string().contains("another definition"), "{err}");
+    assert_conflict(&err, &["'errors'", GROUP, "another definition"]);
+
+    // Made without this provider.
+    ctx.aws
+        .logs
+        .put_metric_filter()
+        .log_group_name(GROUP)
+        .filter_name("stranger")
+        .filter_pattern("WARN")
+        .metric_transformations(
+            aws_sdk_cloudwatchlogs::types::MetricTransformation::builder()
+                .metric_name("Warnings")
+                .metric_namespace("Other")
+                .metric_value("1")
+                .build()
+                .expect("transformation"),
+        )
+        .send()
+        .await
+        .expect("stranger");
+    let err = MetricFilter::create(&ctx, &self::inputs("stranger"))
+        .await
+        .expect_err("conflict");
+    assert_conflict(&err, &["'stranger'", "another definition"]);
+    assert_eq!(listed(&ctx, "stranger").await, 1, "not overwritten");
 }
 
 fn props(pairs: &[(&str, Value)]) -> PropertyMap {

@@ -1,11 +1,12 @@
 use std::collections::BTreeMap;
 
+use orderapi::lifecycle::IDENTITY_TAG;
 use orderapi::resource::{Adapter, CheckContext, CustomResource, DynResource};
 use orderapi::resources::rds::cluster::{Cluster, ClusterInputs};
-use orderapi::resources::rds::{PENDING_TAG, live_tags};
+use orderapi::resources::rds::live_tags;
 use orderapi::rpc::value::{PropertyMap, Value};
 
-use super::rds_db_subnet_group::crash_before_finish;
+use super::ssm_parameter::{assert_conflict, assert_identity, other_resource, replacing};
 use crate::moto::Moto;
 
 fn raw(id: &str) -> ClusterInputs {
@@ -60,13 +61,16 @@ async fn rds_cluster_lifecycle_and_adoption() {
         outputs.arn
     );
     assert!(!outputs.endpoint.is_empty());
-    let live = live_tags(&ctx.aws, &outputs.arn).await.expect("tags");
-    assert!(!live.contains_key(PENDING_TAG), "{live:?}");
+    assert_identity(
+        &ctx,
+        &live_tags(&ctx.aws, &outputs.arn).await.expect("tags"),
+    );
     let (read, read_out) = Cluster::read(&ctx, &id, Some(&inputs))
         .await
         .expect("read")
         .expect("exists");
     assert_eq!(read, inputs);
+    assert!(!read.tags.expect("tags").contains_key(IDENTITY_TAG));
     assert_eq!(read_out, outputs);
 
     let mut changed = inputs.clone();
@@ -85,20 +89,49 @@ async fn rds_cluster_lifecycle_and_adoption() {
     assert_eq!(read, changed);
     assert_eq!(read_out, updated);
 
-    let err = Cluster::create(&ctx, &changed).await.expect_err("recorded");
-    assert!(
-        err.to_string().contains("managed by pulumi-orderapi"),
-        "{err}"
-    );
-    crash_before_finish(&ctx, &outputs.arn).await;
-    let (again, _) = Cluster::create(&ctx, &changed).await.expect("adopt");
+    // The one a replacement replaces is never adopted (identifiers are unique: a conflict); nor is another
+    // resource's cluster.
+    let err = Cluster::create(&replacing(&ctx, &id), &changed)
+        .await
+        .expect_err("recorded");
+    assert_conflict(&err, &["'orders-aurora'", "replacing"]);
+    let err = Cluster::create(&other_resource(&ctx), &changed)
+        .await
+        .expect_err("other");
+    assert_conflict(&err, &["'orders-aurora'", "another Pulumi resource"]);
+    // A create whose answer never reached the engine: the same context adopts it and brings it in line.
+    let (again, again_out) = Cluster::create(&ctx, &inputs).await.expect("adopt");
     assert_eq!(again, id);
-    assert!(
-        !live_tags(&ctx.aws, &outputs.arn)
-            .await
-            .expect("tags")
-            .contains_key(PENDING_TAG)
-    );
+    assert_eq!(again_out.tags_all, outputs.tags_all);
+    let (read, _) = Cluster::read(&ctx, &id, Some(&inputs))
+        .await
+        .expect("read")
+        .expect("exists");
+    assert_eq!(read, inputs);
+    let all = ctx
+        .aws
+        .rds
+        .describe_db_clusters()
+        .send()
+        .await
+        .expect("list");
+    assert_eq!(all.db_clusters().len(), 1, "no duplicate");
+    // A cluster made without this provider.
+    ctx.aws
+        .rds
+        .create_db_cluster()
+        .db_cluster_identifier("stranger")
+        .engine("aurora-mysql")
+        .master_username("admin")
+        .master_user_password("password123")
+        .send()
+        .await
+        .expect("stranger");
+    let stranger = Cluster::check(&CheckContext::default(), raw("stranger")).expect("valid");
+    let err = Cluster::create(&ctx, &stranger)
+        .await
+        .expect_err("stranger");
+    assert_conflict(&err, &["'stranger'", "not created by pulumi-orderapi"]);
 
     Cluster::delete(&ctx, &id, &changed, &updated)
         .await

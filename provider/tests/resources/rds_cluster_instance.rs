@@ -7,12 +7,14 @@
 
 use std::collections::BTreeMap;
 
+use orderapi::error::{ErrorClass, classify};
+use orderapi::lifecycle::IDENTITY_TAG;
 use orderapi::resource::{CheckContext, Context, CustomResource};
 use orderapi::resources::rds::cluster::{Cluster, ClusterInputs};
 use orderapi::resources::rds::cluster_instance::{ClusterInstance, ClusterInstanceInputs};
-use orderapi::resources::rds::{PENDING_TAG, live_tags};
+use orderapi::resources::rds::live_tags;
 
-use super::rds_db_subnet_group::crash_before_finish;
+use super::ssm_parameter::{assert_conflict, assert_identity, other_resource, replacing};
 use crate::moto::Moto;
 
 async fn cluster(ctx: &Context, id: &str) -> ClusterInputs {
@@ -93,14 +95,16 @@ async fn rds_cluster_instance_lifecycle_and_adoption() {
     );
     assert_eq!(outputs.availability_zone_used, "us-east-1a");
     assert_eq!(outputs.status, "available");
-    let live = live_tags(&ctx.aws, &outputs.arn).await.expect("tags");
-    assert!(!live.contains_key(PENDING_TAG), "{live:?}");
-    assert_eq!(live["ManagedBy"], "pulumi-orderapi");
+    assert_identity(
+        &ctx,
+        &live_tags(&ctx.aws, &outputs.arn).await.expect("tags"),
+    );
     let (read, read_out) = ClusterInstance::read(&ctx, &id, Some(&inputs))
         .await
         .expect("read")
         .expect("exists");
     assert_eq!(read, inputs);
+    assert!(!read.tags.expect("tags").contains_key(IDENTITY_TAG));
     assert_eq!(read_out, outputs);
 
     // In place: class, tier, Performance Insights retention, tags.
@@ -127,46 +131,74 @@ async fn rds_cluster_instance_lifecycle_and_adoption() {
     let live = live_tags(&ctx.aws, &outputs.arn).await.expect("tags");
     assert!(!live.contains_key("Team"), "{live:?}");
 
-    // A finished instance is never adopted; an unfinished one is.
-    let err = ClusterInstance::create(&ctx, &changed)
+    // The one a replacement replaces is never adopted (identifiers are unique: a conflict); nor is another
+    // resource's instance.
+    let err = ClusterInstance::create(&replacing(&ctx, &id), &changed)
         .await
         .expect_err("recorded");
-    assert!(
-        err.to_string().contains("managed by pulumi-orderapi"),
-        "{err}"
+    assert_conflict(&err, &["'orders-writer'", "replacing"]);
+    let err = ClusterInstance::create(&other_resource(&ctx), &changed)
+        .await
+        .expect_err("other");
+    assert_conflict(&err, &["'orders-writer'", "another Pulumi resource"]);
+    // A create whose answer never reached the engine (RDS answers the SDK's retry of a lost CreateDBInstance with
+    // DBInstanceAlreadyExists, which create_once looks up): the same context adopts it and brings it in line.
+    assert_eq!(
+        classify("rds", "DBInstanceAlreadyExists"),
+        ErrorClass::Exists
     );
-    crash_before_finish(&ctx, &outputs.arn).await;
-    // After a crash the marker is on the recorded instance: a refresh shows it as drift on `tags`.
-    let (refreshed, _) = ClusterInstance::read(&ctx, &id, Some(&changed))
+    let (again, _) = ClusterInstance::create(&ctx, &inputs).await.expect("adopt");
+    assert_eq!(again, id);
+    let (read, _) = ClusterInstance::read(&ctx, &id, Some(&inputs))
         .await
         .expect("read")
         .expect("exists");
-    assert!(
-        refreshed
-            .tags
-            .as_ref()
-            .is_some_and(|t| t.contains_key(PENDING_TAG)),
-        "{refreshed:?}"
-    );
-    let (again, _) = ClusterInstance::create(&ctx, &changed)
+    assert_eq!(read.instance_class, inputs.instance_class);
+    assert_eq!(read.tags, inputs.tags);
+    let all = ctx
+        .aws
+        .rds
+        .describe_db_instances()
+        .send()
         .await
-        .expect("adopt");
-    assert_eq!(again, id);
-    assert!(
-        !live_tags(&ctx.aws, &outputs.arn)
-            .await
-            .expect("tags")
-            .contains_key(PENDING_TAG)
-    );
+        .expect("list");
+    assert_eq!(all.db_instances().len(), 1, "no duplicate");
+    // An instance made without this provider.
+    ctx.aws
+        .rds
+        .create_db_instance()
+        .db_instance_identifier("stranger")
+        .db_cluster_identifier("orders-aurora")
+        .engine("aurora-mysql")
+        .db_instance_class("db.r6g.large")
+        .send()
+        .await
+        .expect("stranger");
+    let stranger = ClusterInstance::check(
+        &CheckContext::default(),
+        raw("stranger", "orders-aurora", "us-east-1a", 1),
+    )
+    .expect("valid");
+    let err = ClusterInstance::create(&ctx, &stranger)
+        .await
+        .expect_err("stranger");
+    assert_conflict(&err, &["'stranger'", "not created by pulumi-orderapi"]);
+    ctx.aws
+        .rds
+        .delete_db_instance()
+        .db_instance_identifier("stranger")
+        .send()
+        .await
+        .expect("delete stranger");
 
-    ClusterInstance::delete(&ctx, &id, &changed, &updated)
+    ClusterInstance::delete(&ctx, &id, &inputs, &updated)
         .await
         .expect("delete");
-    ClusterInstance::delete(&ctx, &id, &changed, &updated)
+    ClusterInstance::delete(&ctx, &id, &inputs, &updated)
         .await
         .expect("delete again");
     assert!(
-        ClusterInstance::read(&ctx, &id, Some(&changed))
+        ClusterInstance::read(&ctx, &id, Some(&inputs))
             .await
             .expect("read")
             .is_none()

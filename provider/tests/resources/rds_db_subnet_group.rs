@@ -1,10 +1,11 @@
 use std::collections::BTreeMap;
 
-use aws_sdk_rds::types::Tag;
+use orderapi::lifecycle::IDENTITY_TAG;
 use orderapi::resource::{CheckContext, Context, CustomResource};
 use orderapi::resources::rds::db_subnet_group::{DbSubnetGroup, DbSubnetGroupInputs};
-use orderapi::resources::rds::{PENDING_TAG, PENDING_VALUE, live_tags};
+use orderapi::resources::rds::live_tags;
 
+use super::ssm_parameter::{assert_conflict, assert_identity, other_resource, replacing};
 use crate::moto::Moto;
 
 /// A VPC with two subnets in two zones, made with the EC2 client directly.
@@ -48,15 +49,8 @@ pub async fn subnets(ctx: &Context) -> Vec<String> {
     ids
 }
 
-pub async fn crash_before_finish(ctx: &Context, arn: &str) {
-    ctx.aws
-        .rds
-        .add_tags_to_resource()
-        .resource_name(arn)
-        .tags(Tag::builder().key(PENDING_TAG).value(PENDING_VALUE).build())
-        .send()
-        .await
-        .expect("put the marker back");
+fn raw_checked(name: &str, subnets: &[String]) -> DbSubnetGroupInputs {
+    DbSubnetGroup::check(&CheckContext::default(), raw(name, subnets)).expect("valid")
 }
 
 fn raw(name: &str, subnets: &[String]) -> DbSubnetGroupInputs {
@@ -85,14 +79,16 @@ async fn rds_db_subnet_group_lifecycle_and_adoption() {
         "{}",
         outputs.arn
     );
-    let live = live_tags(&ctx.aws, &outputs.arn).await.expect("tags");
-    assert!(!live.contains_key(PENDING_TAG));
-    assert_eq!(live["ManagedBy"], "pulumi-orderapi");
+    assert_identity(
+        &ctx,
+        &live_tags(&ctx.aws, &outputs.arn).await.expect("tags"),
+    );
     let (read, read_out) = DbSubnetGroup::read(&ctx, &id, Some(&inputs))
         .await
         .expect("read")
         .expect("exists");
     assert_eq!(read, inputs);
+    assert!(!read.tags.expect("tags").contains_key(IDENTITY_TAG));
     assert_eq!(read_out, outputs);
 
     // In place: description, a third subnet, tags.
@@ -112,16 +108,17 @@ async fn rds_db_subnet_group_lifecycle_and_adoption() {
     assert_eq!(read_out, updated);
     assert!(!updated.tags_all.contains_key("Team"));
 
-    // A completed create is never adopted.
-    let err = DbSubnetGroup::create(&ctx, &changed)
+    // The one a replacement replaces is never adopted (names are unique: a conflict); nor is another
+    // resource's group.
+    let err = DbSubnetGroup::create(&replacing(&ctx, &id), &changed)
         .await
         .expect_err("recorded");
-    assert!(
-        err.to_string().contains("managed by pulumi-orderapi"),
-        "{err}"
-    );
-    // A crashed create is adopted and brought in line.
-    crash_before_finish(&ctx, &outputs.arn).await;
+    assert_conflict(&err, &["'orders-db'", "replacing"]);
+    let err = DbSubnetGroup::create(&other_resource(&ctx), &changed)
+        .await
+        .expect_err("other");
+    assert_conflict(&err, &["'orders-db'", "another Pulumi resource"]);
+    // A create whose answer never reached the engine: the same context adopts the group and brings it in line.
     let (again, again_out) = DbSubnetGroup::create(&ctx, &inputs).await.expect("adopt");
     assert_eq!(again, id);
     assert_eq!(again_out, outputs);
@@ -130,12 +127,28 @@ async fn rds_db_subnet_group_lifecycle_and_adoption() {
         .expect("read")
         .expect("exists");
     assert_eq!(read, inputs);
-    assert!(
-        !live_tags(&ctx.aws, &outputs.arn)
-            .await
-            .expect("tags")
-            .contains_key(PENDING_TAG)
-    );
+    let groups = ctx
+        .aws
+        .rds
+        .describe_db_subnet_groups()
+        .send()
+        .await
+        .expect("list");
+    assert_eq!(groups.db_subnet_groups().len(), 1, "no duplicate");
+    // A group made without this provider.
+    ctx.aws
+        .rds
+        .create_db_subnet_group()
+        .db_subnet_group_name("stranger")
+        .db_subnet_group_description("x")
+        .set_subnet_ids(Some(ids[..2].to_vec()))
+        .send()
+        .await
+        .expect("stranger");
+    let err = DbSubnetGroup::create(&ctx, &raw_checked("stranger", &ids))
+        .await
+        .expect_err("stranger");
+    assert_conflict(&err, &["'stranger'", "not created by pulumi-orderapi"]);
 
     DbSubnetGroup::delete(&ctx, &id, &inputs, &outputs)
         .await

@@ -1,10 +1,10 @@
 use std::collections::BTreeMap;
 
-use orderapi::error::ResourceError;
+use orderapi::lifecycle::IDENTITY_TAG;
 use orderapi::resource::{CheckContext, CustomResource};
 use orderapi::resources::secretsmanager::secret::{RotationRules, Secret, SecretInputs};
-use orderapi::resources::secretsmanager::{PENDING_TAG, PENDING_VALUE};
 
+use super::ssm_parameter::{assert_conflict, assert_identity, other_resource, replacing};
 use crate::moto::Moto;
 
 fn raw(name: &str) -> SecretInputs {
@@ -32,13 +32,34 @@ async fn secretsmanager_secret_lifecycle_and_adoption() {
     let inputs = inputs("orders/db");
     let (id, outputs) = Secret::create(&ctx, &inputs).await.expect("create");
     assert_eq!(id, "orders/db");
-    assert!(outputs.version_id.is_some());
-    assert!(!outputs.tags_all.contains_key(PENDING_TAG));
+    // The first version's id is the create's ClientRequestToken (derived without the value).
+    let token = ctx.client_token(
+        &SecretInputs {
+            secret_string: None,
+            ..inputs.clone()
+        },
+        64,
+    );
+    assert_eq!(outputs.version_id.as_deref(), Some(token.as_str()));
+    assert_identity(&ctx, &outputs.tags_all);
+    let live = ctx
+        .aws
+        .secretsmanager
+        .describe_secret()
+        .secret_id(&id)
+        .send()
+        .await
+        .expect("describe");
+    assert_identity(
+        &ctx,
+        &orderapi::resources::secretsmanager::tag_map(live.tags()),
+    );
     let (read, read_out) = Secret::read(&ctx, &id, Some(&inputs))
         .await
         .expect("read")
         .expect("exists");
     assert_eq!(read, inputs);
+    assert!(!read.tags.expect("tags").contains_key(IDENTITY_TAG));
     assert_eq!(read_out, outputs);
 
     let mut changed = inputs.clone();
@@ -56,24 +77,47 @@ async fn secretsmanager_secret_lifecycle_and_adoption() {
     assert_eq!(after, changed);
     assert_eq!(after_out, updated);
 
-    // Adoption: put the marker back, create again → same secret.
-    ctx.aws
+    // The engine never recorded it (the answer was lost): the same context adopts it and brings it in line.
+    let (again, again_out) = Secret::create(&ctx, &inputs).await.expect("adopt");
+    assert_eq!(again, id);
+    assert_eq!(again_out.tags_all, outputs.tags_all);
+    let (read, _) = Secret::read(&ctx, &id, Some(&inputs))
+        .await
+        .expect("read")
+        .expect("exists");
+    assert_eq!(read, inputs);
+    let listed = ctx
+        .aws
         .secretsmanager
-        .tag_resource()
-        .secret_id(&id)
-        .tags(
-            aws_sdk_secretsmanager::types::Tag::builder()
-                .key(PENDING_TAG)
-                .value(PENDING_VALUE)
-                .build(),
-        )
+        .list_secrets()
         .send()
         .await
-        .expect("marker");
-    let (again, _) = Secret::create(&ctx, &changed).await.expect("adopt");
-    assert_eq!(again, id);
-    let err = Secret::create(&ctx, &changed).await.expect_err("recorded");
-    assert!(matches!(err, ResourceError::Conflict(_)), "{err}");
+        .expect("list");
+    assert_eq!(listed.secret_list().len(), 1, "no duplicate");
+    // The one a replacement replaces, another resource's, and a stranger's: conflicts naming the secret.
+    let err = Secret::create(&replacing(&ctx, &id), &changed)
+        .await
+        .expect_err("recorded");
+    assert_conflict(&err, &["'orders/db'", "replacing"]);
+    let err = Secret::create(&other_resource(&ctx), &changed)
+        .await
+        .expect_err("other");
+    assert_conflict(&err, &["'orders/db'", "another Pulumi resource"]);
+    ctx.aws
+        .secretsmanager
+        .create_secret()
+        .name("orders/stranger")
+        .secret_string("x")
+        .send()
+        .await
+        .expect("stranger");
+    let err = Secret::create(&ctx, &self::inputs("orders/stranger"))
+        .await
+        .expect_err("stranger");
+    assert_conflict(
+        &err,
+        &["'orders/stranger'", "not created by pulumi-orderapi"],
+    );
 
     Secret::delete(&ctx, &id, &changed, &updated)
         .await

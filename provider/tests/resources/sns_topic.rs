@@ -1,12 +1,12 @@
 use std::collections::BTreeMap;
 
-use aws_sdk_sns::types::Tag;
-use orderapi::error::ResourceError;
+use orderapi::lifecycle::IDENTITY_TAG;
 use orderapi::resource::{Adapter, CheckContext, Context, CustomResource, DynResource};
+use orderapi::resources::sns::live_tags;
 use orderapi::resources::sns::topic::{Topic, TopicInputs, TopicSubscription};
-use orderapi::resources::sns::{PENDING_TAG, PENDING_VALUE, live_tags};
 use orderapi::rpc::value::{PropertyMap, Value};
 
+use super::ssm_parameter::{assert_conflict, assert_identity, other_resource, replacing};
 use crate::moto::Moto;
 
 const QUEUE: &str = "arn:aws:sqs:us-east-1:123456789012:orders-events";
@@ -36,28 +36,8 @@ fn inputs(name: &str) -> TopicInputs {
     Topic::check(&CheckContext::default(), raw(name)).expect("valid inputs")
 }
 
-/// Puts the create-pending marker back: what a crash after CreateTopic and before the create's last step leaves.
-async fn crash_before_finish(ctx: &Context, arn: &str) {
-    ctx.aws
-        .sns
-        .tag_resource()
-        .resource_arn(arn)
-        .tags(
-            Tag::builder()
-                .key(PENDING_TAG)
-                .value(PENDING_VALUE)
-                .build()
-                .expect("tag"),
-        )
-        .send()
-        .await
-        .expect("put the marker back");
-}
-
 async fn assert_finished(ctx: &Context, arn: &str) {
-    let tags = live_tags(&ctx.aws, arn).await.expect("tags");
-    assert!(!tags.contains_key(PENDING_TAG), "{tags:?}");
-    assert_eq!(tags["ManagedBy"], "pulumi-orderapi");
+    assert_identity(ctx, &live_tags(&ctx.aws, arn).await.expect("tags"));
 }
 
 #[tokio::test]
@@ -123,33 +103,35 @@ async fn sns_topic_lifecycle() {
 }
 
 #[tokio::test]
-async fn sns_topic_create_adopts_only_an_unfinished_create_and_refuses_a_stranger() {
+async fn sns_topic_create_adopts_only_its_orphan_and_refuses_others() {
     let moto = Moto::start().await;
     let ctx = moto.ctx().await;
     let inputs = inputs("orders-adopt");
     let (id, first) = Topic::create(&ctx, &inputs).await.expect("first create");
-    crash_before_finish(&ctx, &id).await;
     let (read_inputs, _) = Topic::read(&ctx, &id, Some(&inputs))
         .await
         .expect("read")
         .expect("exists");
-    // A refresh now shows the unfinished create's marker as drift on `tags` (and only that), so the next
-    // update removes it; the retried create below adopts the object instead.
-    let mut with_marker = inputs.clone();
-    with_marker
-        .tags
-        .get_or_insert_with(Default::default)
-        .insert(PENDING_TAG.to_string(), PENDING_VALUE.to_string());
-    assert_eq!(read_inputs, with_marker, "the marker shows as tag drift");
+    assert_eq!(read_inputs, inputs);
+    assert!(!read_inputs.tags.expect("tags").contains_key(IDENTITY_TAG));
+    // The engine never recorded it (the answer was lost): the retried create with the same context adopts it.
     let (adopted, second) = Topic::create(&ctx, &inputs).await.expect("retried create");
     assert_eq!(adopted, id);
     assert_eq!(second, first, "same topic, same subscriptions");
     assert_finished(&ctx, &id).await;
+    let topics = ctx.aws.sns.list_topics().send().await.expect("list");
+    assert_eq!(topics.topics().len(), 1, "no duplicate");
 
-    // A finished create is recorded in some state: never adopted.
-    let err = Topic::create(&ctx, &inputs).await.expect_err("recorded");
-    assert!(matches!(err, ResourceError::Conflict(_)), "{err}");
-    assert!(err.to_string().contains("deleteBeforeReplace"), "{err}");
+    // The one a replacement replaces is never adopted: names are unique, so it is a conflict.
+    let err = Topic::create(&replacing(&ctx, &id), &inputs)
+        .await
+        .expect_err("recorded");
+    assert_conflict(&err, &["'orders-adopt'", "deleteBeforeReplace"]);
+    // Another resource's topic.
+    let err = Topic::create(&other_resource(&ctx), &inputs)
+        .await
+        .expect_err("other");
+    assert_conflict(&err, &["'orders-adopt'", "another Pulumi resource"]);
 
     // A same-named topic we do not own is a conflict (CreateTopic alone would silently return it).
     ctx.aws
@@ -162,8 +144,7 @@ async fn sns_topic_create_adopts_only_an_unfinished_create_and_refuses_a_strange
     let err = Topic::create(&ctx, &self::inputs("stranger"))
         .await
         .expect_err("conflict");
-    assert!(matches!(err, ResourceError::Conflict(_)), "{err}");
-    assert!(err.to_string().contains("not created by pulumi-orderapi"));
+    assert_conflict(&err, &["'stranger'", "not created by pulumi-orderapi"]);
 }
 
 /// moto confirms nothing by email; on AWS an email subscription stays `PendingConfirmation` (no ARN) until the

@@ -1,12 +1,53 @@
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
 
 use orderapi::error::ResourceError;
-use orderapi::resource::{Adapter, CheckContext, CustomResource, DynResource};
+use orderapi::lifecycle::{IDENTITY_TAG, Recorded};
+use orderapi::resource::{Adapter, CheckContext, Context, CustomResource, DynResource};
+use orderapi::resources::ssm::live_tags;
 use orderapi::resources::ssm::parameter::{Parameter, ParameterInputs};
-use orderapi::resources::ssm::{PENDING_TAG, live_tags};
 use orderapi::rpc::value::{PropertyMap, Value};
+use tokio_util::sync::CancellationToken;
 
 use crate::moto::Moto;
+
+/// `ctx` as a replacement sees it: the engine records `id` for this resource.
+pub fn replacing(ctx: &Context, id: &str) -> Context {
+    ctx.clone()
+        .with_recorded(Recorded::Ids(BTreeSet::from([id.to_string()])))
+}
+
+/// A context of another Pulumi resource (another URN), on the same emulator.
+pub fn other_resource(ctx: &Context) -> Context {
+    Context::new(
+        ctx.aws.clone(),
+        "urn:pulumi:other::test::orderapi:test:T::other",
+        Duration::from_secs(60),
+        CancellationToken::new(),
+    )
+}
+
+/// Asserts `err` is a conflict whose message holds every one of `needles`.
+pub fn assert_conflict(err: &ResourceError, needles: &[&str]) {
+    assert!(matches!(err, ResourceError::Conflict(_)), "{err}");
+    let text = err.to_string();
+    for n in needles {
+        assert!(text.contains(n), "'{n}' not in: {text}");
+    }
+}
+
+/// Asserts the live tags carry `ctx`'s identity and the ownership tag.
+pub fn assert_identity(ctx: &Context, live: &BTreeMap<String, String>) {
+    assert_eq!(
+        live.get(IDENTITY_TAG).map(String::as_str),
+        Some(ctx.identity.as_str()),
+        "{live:?}"
+    );
+    assert_eq!(
+        live.get("ManagedBy").map(String::as_str),
+        Some("pulumi-orderapi")
+    );
+}
 
 fn raw(name: &str) -> ParameterInputs {
     ParameterInputs {
@@ -33,17 +74,14 @@ async fn ssm_parameter_lifecycle_and_adoption() {
     let (id, outputs) = Parameter::create(&ctx, &inputs).await.expect("create");
     assert_eq!(id, "/orders/db-url");
     assert_eq!(outputs.version, 1);
-    assert!(
-        !live_tags(&ctx.aws, &id)
-            .await
-            .expect("tags")
-            .contains_key(PENDING_TAG)
-    );
+    assert_identity(&ctx, &live_tags(&ctx.aws, &id).await.expect("tags"));
+    assert_identity(&ctx, &outputs.tags_all);
     let (read, read_out) = Parameter::read(&ctx, &id, Some(&inputs))
         .await
         .expect("read")
         .expect("exists");
     assert_eq!(read, inputs);
+    assert!(!read.tags.expect("tags").contains_key(IDENTITY_TAG));
     assert_eq!(read_out, outputs);
 
     let mut changed = inputs.clone();
@@ -60,27 +98,42 @@ async fn ssm_parameter_lifecycle_and_adoption() {
     assert_eq!(after, changed);
     assert_eq!(after_out, updated);
 
-    ctx.aws
-        .ssm
-        .add_tags_to_resource()
-        .resource_type(aws_sdk_ssm::types::ResourceTypeForTagging::Parameter)
-        .resource_id(&id)
-        .tags(
-            aws_sdk_ssm::types::Tag::builder()
-                .key(PENDING_TAG)
-                .value("true")
-                .build()
-                .expect("tag"),
-        )
-        .send()
-        .await
-        .expect("marker");
-    let (again, _) = Parameter::create(&ctx, &changed).await.expect("adopt");
+    // The engine never recorded it (the answer was lost): a create with the same context adopts it and brings
+    // value and tags to the declared ones.
+    let (again, again_out) = Parameter::create(&ctx, &inputs).await.expect("adopt");
     assert_eq!(again, id);
-    let err = Parameter::create(&ctx, &changed)
+    assert_eq!(again_out.tags_all, outputs.tags_all);
+    let (read, _) = Parameter::read(&ctx, &id, Some(&inputs))
+        .await
+        .expect("read")
+        .expect("exists");
+    assert_eq!(read, inputs);
+    // The one a replacement replaces is never adopted: names are unique, so it is a conflict.
+    let err = Parameter::create(&replacing(&ctx, &id), &changed)
         .await
         .expect_err("recorded");
-    assert!(matches!(err, ResourceError::Conflict(_)), "{err}");
+    assert_conflict(&err, &["/orders/db-url", "replacing"]);
+    // Another resource's parameter, and one made without this provider.
+    let err = Parameter::create(&other_resource(&ctx), &changed)
+        .await
+        .expect_err("other");
+    assert_conflict(&err, &["/orders/db-url", "another Pulumi resource"]);
+    ctx.aws
+        .ssm
+        .put_parameter()
+        .name("/orders/stranger")
+        .value("x")
+        .r#type(aws_sdk_ssm::types::ParameterType::String)
+        .send()
+        .await
+        .expect("stranger");
+    let err = Parameter::create(&ctx, &self::inputs("/orders/stranger"))
+        .await
+        .expect_err("stranger");
+    assert_conflict(
+        &err,
+        &["/orders/stranger", "not created by pulumi-orderapi"],
+    );
 
     Parameter::delete(&ctx, &id, &changed, &updated)
         .await

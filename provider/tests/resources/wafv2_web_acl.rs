@@ -13,15 +13,15 @@
 
 use std::collections::BTreeMap;
 
-use orderapi::error::ResourceError;
+use orderapi::lifecycle::IDENTITY_TAG;
 use orderapi::resource::{Adapter, CheckContext, CustomResource, DynResource};
-use orderapi::resources::tags::{PENDING_TAG, PENDING_VALUE};
 use orderapi::resources::wafv2::web_acl::{
     ManagedRuleGroup, RateBasedRule, RuleActionOverride, WafVisibility, WebAcl, WebAclInputs,
 };
 use orderapi::resources::wafv2::{list_tags, parse_web_acl_arn};
 use orderapi::rpc::value::{PropertyMap, Value};
 
+use super::ssm_parameter::{assert_conflict, assert_identity, other_resource, replacing};
 use crate::moto::Moto;
 
 fn raw(name: &str) -> WebAclInputs {
@@ -108,8 +108,7 @@ async fn wafv2_web_acl_lifecycle() {
     assert!(outputs.capacity > 0);
     assert_eq!(outputs.tags_all["ManagedBy"], "pulumi-orderapi");
     assert_eq!(outputs.tags_all["Team"], "orders");
-    let live = list_tags(&ctx.aws, &id).await.expect("tags");
-    assert!(!live.contains_key(PENDING_TAG), "{live:?}");
+    assert_identity(&ctx, &list_tags(&ctx.aws, &id).await.expect("tags"));
 
     // Read gives back exactly the checked inputs (no drift right after create).
     let (read_inputs, read_outputs) = WebAcl::read(&ctx, &id, Some(&inputs))
@@ -117,6 +116,7 @@ async fn wafv2_web_acl_lifecycle() {
         .expect("read")
         .expect("exists");
     assert_eq!(read_inputs, inputs);
+    assert!(!read_inputs.tags.expect("tags").contains_key(IDENTITY_TAG));
     assert_eq!(read_outputs, outputs);
     // Import (no prior inputs) reads the same.
     let (imported, _) = WebAcl::read(&ctx, &id, None)
@@ -242,55 +242,50 @@ async fn wafv2_web_acl_update_and_delete_fetch_a_fresh_lock_token() {
 }
 
 #[tokio::test]
-async fn wafv2_web_acl_create_adopts_only_an_unfinished_create_and_refuses_a_stranger() {
+async fn wafv2_web_acl_create_adopts_only_its_orphan_and_refuses_others() {
     let moto = Moto::start().await;
     let ctx = moto.ctx().await;
     let inputs = inputs("waf-test-adopt");
-    // A crash after CreateWebACL and before the create's last step: the ACL exists with our tags and the
-    // create-pending marker, but Pulumi never recorded it.
+    // A crash right after CreateWebACL (or a lost answer): the ACL exists with this resource's identity, but the
+    // engine never recorded it. Its default action changed since.
     let (orphan, first) = WebAcl::create(&ctx, &inputs).await.expect("first create");
-    ctx.aws
-        .wafv2
-        .tag_resource()
-        .resource_arn(&orphan)
-        .tags(
-            aws_sdk_wafv2::types::Tag::builder()
-                .key(PENDING_TAG)
-                .value(PENDING_VALUE)
-                .build()
-                .expect("tag"),
-        )
-        .send()
+    let mut drifted = inputs.clone();
+    drifted.default_action = Some("block".into());
+    WebAcl::update(&ctx, &orphan, &inputs, &first, &drifted)
         .await
-        .expect("put the marker back");
-    // A refresh shows the marker as drift on `tags` (only that), so an update would remove it.
-    let (read_inputs, _) = WebAcl::read(&ctx, &orphan, Some(&inputs))
-        .await
-        .expect("read")
-        .expect("exists");
-    let mut with_marker = inputs.clone();
-    with_marker
-        .tags
-        .get_or_insert_with(Default::default)
-        .insert(PENDING_TAG.to_string(), PENDING_VALUE.to_string());
-    assert_eq!(read_inputs, with_marker);
+        .expect("drift");
     let (adopted, second) = WebAcl::create(&ctx, &inputs).await.expect("retried create");
     assert_eq!(
         adopted, orphan,
         "the retried create must adopt, not duplicate"
     );
-    assert_eq!(second, first);
-    assert!(
-        !list_tags(&ctx.aws, &orphan)
-            .await
-            .expect("tags")
-            .contains_key(PENDING_TAG)
-    );
+    assert_eq!(second.arn, first.arn);
+    assert_eq!(second.tags_all, first.tags_all);
+    let (read_inputs, _) = WebAcl::read(&ctx, &orphan, Some(&inputs))
+        .await
+        .expect("read")
+        .expect("exists");
+    assert_eq!(read_inputs, inputs, "brought back in line");
+    let acls = ctx
+        .aws
+        .wafv2
+        .list_web_acls()
+        .scope(aws_sdk_wafv2::types::Scope::Regional)
+        .send()
+        .await
+        .expect("list");
+    assert_eq!(acls.web_acls().len(), 1, "no duplicate");
 
-    // A finished create is recorded in some state: never adopted; the name is taken, so a conflict that says so.
-    let err = WebAcl::create(&ctx, &inputs).await.expect_err("conflict");
-    assert!(matches!(err, ResourceError::Conflict(_)), "{err}");
-    assert!(err.to_string().contains("another pulumi-orderapi"), "{err}");
+    // The one a replacement replaces is never adopted: names are unique, so it is a conflict; another resource's
+    // ACL too.
+    let err = WebAcl::create(&replacing(&ctx, &orphan), &inputs)
+        .await
+        .expect_err("recorded");
+    assert_conflict(&err, &["'waf-test-adopt'", "deleteBeforeReplace"]);
+    let err = WebAcl::create(&other_resource(&ctx), &inputs)
+        .await
+        .expect_err("other");
+    assert_conflict(&err, &["'waf-test-adopt'", "another Pulumi resource"]);
 
     // A same-named ACL we do not own is a conflict, not adopted.
     ctx.aws
@@ -317,10 +312,9 @@ async fn wafv2_web_acl_create_adopts_only_an_unfinished_create_and_refuses_a_str
     let err = WebAcl::create(&ctx, &self::inputs("waf-test-stranger"))
         .await
         .expect_err("conflict");
-    assert!(matches!(err, ResourceError::Conflict(_)), "{err}");
-    assert!(
-        err.to_string().contains("not created by pulumi-orderapi"),
-        "{err}"
+    assert_conflict(
+        &err,
+        &["'waf-test-stranger'", "not created by pulumi-orderapi"],
     );
 }
 

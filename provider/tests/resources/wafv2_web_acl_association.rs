@@ -8,12 +8,12 @@
 //! - moto's AssociateWebACL adds the ALB to a second ACL instead of refusing; create looks first and refuses an ALB
 //!   already associated with another ACL, as shown below.
 
-use orderapi::error::ResourceError;
 use orderapi::resource::{Adapter, CheckContext, Context, CustomResource, DynResource};
 use orderapi::resources::wafv2::web_acl::{WebAcl, WebAclInputs};
 use orderapi::resources::wafv2::web_acl_association::{WebAclAssociation, WebAclAssociationInputs};
 use orderapi::rpc::value::{PropertyMap, Value};
 
+use super::ssm_parameter::{assert_conflict, other_resource, replacing};
 use crate::moto::Moto;
 
 /// A VPC with two subnets in two zones, and an internet-facing ALB in them; returns the ALB's ARN.
@@ -121,11 +121,17 @@ async fn wafv2_web_acl_association_lifecycle() {
         .expect("exists");
     assert_eq!(read_inputs, inputs);
 
-    // A create that finds the same association (its answer was lost) adopts it: nothing can differ.
+    // Associations carry no tags: their identity is their content. A create that finds the same association
+    // (its answer was lost, or the provider crashed right after the call) adopts it: nothing can differ. The one
+    // a replacement replaces is not adopted.
     let (again, _) = WebAclAssociation::create(&ctx, &inputs)
         .await
         .expect("adopting create");
     assert_eq!(again, id);
+    let err = WebAclAssociation::create(&replacing(&ctx, &id), &inputs)
+        .await
+        .expect_err("recorded");
+    assert_conflict(&err, &[alb.as_str(), "replacing"]);
 
     // Both inputs force replacement (delete first: an ALB has one web ACL).
     let other = acl_named(&ctx, "waf-assoc-other").await;
@@ -139,10 +145,10 @@ async fn wafv2_web_acl_association_lifecycle() {
     assert!(diff.delete_before_replace);
 
     // The ALB already has a web ACL: associating another one is a conflict, never a silent switch.
-    let err = WebAclAssociation::create(&ctx, &moved)
+    let err = WebAclAssociation::create(&other_resource(&ctx), &moved)
         .await
         .expect_err("conflict");
-    assert!(matches!(err, ResourceError::Conflict(_)), "{err}");
+    assert_conflict(&err, &[alb.as_str(), acl.as_str(), "another web ACL"]);
 
     // Delete, then delete again (already gone is success), and read says gone.
     WebAclAssociation::delete(&ctx, &id, &inputs, &outputs)

@@ -1,7 +1,6 @@
 //! Application Auto Scaling kinds for ECS services (scalable targets and target-tracking policies), and what they
-//! share: identities (a target is `(serviceNamespace, resourceId, scalableDimension)`, not a name), tags on the
-//! target's ARN with the create-pending marker (see `ec2`'s module docs for the adoption rules), NotFound
-//! handling (`ObjectNotFoundException`, or a describe that no longer lists the thing) and validation.
+//! share: keys (a target is `(serviceNamespace, resourceId, scalableDimension)`, not a name), tags on the
+//! target's ARN ([`AppAutoScalingTags`]; adoption follows [`crate::lifecycle`]) and validation.
 //!
 //! Resource ids: a scalable target's is `<serviceNamespace>|<resourceId>|<scalableDimension>`; a scaling policy's
 //! is the same followed by `|<policyName>`. Both parse back for import.
@@ -9,14 +8,13 @@
 pub mod scalable_target;
 pub mod scaling_policy;
 
-pub use super::tags::{Found, found};
 use std::collections::BTreeMap;
 
 use aws_sdk_applicationautoscaling::types::{
     ScalableDimension, ScalableTarget as AwsScalableTarget, ServiceNamespace,
 };
 
-use super::tags::{self, PENDING_TAG};
+use super::tags::{self, Tagging};
 use crate::aws::Aws;
 use crate::error::{ResourceError, aws_error};
 use crate::resource::Failures;
@@ -68,11 +66,6 @@ impl TargetKey {
     }
 }
 
-/// True when Application Auto Scaling says the thing does not exist.
-pub fn is_gone(e: &ResourceError) -> bool {
-    e.code() == Some("ObjectNotFoundException") || e.is_not_found()
-}
-
 /// The live scalable target, if registered.
 pub async fn describe_target(
     aws: &Aws,
@@ -117,45 +110,37 @@ pub async fn list_tags(aws: &Aws, arn: &str) -> Result<BTreeMap<String, String>,
         .unwrap_or_default())
 }
 
-/// Brings the tags of `arn` from `old` to `new` (see `ec2::sync_tags`; a stale [`PENDING_TAG`] goes too).
-pub async fn sync_tags(
-    aws: &Aws,
-    arn: &str,
-    old: &BTreeMap<String, String>,
-    new: &BTreeMap<String, String>,
-) -> Result<(), ResourceError> {
-    let super::tags::TagChanges { removed, changed } = super::tags::changes(old, new);
-    if !removed.is_empty() {
-        aws.applicationautoscaling
-            .untag_resource()
-            .resource_arn(arn)
-            .set_tag_keys(Some(removed))
-            .send()
-            .await
-            .map_err(|e| aws_error("application-autoscaling:UntagResource", e))?;
-    }
-    if !changed.is_empty() {
+/// Application Auto Scaling tags a scalable target by ARN.
+pub struct AppAutoScalingTags;
+
+impl Tagging for AppAutoScalingTags {
+    const SERVICE: &'static str = "application-autoscaling";
+
+    async fn tag(
+        aws: &Aws,
+        arn: &str,
+        tags: &BTreeMap<String, String>,
+    ) -> Result<(), ResourceError> {
         aws.applicationautoscaling
             .tag_resource()
             .resource_arn(arn)
-            .set_tags(Some(changed.into_iter().collect()))
+            .set_tags(Some(tags.clone().into_iter().collect()))
             .send()
             .await
             .map_err(|e| aws_error("application-autoscaling:TagResource", e))?;
+        Ok(())
     }
-    Ok(())
-}
 
-/// The last step of a create: removes [`PENDING_TAG`] from `arn`, after which no create adopts it.
-pub async fn finish_create(aws: &Aws, arn: &str) -> Result<(), ResourceError> {
-    aws.applicationautoscaling
-        .untag_resource()
-        .resource_arn(arn)
-        .tag_keys(PENDING_TAG)
-        .send()
-        .await
-        .map_err(|e| aws_error("application-autoscaling:UntagResource", e))?;
-    Ok(())
+    async fn untag(aws: &Aws, arn: &str, keys: &[String]) -> Result<(), ResourceError> {
+        aws.applicationautoscaling
+            .untag_resource()
+            .resource_arn(arn)
+            .set_tag_keys(Some(keys.to_vec()))
+            .send()
+            .await
+            .map_err(|e| aws_error("application-autoscaling:UntagResource", e))?;
+        Ok(())
+    }
 }
 
 /// Splits live tags into the declared tags and all tags (see [`tags::split`]); a `Name` tag is an ordinary
@@ -214,34 +199,7 @@ pub fn check_target(
 /// Validates user tags against Application Auto Scaling's limits (50 per target; keys 1-128, values at most
 /// 256).
 pub fn check_tags(tags: Option<&BTreeMap<String, String>>, f: &mut Failures) {
-    let Some(tags) = tags else { return };
-    f.require(
-        tags.len() <= 45,
-        "tags",
-        "at most 45 tags (Application Auto Scaling allows 50, 5 are kept for the provider)",
-    );
-    for (k, v) in tags {
-        f.require(
-            !k.is_empty() && k.len() <= 128,
-            "tags",
-            format!("tag key '{k}' must be 1-128 characters"),
-        );
-        f.require(
-            v.len() <= 256,
-            "tags",
-            format!("the value of tag '{k}' must be at most 256 characters"),
-        );
-        f.require(
-            !k.to_ascii_lowercase().starts_with("aws:"),
-            "tags",
-            format!("tag key '{k}' uses the reserved aws: prefix"),
-        );
-        f.require(
-            k != PENDING_TAG,
-            "tags",
-            format!("tag key '{k}' is reserved for the provider"),
-        );
-    }
+    tags::check(tags, "Application Auto Scaling", f);
 }
 
 #[cfg(test)]

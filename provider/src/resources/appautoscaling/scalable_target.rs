@@ -1,8 +1,9 @@
 //! `orderapi:appautoscaling:ScalableTarget` — registers an ECS service's desired count with Application Auto
 //! Scaling, between a minimum and a maximum task count.
 //!
-//! RegisterScalableTarget is an upsert, so a create first looks for a registered target: the leftover of a
-//! create that never finished (ownership tag and create-pending marker) is adopted; any other is a conflict.
+//! RegisterScalableTarget is an upsert, so a repeated create call registers no second target; a service has one
+//! target, so a create first looks for a registered one: the orphan of an interrupted create of this resource is
+//! adopted (see [`crate::lifecycle`]); any other is a conflict, never silently overwritten.
 
 use std::collections::BTreeMap;
 
@@ -13,13 +14,12 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Found, TargetKey, check_tags, check_target, describe_target, finish_create, found, is_gone,
-    list_tags, split_tags, sync_tags,
+    AppAutoScalingTags, TargetKey, check_tags, check_target, describe_target, list_tags, split_tags,
 };
-use crate::aws::OWNERSHIP_TAG;
-use crate::error::{ResourceError, aws_error};
+use crate::error::{ErrorClass, ResourceError, aws_error};
+use crate::lifecycle::{Found, conflict, create_once};
 use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures, Poll};
-use crate::resources::tags::pending_tags;
+use crate::resources::tags;
 
 /// Which scaling activities are suspended.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -207,81 +207,52 @@ impl CustomResource for ScalableTarget {
     ) -> Result<(String, ScalableTargetOutputs), ResourceError> {
         let key = key_of(inputs);
         let id = key.id();
-        let tags = ctx.aws.effective_tags(inputs.tags.as_ref());
-        let create_tags = pending_tags(&tags);
-        let existing = match describe_target(&ctx.aws, &key).await? {
-            Some(t) => {
+        let tags = ctx.tags(inputs.tags.as_ref());
+        let what = format!("a scalable target of {}", key.resource_id);
+        let (arn, adopted) = create_once(
+            ctx,
+            &format!("scalable target {id}"),
+            || async {
+                let Some(t) = describe_target(&ctx.aws, &key).await? else {
+                    return Ok(None);
+                };
                 let arn = t.scalable_target_arn().unwrap_or_default().to_string();
                 let live = list_tags(&ctx.aws, &arn).await?;
-                match found(&live) {
-                    Found::Unfinished => {
-                        ctx.debug(format!(
-                            "adopting {arn}: it carries this provider's ownership tag and the create-pending marker \
-                             of a create that never finished"
-                        ));
-                        Some((arn, live))
+                match ctx.found(&id, &live) {
+                    Found::Orphan => {
+                        ctx.adopting("scalable target", &arn);
+                        Ok(Some((arn, Some(live))))
                     }
-                    Found::Recorded => {
-                        return Err(ResourceError::Conflict(format!(
-                            "{} is already registered as a scalable target ({arn}) by another pulumi-orderapi \
-                             resource or stack; a service has one scalable target: remove the other declaration, or \
-                             use the deleteBeforeReplace resource option",
-                            key.resource_id
-                        )));
-                    }
-                    Found::Stranger => {
-                        return Err(ResourceError::Conflict(format!(
-                            "{} is already registered as a scalable target ({arn}) that was not created by \
-                             pulumi-orderapi (no {}={} tag); deregister it or import it",
-                            key.resource_id, OWNERSHIP_TAG.0, OWNERSHIP_TAG.1
-                        )));
-                    }
+                    other => Err(conflict(&format!("{what} ({arn})"), &other)),
                 }
-            }
-            None => None,
-        };
-        let partial = ScalableTargetOutputs {
-            arn: String::new(),
-            tags_all: create_tags.clone(),
-        };
-        let arn = match existing {
-            Some((arn, live)) => {
-                let partial = ScalableTargetOutputs {
-                    arn: arn.clone(),
-                    ..partial.clone()
-                };
-                Self::register(ctx, &key, inputs, None)
-                    .await
-                    .map_err(|e| e.partial(&id, &partial))?;
-                sync_tags(&ctx.aws, &arn, &live, &create_tags)
-                    .await
-                    .map_err(|e| e.partial(&id, &partial))?;
-                arn
-            }
-            None => match Self::register(ctx, &key, inputs, Some(&create_tags)).await? {
-                Some(arn) => arn,
-                // Older API versions answer without the ARN: read it back.
-                None => describe_target(&ctx.aws, &key)
-                    .await
-                    .map_err(|e| e.partial(&id, &partial))?
-                    .and_then(|t| t.scalable_target_arn().map(str::to_string))
-                    .unwrap_or_default(),
             },
-        };
+            || async {
+                let arn = match Self::register(ctx, &key, inputs, Some(&tags)).await? {
+                    Some(arn) => arn,
+                    // Older API versions answer without the ARN: read it back.
+                    None => describe_target(&ctx.aws, &key)
+                        .await?
+                        .and_then(|t| t.scalable_target_arn().map(str::to_string))
+                        .unwrap_or_default(),
+                };
+                Ok((arn, None))
+            },
+        )
+        .await?
+        .into_inner();
         let outputs = ScalableTargetOutputs {
             arn: arn.clone(),
-            tags_all: create_tags,
+            tags_all: tags.clone(),
         };
-        finish_create(&ctx.aws, &arn)
-            .await
-            .map_err(|e| e.partial(&id, &outputs))?;
-        Ok((
-            id,
-            ScalableTargetOutputs {
-                arn,
-                tags_all: tags,
-            },
-        ))
+        if let Some(live) = adopted {
+            // An adopted target may hold stale capacities and tags: bring them in line.
+            let steps = async {
+                Self::register(ctx, &key, inputs, None).await?;
+                tags::sync::<AppAutoScalingTags>(&ctx.aws, &arn, &live, &tags).await
+            };
+            steps.await.map_err(|e| e.partial(&id, &outputs))?;
+        }
+        Ok((id, outputs))
     }
 
     async fn read(
@@ -296,7 +267,7 @@ impl CustomResource for ScalableTarget {
         let arn = target.scalable_target_arn().unwrap_or_default().to_string();
         let live = match list_tags(&ctx.aws, &arn).await {
             Ok(t) => t,
-            Err(e) if is_gone(&e) => return Ok(None),
+            Err(e) if e.is_not_found() => return Ok(None),
             Err(e) => return Err(e),
         };
         let (tags, tags_all) = split_tags(&ctx.aws, live, prior.and_then(|p| p.tags.as_ref()));
@@ -315,8 +286,9 @@ impl CustomResource for ScalableTarget {
     ) -> Result<ScalableTargetOutputs, ResourceError> {
         let (key, _) = TargetKey::parse(id)?;
         Self::register(ctx, &key, new, None).await?;
-        let tags = ctx.aws.effective_tags(new.tags.as_ref());
-        sync_tags(&ctx.aws, &old_outputs.arn, &old_outputs.tags_all, &tags).await?;
+        let tags = ctx.tags(new.tags.as_ref());
+        tags::sync::<AppAutoScalingTags>(&ctx.aws, &old_outputs.arn, &old_outputs.tags_all, &tags)
+            .await?;
         Ok(ScalableTargetOutputs {
             arn: old_outputs.arn.clone(),
             tags_all: tags,
@@ -351,20 +323,21 @@ impl CustomResource for ScalableTarget {
                     Ok(_) => Ok(Poll::Pending(
                         "deregistered, waiting for AWS to let go".into(),
                     )),
-                    Err(e) if is_gone(&e) => Ok(Poll::Ready(())),
-                    Err(e) if e.code() == Some("ConcurrentUpdateException") => {
-                        Ok(Poll::Pending("AWS says ConcurrentUpdateException".into()))
+                    Err(e) if e.is_not_found() => Ok(Poll::Ready(())),
+                    Err(e)
+                        if matches!(e.class(), ErrorClass::Throttled | ErrorClass::Transient) =>
+                    {
+                        Ok(Poll::Pending(format!("AWS says {e}")))
                     }
                     // The target may have gone between the describe and the call (AWS answers
-                    // ValidationException for some races): the next describe decides.
-                    Err(e) if e.code() == Some("ValidationException") => {
+                    // ValidationException for some races): a describe decides.
+                    Err(e) => {
                         if describe_target(&ctx.aws, &key).await?.is_none() {
                             Ok(Poll::Ready(()))
                         } else {
                             Err(e)
                         }
                     }
-                    Err(e) => Err(e),
                 }
             },
         )

@@ -2,10 +2,17 @@
 //! keeps a predefined metric (CPU, memory, ALB requests per target) or a customized CloudWatch metric at a target
 //! value.
 //!
-//! Scaling policies cannot be tagged, so there is no create-pending marker: PutScalingPolicy is an upsert and the
-//! policy is wholly described by its inputs. A create that finds a same-named policy adopts it (bringing it in
-//! line) when its scalable target carries this provider's ownership tag — the leftover of a create whose answer
-//! was lost — and refuses it otherwise.
+//! # Identity
+//!
+//! Scaling policies cannot be tagged, so they cannot carry the ownership and identity tags. PutScalingPolicy is an
+//! upsert (a repeated call makes no second policy) and a policy is wholly described by its inputs; names are
+//! unique per scalable target. A same-named policy found at create time is the orphan of this create (a create
+//! whose answer was lost, or a crash right after the call) when both its scalable target carries this provider's
+//! ownership tag and its target-tracking configuration is the one this create writes: then it is adopted, unless
+//! the engine records it (the policy a replacement replaces, a conflict). A policy on a target this provider does
+//! not own, or with another configuration (another resource's), is a conflict, never silently overwritten. The
+//! limit: a program changed between a crashed create and its retry finds its own orphan with the old
+//! configuration and reports the conflict; delete that policy and run again.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -16,9 +23,10 @@ use aws_sdk_applicationautoscaling::types::{
     TargetTrackingScalingPolicyConfiguration,
 };
 
-use super::{Found, TargetKey, check_target, describe_target, found, is_gone, list_tags};
+use super::{TargetKey, check_target, describe_target, list_tags};
 use crate::aws::OWNERSHIP_TAG;
-use crate::error::{ResourceError, aws_error};
+use crate::error::{ErrorClass, ResourceError, aws_error};
+use crate::lifecycle::{Found, conflict, create_once};
 use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures, Poll};
 
 /// The predefined metrics an ECS service can track.
@@ -406,7 +414,7 @@ impl ScalingPolicy {
                 .map_err(|e| aws_error("application-autoscaling:DescribeScalingPolicies", e))
             {
                 Ok(out) => out,
-                Err(e) if is_gone(&e) => return Ok(None),
+                Err(e) if e.is_not_found() => return Ok(None),
                 Err(e) => return Err(e),
             };
             if let Some(p) = out.scaling_policies().iter().find(|p| {
@@ -422,6 +430,17 @@ impl ScalingPolicy {
                 }
                 _ => return Ok(None),
             }
+        }
+    }
+
+    fn outputs_of(policy: &AwsScalingPolicy) -> ScalingPolicyOutputs {
+        ScalingPolicyOutputs {
+            arn: policy.policy_arn().to_string(),
+            alarm_arns: policy
+                .alarms()
+                .iter()
+                .map(|a| a.alarm_arn().to_string())
+                .collect(),
         }
     }
 
@@ -502,32 +521,48 @@ impl CustomResource for ScalingPolicy {
         let key = key_of(inputs);
         let name = inputs.name.clone().unwrap_or_default();
         let id = format!("{}|{name}", key.id());
-        if let Some(existing) = Self::describe(ctx, &key, &name).await? {
-            // No tags on policies: ownership is the target's.
-            let owned = match describe_target(&ctx.aws, &key).await? {
-                Some(t) => {
-                    let arn = t.scalable_target_arn().unwrap_or_default();
-                    found(&list_tags(&ctx.aws, arn).await?) != Found::Stranger
+        let what = format!("a scaling policy named '{name}' on {}", key.resource_id);
+        let made = create_once(
+            ctx,
+            &format!("scaling policy {id}"),
+            || async {
+                let Some(existing) = Self::describe(ctx, &key, &name).await? else {
+                    return Ok(None);
+                };
+                let what = format!("{what} ({})", existing.policy_arn());
+                // No tags on policies: ownership is the target's, identity the configuration.
+                let target_tags = match describe_target(&ctx.aws, &key).await? {
+                    Some(t) => {
+                        list_tags(&ctx.aws, t.scalable_target_arn().unwrap_or_default()).await?
+                    }
+                    None => Default::default(),
+                };
+                if target_tags.get(OWNERSHIP_TAG.0).map(String::as_str) != Some(OWNERSHIP_TAG.1) {
+                    return Err(conflict(&what, &Found::Stranger));
                 }
-                None => false,
-            };
-            if !owned {
-                return Err(ResourceError::Conflict(format!(
-                    "a scaling policy named '{name}' already exists on {} ({}) and its scalable target was not \
-                     created by pulumi-orderapi (no {}={} tag); choose another name, or delete or import that policy",
-                    key.resource_id,
-                    existing.policy_arn(),
-                    OWNERSHIP_TAG.0,
-                    OWNERSHIP_TAG.1
-                )));
-            }
-            ctx.debug(format!(
-                "adopting scaling policy {}: same name on a scalable target this provider owns",
-                existing.policy_arn()
-            ));
-        }
-        let outputs = Self::put(ctx, &key, inputs).await?;
-        Ok((id, outputs))
+                let same = existing
+                    .target_tracking_scaling_policy_configuration()
+                    .is_some_and(|c| tracking_of(c) == inputs.target_tracking);
+                if !same {
+                    return Err(ResourceError::Conflict(format!(
+                        "{what} already exists with another configuration: another Pulumi resource's policy \
+                         (scaling policies carry no tags, and writing ours would overwrite it); give this policy \
+                         another name, or delete that one first"
+                    )));
+                }
+                match ctx.found(&id, &ctx.tags(None)) {
+                    // Nothing to bring in line: its configuration is the declared one.
+                    Found::Orphan => {
+                        ctx.adopting("scaling policy", existing.policy_arn());
+                        Ok(Some(Self::outputs_of(&existing)))
+                    }
+                    other => Err(conflict(&what, &other)),
+                }
+            },
+            || Self::put(ctx, &key, inputs),
+        )
+        .await?;
+        Ok((id, made.into_inner()))
     }
 
     async fn read(
@@ -558,15 +593,7 @@ impl CustomResource for ScalingPolicy {
             scalable_dimension: Some(policy.scalable_dimension().as_str().to_string()),
             target_tracking: tracking_of(config),
         };
-        let outputs = ScalingPolicyOutputs {
-            arn: policy.policy_arn().to_string(),
-            alarm_arns: policy
-                .alarms()
-                .iter()
-                .map(|a| a.alarm_arn().to_string())
-                .collect(),
-        };
-        Ok(Some((inputs, outputs)))
+        Ok(Some((inputs, Self::outputs_of(&policy))))
     }
 
     async fn update(
@@ -606,18 +633,19 @@ impl CustomResource for ScalingPolicy {
             {
                 // Confirmed by the next poll's describe.
                 Ok(_) => Ok(Poll::Pending("deleted, waiting for AWS to let go".into())),
-                Err(e) if is_gone(&e) => Ok(Poll::Ready(())),
-                Err(e) if e.code() == Some("ConcurrentUpdateException") => {
-                    Ok(Poll::Pending("AWS says ConcurrentUpdateException".into()))
+                Err(e) if e.is_not_found() => Ok(Poll::Ready(())),
+                Err(e) if matches!(e.class(), ErrorClass::Throttled | ErrorClass::Transient) => {
+                    Ok(Poll::Pending(format!("AWS says {e}")))
                 }
-                Err(e) if e.code() == Some("ValidationException") => {
+                // The policy may have gone between the describe and the call (AWS answers ValidationException for
+                // some races): a describe decides.
+                Err(e) => {
                     if Self::describe(ctx, &key, &name).await?.is_none() {
                         Ok(Poll::Ready(()))
                     } else {
                         Err(e)
                     }
                 }
-                Err(e) => Err(e),
             }
         })
         .await

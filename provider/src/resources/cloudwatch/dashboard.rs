@@ -1,6 +1,16 @@
 //! `orderapi:cloudwatch:Dashboard` — a CloudWatch dashboard of typed metric and text widgets, serialised to the
-//! dashboard body JSON. Dashboards carry no tags here, so no create-pending marker: see the module docs for why
-//! a create never adopts a same-named dashboard.
+//! dashboard body JSON.
+//!
+//! # Identity
+//!
+//! Dashboards cannot carry tags, so they cannot carry the ownership and identity tags. Their identity is their
+//! content: names are unique per account, and a dashboard with this name whose body equals the one this create
+//! writes is the orphan of this create (a create whose answer was lost, or a crash right after the call), or
+//! indistinguishable from it: writing the same body again changes nothing. It is adopted unless the engine records
+//! it (then it is the dashboard a replacement replaces, a conflict like any other unique name). A same-named
+//! dashboard with another body is a conflict: another stack's, or not created by pulumi-orderapi at all, and the
+//! upsert would silently overwrite it. The limit: a program changed between a crashed create and its retry finds
+//! its own orphan with the old body and reports the conflict; delete that dashboard and run again.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -9,6 +19,7 @@ use serde_json::{Map, Value, json};
 use super::is_valid_period;
 use super::metric_alarm::STATISTICS;
 use crate::error::{ResourceError, aws_error};
+use crate::lifecycle::{Found, conflict, create_once};
 use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures, Poll};
 
 /// The largest dashboard body AWS accepts (1 MB).
@@ -245,7 +256,8 @@ impl Dashboard {
 impl CustomResource for Dashboard {
     const TOKEN: &'static str = "orderapi:cloudwatch:Dashboard";
     const DESCRIPTION: &'static str = "A CloudWatch dashboard of typed metric and text widgets on the 24-column \
-        grid. Not tagged; a create never adopts an existing dashboard of the same name.";
+        grid. Not taggable: a create adopts a same-named dashboard only when its body is the one this create writes \
+        (the leftover of an interrupted create).";
     const REPLACE_ON_CHANGES: &'static [&'static str] = &["dashboardName"];
     /// Dashboard names are unique per account; a replacement keeps the name.
     const DELETE_BEFORE_REPLACE: bool = true;
@@ -372,14 +384,37 @@ impl CustomResource for Dashboard {
         inputs: &DashboardInputs,
     ) -> Result<(String, DashboardOutputs), ResourceError> {
         let name = inputs.dashboard_name.clone().unwrap_or_default();
-        if Self::get(ctx, &name).await?.is_some() {
-            return Err(ResourceError::Conflict(format!(
-                "a CloudWatch dashboard named '{name}' already exists; dashboards carry no ownership tag, so it \
-                 may be another stack's or not created by pulumi-orderapi at all: choose another name or suffix, \
-                 delete or import that dashboard, or replace with the `deleteBeforeReplace` option"
-            )));
-        }
-        Self::put(ctx, inputs).await?;
+        let what = format!("a CloudWatch dashboard named '{name}'");
+        let want = body(&inputs.widgets);
+        create_once(
+            ctx,
+            &format!("dashboard {name}"),
+            || async {
+                let Some((_, live)) = Self::get(ctx, &name).await? else {
+                    return Ok(None);
+                };
+                let same = serde_json::from_str::<Value>(&live)
+                    .is_ok_and(|v| v == want || widgets_of(&v) == inputs.widgets);
+                if !same {
+                    return Err(ResourceError::Conflict(format!(
+                        "{what} already exists with another body; dashboards carry no ownership tag, so it may be \
+                         another stack's or not created by pulumi-orderapi at all, and writing ours would \
+                         overwrite it: choose another name or suffix, delete or import that dashboard, or replace \
+                         with the `deleteBeforeReplace` option"
+                    )));
+                }
+                // Its content is this create's: classify it as an object carrying this resource's identity.
+                match ctx.found(&name, &ctx.tags(None)) {
+                    Found::Orphan => {
+                        ctx.adopting("dashboard", &name);
+                        Ok(Some(()))
+                    }
+                    other => Err(conflict(&what, &other)),
+                }
+            },
+            || Self::put(ctx, inputs),
+        )
+        .await?;
         let arn = match Self::get(ctx, &name).await {
             Ok(Some((arn, _))) => arn,
             Ok(None) => {

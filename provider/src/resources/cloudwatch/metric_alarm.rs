@@ -1,4 +1,8 @@
 //! `orderapi:cloudwatch:MetricAlarm` — a CloudWatch alarm on one metric or on a metric-math expression.
+//! PutMetricAlarm is an upsert, so a repeated create call makes no second alarm; alarm names are unique per region,
+//! and a create that finds the alarm it is about to write adopts it only when it is the orphan of an interrupted
+//! create of this resource (see [`crate::lifecycle`]): anything else would be silently overwritten, so it is a
+//! conflict.
 
 use std::collections::BTreeMap;
 
@@ -9,12 +13,9 @@ use aws_sdk_cloudwatch::types::{
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{
-    Found, PENDING_TAG, check_tags, cw_tags, finish_create, found, is_arn, is_valid_period,
-    live_tags, pending_tags, sync_tags,
-};
-use crate::aws::OWNERSHIP_TAG;
+use super::{CloudWatchTags, check_tags, cw_tags, is_arn, is_valid_period, live_tags};
 use crate::error::{ResourceError, aws_error};
+use crate::lifecycle::{Found, conflict, create_once};
 use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures, Poll};
 use crate::resources::tags;
 
@@ -586,52 +587,45 @@ impl CustomResource for MetricAlarm {
         inputs: &MetricAlarmInputs,
     ) -> Result<(String, MetricAlarmOutputs), ResourceError> {
         let name = inputs.alarm_name.clone().unwrap_or_default();
-        let tags = ctx.aws.effective_tags(inputs.tags.as_ref());
-        let create_tags = pending_tags(&tags);
-        let adopted = match Self::describe(ctx, &name).await? {
-            Some(alarm) => {
+        let tags = ctx.tags(inputs.tags.as_ref());
+        let adopted = create_once(
+            ctx,
+            &format!("alarm {name}"),
+            || async {
+                let Some(alarm) = Self::describe(ctx, &name).await? else {
+                    return Ok(None);
+                };
                 let arn = alarm.alarm_arn().unwrap_or_default().to_string();
                 let live = live_tags(&ctx.aws, &arn).await?;
-                match found(&live) {
-                    Found::Stranger => {
-                        return Err(ResourceError::Conflict(format!(
-                            "a CloudWatch alarm named '{name}' already exists and was not created by \
-                             pulumi-orderapi (no {}={} tag); choose another name (environment/environmentSuffix), \
-                             or delete or import that alarm",
-                            OWNERSHIP_TAG.0, OWNERSHIP_TAG.1
-                        )));
+                match ctx.found(&name, &live) {
+                    Found::Orphan => {
+                        ctx.adopting("alarm", &name);
+                        Ok(Some(Some((arn, live))))
                     }
-                    Found::Recorded => {
-                        return Err(ResourceError::Conflict(format!(
-                            "a CloudWatch alarm named '{name}' already exists and is managed by pulumi-orderapi in \
-                             some Pulumi state (its create finished); alarm names are unique per region, so choose \
-                             another name or suffix, or replace with the `deleteBeforeReplace` option"
-                        )));
-                    }
-                    Found::Unfinished => {
-                        ctx.debug(format!(
-                            "adopting alarm {name}: it carries this provider's ownership tag and the \
-                             {PENDING_TAG} marker of a create that never finished"
-                        ));
-                        Some((arn, live))
-                    }
+                    other => Err(conflict(
+                        &format!("a CloudWatch alarm named '{name}'"),
+                        &other,
+                    )),
                 }
-            }
-            None => {
-                Self::put(ctx, inputs, Some(&create_tags)).await?;
-                None
-            }
-        };
-        let mut partial = MetricAlarmOutputs {
+            },
+            || async {
+                Self::put(ctx, inputs, Some(&tags)).await?;
+                Ok(None)
+            },
+        )
+        .await?
+        .into_inner();
+        let mut outputs = MetricAlarmOutputs {
             arn: String::new(),
-            tags_all: create_tags.clone(),
+            tags_all: tags.clone(),
         };
         let steps = async {
             match &adopted {
                 Some((arn, live)) => {
-                    partial.arn = arn.clone();
+                    // An adopted alarm may hold a stale definition and tags: bring them in line.
+                    outputs.arn = arn.clone();
                     Self::put(ctx, inputs, None).await?;
-                    sync_tags(&ctx.aws, arn, live, &create_tags).await?;
+                    tags::sync::<CloudWatchTags>(&ctx.aws, arn, live, &tags).await?;
                 }
                 None => {
                     let alarm = Self::describe(ctx, &name).await?.ok_or_else(|| {
@@ -639,22 +633,16 @@ impl CustomResource for MetricAlarm {
                             "alarm {name} is not described right after its creation"
                         ))
                     })?;
-                    partial.arn = alarm.alarm_arn().unwrap_or_default().to_string();
+                    outputs.arn = alarm.alarm_arn().unwrap_or_default().to_string();
                 }
             }
-            finish_create(&ctx.aws, &partial.arn).await
+            Ok::<(), ResourceError>(())
         };
         let result = steps.await;
         if let Err(e) = result {
-            return Err(e.partial(&name, &partial));
+            return Err(e.partial(&name, &outputs));
         }
-        Ok((
-            name,
-            MetricAlarmOutputs {
-                arn: partial.arn,
-                tags_all: tags,
-            },
-        ))
+        Ok((name, outputs))
     }
 
     async fn read(
@@ -696,8 +684,9 @@ impl CustomResource for MetricAlarm {
     ) -> Result<MetricAlarmOutputs, ResourceError> {
         // PutMetricAlarm replaces the whole definition: fields left out are cleared.
         Self::put(ctx, new, None).await?;
-        let tags = ctx.aws.effective_tags(new.tags.as_ref());
-        sync_tags(&ctx.aws, &old_outputs.arn, &old_outputs.tags_all, &tags).await?;
+        let tags = ctx.tags(new.tags.as_ref());
+        tags::sync::<CloudWatchTags>(&ctx.aws, &old_outputs.arn, &old_outputs.tags_all, &tags)
+            .await?;
         Ok(MetricAlarmOutputs {
             arn: old_outputs.arn.clone(),
             tags_all: tags,

@@ -1,11 +1,7 @@
-//! CloudWatch kinds (metric alarms and dashboards), and what they share: tags by ARN (alarms; see `ec2`'s module
-//! docs for adoption: only a create that never finished — ownership tag *and* the create-pending marker — is
-//! adopted), ARN and name rules.
+//! CloudWatch kinds (metric alarms and dashboards), and what they share: tags by ARN (alarms, [`CloudWatchTags`];
+//! adoption follows [`crate::lifecycle`]), ARN and name rules.
 //!
-//! Dashboards are not tagged by this provider, so they carry no create-pending marker. A dashboard's create is a
-//! single PutDashboard call (nothing follows it that could fail half-way), so there is no unfinished create to
-//! adopt: a create that finds a same-named dashboard is always a conflict, since it cannot tell a dashboard of
-//! another stack (or of someone else) from one of ours.
+//! Dashboards cannot carry tags: their identity is their content (see `dashboard`'s module docs).
 
 pub mod dashboard;
 pub mod metric_alarm;
@@ -14,7 +10,7 @@ use std::collections::BTreeMap;
 
 use aws_sdk_cloudwatch::types::Tag;
 
-pub use super::tags::{Found, PENDING_TAG, PENDING_VALUE, found, pending_tags};
+use super::tags::Tagging;
 use crate::aws::Aws;
 use crate::error::{ResourceError, aws_error};
 use crate::resource::Failures;
@@ -47,46 +43,37 @@ pub async fn live_tags(aws: &Aws, arn: &str) -> Result<BTreeMap<String, String>,
         .collect())
 }
 
-/// Brings the tags of `arn` from `old` to `new`. When `old` holds [`PENDING_TAG`] (the `tagsAll` a partial create
-/// recorded) and `new` does not, the marker goes with the stale tags.
-pub async fn sync_tags(
-    aws: &Aws,
-    arn: &str,
-    old: &BTreeMap<String, String>,
-    new: &BTreeMap<String, String>,
-) -> Result<(), ResourceError> {
-    let c = super::tags::changes(old, new);
-    if !c.removed.is_empty() {
-        aws.cloudwatch
-            .untag_resource()
-            .resource_arn(arn)
-            .set_tag_keys(Some(c.removed))
-            .send()
-            .await
-            .map_err(|e| aws_error("cloudwatch:UntagResource", e))?;
-    }
-    if !c.changed.is_empty() {
+/// CloudWatch tags an alarm by ARN.
+pub struct CloudWatchTags;
+
+impl Tagging for CloudWatchTags {
+    const SERVICE: &'static str = "cloudwatch";
+
+    async fn tag(
+        aws: &Aws,
+        arn: &str,
+        tags: &BTreeMap<String, String>,
+    ) -> Result<(), ResourceError> {
         aws.cloudwatch
             .tag_resource()
             .resource_arn(arn)
-            .set_tags(Some(cw_tags(&c.changed)))
+            .set_tags(Some(cw_tags(tags)))
             .send()
             .await
             .map_err(|e| aws_error("cloudwatch:TagResource", e))?;
+        Ok(())
     }
-    Ok(())
-}
 
-/// The last step of a create that succeeded: removes [`PENDING_TAG`], after which no create adopts the resource.
-pub async fn finish_create(aws: &Aws, arn: &str) -> Result<(), ResourceError> {
-    aws.cloudwatch
-        .untag_resource()
-        .resource_arn(arn)
-        .tag_keys(PENDING_TAG)
-        .send()
-        .await
-        .map_err(|e| aws_error("cloudwatch:UntagResource", e))?;
-    Ok(())
+    async fn untag(aws: &Aws, arn: &str, keys: &[String]) -> Result<(), ResourceError> {
+        aws.cloudwatch
+            .untag_resource()
+            .resource_arn(arn)
+            .set_tag_keys(Some(keys.to_vec()))
+            .send()
+            .await
+            .map_err(|e| aws_error("cloudwatch:UntagResource", e))?;
+        Ok(())
+    }
 }
 
 /// Validates user tags against CloudWatch's limits (50 per resource, keys 1-128, values ≤ 256).

@@ -1,4 +1,6 @@
 //! `orderapi:logs:LogGroup` — a CloudWatch Logs log group with validated retention and an optional KMS key.
+//! Names are unique per region: a create that finds the group it is about to make adopts it only when it is the
+//! orphan of an interrupted create of this resource (see [`crate::lifecycle`]).
 
 use std::collections::BTreeMap;
 
@@ -7,11 +9,11 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Found, PENDING_TAG, check_log_group_name, check_tags, describe_log_group, finish_create, found,
-    is_kms_key_arn, is_log_group_char, live_tags, pending_tags, sync_tags, tagging_arn,
+    LogsTags, check_log_group_name, check_tags, describe_log_group, is_kms_key_arn,
+    is_log_group_char, live_tags, tagging_arn,
 };
-use crate::aws::OWNERSHIP_TAG;
-use crate::error::{ResourceError, aws_error};
+use crate::error::{ErrorClass, ResourceError, aws_error};
+use crate::lifecycle::{Found, conflict, create_once};
 use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures, Poll};
 use crate::resources::tags;
 
@@ -190,74 +192,61 @@ impl CustomResource for LogGroup {
         inputs: &LogGroupInputs,
     ) -> Result<(String, LogGroupOutputs), ResourceError> {
         let name = inputs.name.clone().unwrap_or_default();
-        let tags = ctx.aws.effective_tags(inputs.tags.as_ref());
-        let create_tags = pending_tags(&tags);
-        let adopted = match describe_log_group(&ctx.aws, &name).await? {
-            Some(group) => {
-                let arn = tagging_arn(&group);
-                let live = live_tags(&ctx.aws, &arn).await?;
-                match found(&live) {
-                    Found::Stranger => {
-                        return Err(ResourceError::Conflict(format!(
-                            "a log group named '{name}' already exists and was not created by pulumi-orderapi \
-                             (no {}={} tag); choose another name (environment/environmentSuffix), or delete or \
-                             import that log group",
-                            OWNERSHIP_TAG.0, OWNERSHIP_TAG.1
-                        )));
+        let tags = ctx.tags(inputs.tags.as_ref());
+        let adopted = create_once(
+            ctx,
+            &format!("log group {name}"),
+            || async {
+                let Some(group) = describe_log_group(&ctx.aws, &name).await? else {
+                    return Ok(None);
+                };
+                let live = live_tags(&ctx.aws, &tagging_arn(&group)).await?;
+                match ctx.found(&name, &live) {
+                    Found::Orphan => {
+                        ctx.adopting("log group", &name);
+                        Ok(Some(Some((group, live))))
                     }
-                    Found::Recorded => {
-                        return Err(ResourceError::Conflict(format!(
-                            "a log group named '{name}' already exists and is managed by pulumi-orderapi in some \
-                             Pulumi state (its create finished); log group names are unique per region, so \
-                             choose another name or suffix, or replace with the `deleteBeforeReplace` option"
-                        )));
-                    }
-                    Found::Unfinished => {
-                        ctx.debug(format!(
-                            "adopting log group {name}: it carries this provider's ownership tag and the \
-                             {PENDING_TAG} marker of a create that never finished"
-                        ));
-                        Some((group, live))
-                    }
+                    other => Err(conflict(&format!("a log group named '{name}'"), &other)),
                 }
-            }
-            None => {
+            },
+            || async {
                 ctx.aws
                     .logs
                     .create_log_group()
                     .log_group_name(&name)
                     .set_kms_key_id(inputs.kms_key_id.clone())
-                    .set_tags(Some(create_tags.clone().into_iter().collect()))
+                    .set_tags(Some(tags.clone().into_iter().collect()))
                     .send()
                     .await
                     .map_err(|e| aws_error("logs:CreateLogGroup", e))?;
-                None
-            }
-        };
-        // Until the last step the log group holds the create-pending marker: a partial create records it in
-        // tagsAll, so the next update removes it.
-        let mut partial = LogGroupOutputs {
+                Ok(None)
+            },
+        )
+        .await?
+        .into_inner();
+        let mut outputs = LogGroupOutputs {
             arn: String::new(),
-            tags_all: create_tags.clone(),
+            tags_all: tags.clone(),
         };
         let group = match &adopted {
             Some((group, _)) => group.clone(),
             None => describe_log_group(&ctx.aws, &name)
                 .await
-                .map_err(|e| e.partial(&name, &partial))?
+                .map_err(|e| e.partial(&name, &outputs))?
                 .ok_or_else(|| {
                     ResourceError::Internal(format!(
                         "log group {name} is not listed right after its creation"
                     ))
-                    .partial(&name, &partial)
+                    .partial(&name, &outputs)
                 })?,
         };
-        partial.arn = tagging_arn(&group);
+        outputs.arn = tagging_arn(&group);
         let steps = async {
             match &adopted {
                 Some((live, live_tag_map)) => {
+                    // An adopted group may hold stale settings and tags: bring them in line.
                     Self::align(ctx, live, inputs).await?;
-                    sync_tags(&ctx.aws, &partial.arn, live_tag_map, &create_tags).await?;
+                    tags::sync::<LogsTags>(&ctx.aws, &outputs.arn, live_tag_map, &tags).await?;
                 }
                 None => {
                     if inputs.retention_in_days.is_some() {
@@ -265,16 +254,10 @@ impl CustomResource for LogGroup {
                     }
                 }
             }
-            finish_create(&ctx.aws, &partial.arn).await
+            Ok::<(), ResourceError>(())
         };
-        steps.await.map_err(|e| e.partial(&name, &partial))?;
-        Ok((
-            name,
-            LogGroupOutputs {
-                arn: partial.arn.clone(),
-                tags_all: tags,
-            },
-        ))
+        steps.await.map_err(|e| e.partial(&name, &outputs))?;
+        Ok((name, outputs))
     }
 
     async fn read(
@@ -323,8 +306,8 @@ impl CustomResource for LogGroup {
         if old.kms_key_id != new.kms_key_id {
             Self::set_kms_key(ctx, id, new.kms_key_id.as_deref()).await?;
         }
-        let tags = ctx.aws.effective_tags(new.tags.as_ref());
-        sync_tags(&ctx.aws, &old_outputs.arn, &old_outputs.tags_all, &tags).await?;
+        let tags = ctx.tags(new.tags.as_ref());
+        tags::sync::<LogsTags>(&ctx.aws, &old_outputs.arn, &old_outputs.tags_all, &tags).await?;
         Ok(LogGroupOutputs {
             tags_all: tags,
             ..old_outputs.clone()
@@ -350,8 +333,8 @@ impl CustomResource for LogGroup {
             {
                 Ok(_) => {}
                 Err(e) if e.is_not_found() => {}
-                Err(e) if e.code() == Some("OperationAbortedException") => {
-                    return Ok(Poll::Pending("AWS says OperationAbortedException".into()));
+                Err(e) if e.class() == ErrorClass::Throttled => {
+                    return Ok(Poll::Pending(format!("AWS says {e}")));
                 }
                 Err(e) => return Err(e),
             }

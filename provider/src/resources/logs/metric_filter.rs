@@ -1,12 +1,21 @@
 //! `orderapi:logs:MetricFilter` — a metric filter on a log group: a filter pattern and the metric it publishes
 //! (how metrics are derived from structured logs).
 //!
-//! Metric filters carry no tags, so the create-pending marker cannot exist for them. None is needed for a crash:
-//! the create is a single `PutMetricFilter` call (an upsert), so there is no half-way state. A create that finds a
-//! same-named filter on the log group adopts it when it is identical to the declared one (a create whose answer
-//! was lost, or a crash right after the call — putting the same definition again changes nothing) and refuses
-//! it as a conflict otherwise (someone else's filter, which an upsert would silently overwrite). Replacements
-//! delete first (`DELETE_BEFORE_REPLACE`), so the engine never creates a filter beside its own predecessor.
+//! # Identity
+//!
+//! Metric filters carry no tags, so they cannot carry the ownership and identity tags. Their identity is their
+//! content: the name is unique within the log group, and a filter with this name whose definition (pattern and
+//! transformation) equals the one this create writes is the orphan of this create (a create whose answer was lost,
+//! or a crash right after the call), or indistinguishable from it: putting the same definition again changes
+//! nothing. It is adopted unless the engine records it (then it is the filter a replacement replaces, a conflict
+//! like any other unique name). A same-named filter with another definition is a conflict (someone else's filter,
+//! which the upsert would silently overwrite). The limit: a program changed between a crashed create and its retry
+//! finds its own orphan with the old definition and reports the conflict; delete that filter and run again.
+//!
+//! The create is a single `PutMetricFilter` call (an upsert), sent with the SDK's retry off through
+//! [`create_once`], which looks before repeating it, so a lost answer never puts it twice (moto appends a
+//! duplicate on every put). Replacements delete first (`DELETE_BEFORE_REPLACE`), so the engine never creates a
+//! filter beside its own predecessor.
 
 use std::collections::BTreeMap;
 
@@ -17,7 +26,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::check_log_group_name;
-use crate::error::{ResourceError, aws_error};
+use crate::error::{ErrorClass, ResourceError, aws_error};
+use crate::lifecycle::{Found, conflict, create_once};
+use crate::no_retry;
 use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures, Poll};
 
 /// The units CloudWatch metrics accept (`StandardUnit`).
@@ -208,17 +219,29 @@ impl MetricFilter {
         })
     }
 
-    async fn put(ctx: &Context, inputs: &MetricFilterInputs) -> Result<(), ResourceError> {
-        ctx.aws
+    /// Puts the filter. `once`: the create's call, without the SDK's automatic retry (see the module docs).
+    async fn put(
+        ctx: &Context,
+        inputs: &MetricFilterInputs,
+        once: bool,
+    ) -> Result<(), ResourceError> {
+        let req = ctx
+            .aws
             .logs
             .put_metric_filter()
             .log_group_name(&inputs.log_group_name)
             .filter_name(inputs.name.as_deref().unwrap_or_default())
             .filter_pattern(&inputs.filter_pattern)
-            .metric_transformations(inputs.metric_transformation.to_aws()?)
-            .send()
-            .await
-            .map_err(|e| aws_error("logs:PutMetricFilter", e))?;
+            .metric_transformations(inputs.metric_transformation.to_aws()?);
+        let sent = if once {
+            req.customize()
+                .config_override(no_retry!(aws_sdk_cloudwatchlogs))
+                .send()
+                .await
+        } else {
+            req.send().await
+        };
+        sent.map_err(|e| aws_error("logs:PutMetricFilter", e))?;
         Ok(())
     }
 }
@@ -353,21 +376,38 @@ impl CustomResource for MetricFilter {
     ) -> Result<(String, MetricFilterOutputs), ResourceError> {
         let name = inputs.name.clone().unwrap_or_default();
         let id = filter_id(&inputs.log_group_name, &name);
-        if let Some(existing) = Self::describe(ctx, &inputs.log_group_name, &name).await? {
-            if Self::inputs_of(&inputs.log_group_name, &name, &existing).as_ref() != Some(inputs) {
-                return Err(ResourceError::Conflict(format!(
-                    "log group '{}' already has a metric filter named '{name}' with another definition (metric \
-                     filters carry no tags, so its owner is unknown; writing ours would overwrite it); choose \
-                     another name, or delete or import that filter",
-                    inputs.log_group_name
-                )));
-            }
-            ctx.debug(format!(
-                "metric filter {id} already exists exactly as declared (a create whose answer was lost): adopting it"
-            ));
-            return Ok((id, MetricFilterOutputs {}));
-        }
-        Self::put(ctx, inputs).await?;
+        let what = format!(
+            "a metric filter named '{name}' on log group '{}'",
+            inputs.log_group_name
+        );
+        create_once(
+            ctx,
+            &format!("metric filter {id}"),
+            || async {
+                let Some(existing) = Self::describe(ctx, &inputs.log_group_name, &name).await?
+                else {
+                    return Ok(None);
+                };
+                if Self::inputs_of(&inputs.log_group_name, &name, &existing).as_ref() != Some(inputs)
+                {
+                    return Err(ResourceError::Conflict(format!(
+                        "{what} already exists with another definition (metric filters carry no tags, so its \
+                         owner is unknown; writing ours would overwrite it); choose another name, or delete or \
+                         import that filter"
+                    )));
+                }
+                // Its content is this create's: classify it as an object carrying this resource's identity.
+                match ctx.found(&id, &ctx.tags(None)) {
+                    Found::Orphan => {
+                        ctx.adopting("metric filter", &id);
+                        Ok(Some(()))
+                    }
+                    other => Err(conflict(&what, &other)),
+                }
+            },
+            || Self::put(ctx, inputs, true),
+        )
+        .await?;
         Ok((id, MetricFilterOutputs {}))
     }
 
@@ -391,7 +431,7 @@ impl CustomResource for MetricFilter {
         new: &MetricFilterInputs,
     ) -> Result<MetricFilterOutputs, ResourceError> {
         // PutMetricFilter replaces the filter's pattern and transformation in place.
-        Self::put(ctx, new).await?;
+        Self::put(ctx, new, false).await?;
         Ok(MetricFilterOutputs {})
     }
 
@@ -417,8 +457,8 @@ impl CustomResource for MetricFilter {
             {
                 Ok(_) => {}
                 Err(e) if e.is_not_found() => return Ok(Poll::Ready(())),
-                Err(e) if e.code() == Some("OperationAbortedException") => {
-                    return Ok(Poll::Pending("AWS says OperationAbortedException".into()));
+                Err(e) if e.class() == ErrorClass::Throttled => {
+                    return Ok(Poll::Pending(format!("AWS says {e}")));
                 }
                 Err(e) => return Err(e),
             }

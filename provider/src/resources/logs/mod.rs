@@ -1,16 +1,14 @@
 //! CloudWatch Logs kinds, and what they share: log group lookups, tags (by log group ARN, without the `:*`
-//! suffix DescribeLogGroups adds to `arn`), ownership classification for adoption (see `ec2`'s module docs: only a
-//! create that never finished — ownership tag *and* the create-pending marker — is adopted), and name rules.
+//! suffix DescribeLogGroups adds to `arn`, [`LogsTags`]) and name rules.
 
 pub mod log_group;
 pub mod metric_filter;
 
-pub use super::tags::{Found, found};
 use std::collections::BTreeMap;
 
 use aws_sdk_cloudwatchlogs::types::LogGroup;
 
-pub use super::tags::{PENDING_TAG, PENDING_VALUE, pending_tags};
+use super::tags::Tagging;
 use crate::aws::Aws;
 use crate::error::{ResourceError, aws_error};
 use crate::resource::Failures;
@@ -65,55 +63,37 @@ pub async fn live_tags(aws: &Aws, arn: &str) -> Result<BTreeMap<String, String>,
         .unwrap_or_default())
 }
 
-/// Brings the tags of `arn` from `old` to `new` (untag removed keys, tag changed/added ones). When `old` holds
-/// [`PENDING_TAG`] (the `tagsAll` a partial create recorded) and `new` does not, the marker goes with the stale tags.
-pub async fn sync_tags(
-    aws: &Aws,
-    arn: &str,
-    old: &BTreeMap<String, String>,
-    new: &BTreeMap<String, String>,
-) -> Result<(), ResourceError> {
-    let removed: Vec<String> = old
-        .keys()
-        .filter(|k| !new.contains_key(*k))
-        .cloned()
-        .collect();
-    if !removed.is_empty() {
-        aws.logs
-            .untag_resource()
-            .resource_arn(arn)
-            .set_tag_keys(Some(removed))
-            .send()
-            .await
-            .map_err(|e| aws_error("logs:UntagResource", e))?;
-    }
-    let changed: std::collections::HashMap<String, String> = new
-        .iter()
-        .filter(|(k, v)| old.get(*k) != Some(*v))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    if !changed.is_empty() {
+/// CloudWatch Logs tags a log group by its ARN (without `:*`).
+pub struct LogsTags;
+
+impl Tagging for LogsTags {
+    const SERVICE: &'static str = "logs";
+
+    async fn tag(
+        aws: &Aws,
+        arn: &str,
+        tags: &BTreeMap<String, String>,
+    ) -> Result<(), ResourceError> {
         aws.logs
             .tag_resource()
             .resource_arn(arn)
-            .set_tags(Some(changed))
+            .set_tags(Some(tags.clone().into_iter().collect()))
             .send()
             .await
             .map_err(|e| aws_error("logs:TagResource", e))?;
+        Ok(())
     }
-    Ok(())
-}
 
-/// The last step of a create that succeeded: removes [`PENDING_TAG`], after which no create adopts the log group.
-pub async fn finish_create(aws: &Aws, arn: &str) -> Result<(), ResourceError> {
-    aws.logs
-        .untag_resource()
-        .resource_arn(arn)
-        .tag_keys(PENDING_TAG)
-        .send()
-        .await
-        .map_err(|e| aws_error("logs:UntagResource", e))?;
-    Ok(())
+    async fn untag(aws: &Aws, arn: &str, keys: &[String]) -> Result<(), ResourceError> {
+        aws.logs
+            .untag_resource()
+            .resource_arn(arn)
+            .set_tag_keys(Some(keys.to_vec()))
+            .send()
+            .await
+            .map_err(|e| aws_error("logs:UntagResource", e))?;
+        Ok(())
+    }
 }
 
 /// Whether `c` may appear in a log group name (`[\.\-_/#A-Za-z0-9]`).

@@ -1,6 +1,7 @@
 //! `orderapi:rds:Cluster` — an Aurora MySQL cluster whose master password RDS keeps (and rotates) in Secrets
 //! Manager, with validated backup/maintenance windows, encryption, log exports and a delete that waits until the
-//! cluster is gone.
+//! cluster is gone. Identifiers are unique per account and region: a create that finds the cluster it is about to
+//! make adopts it only when it is the orphan of an interrupted create of this resource (see [`crate::lifecycle`]).
 
 use std::collections::BTreeMap;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -10,10 +11,10 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Found, PENDING_TAG, check_tags, finish_create, found, is_identifier, is_kms_key, name_conflict,
-    pending_tags, recorded_conflict, sanitize_identifier, sync_tags, tag_list, tag_map,
+    RdsTags, check_tags, is_identifier, is_kms_key, sanitize_identifier, tag_list, tag_map,
 };
-use crate::error::{ResourceError, aws_error};
+use crate::error::{ErrorClass, ResourceError, aws_error};
+use crate::lifecycle::{Found, conflict, create_once};
 use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures, Poll};
 use crate::resources::tags;
 
@@ -537,31 +538,25 @@ impl CustomResource for Cluster {
         inputs: &ClusterInputs,
     ) -> Result<(String, ClusterOutputs), ResourceError> {
         let id = inputs.cluster_identifier.clone().unwrap_or_default();
-        let tags = ctx.aws.effective_tags(inputs.tags.as_ref());
-        let create_tags = pending_tags(&tags);
-        let adopted = match Self::describe(ctx, &id).await? {
-            Some(c) => {
+        let tags = ctx.tags(inputs.tags.as_ref());
+        let made = create_once(
+            ctx,
+            &format!("{WHAT} {id}"),
+            || async {
+                let Some(c) = Self::describe(ctx, &id).await? else {
+                    return Ok(None);
+                };
                 let live = tag_map(c.tag_list());
-                match found(&live) {
-                    Found::Stranger => return Err(name_conflict(WHAT, &id)),
-                    Found::Recorded => return Err(recorded_conflict(WHAT, &id)),
-                    Found::Unfinished => {
-                        ctx.debug(format!(
-                            "adopting DB cluster {id}: it carries this provider's ownership tag and the \
-                             {PENDING_TAG} marker of a create that never finished"
-                        ));
-                        Some((c, live))
+                match ctx.found(&id, &live) {
+                    Found::Orphan => {
+                        ctx.adopting(WHAT, &id);
+                        let arn = c.db_cluster_arn().unwrap_or_default().to_string();
+                        Ok(Some((arn, Some(live))))
                     }
+                    other => Err(conflict(&format!("an RDS {WHAT} named '{id}'"), &other)),
                 }
-            }
-            None => None,
-        };
-        let (arn, live_tags) = match adopted {
-            Some((c, live)) => (
-                c.db_cluster_arn().unwrap_or_default().to_string(),
-                Some(live),
-            ),
-            None => {
+            },
+            || async {
                 let out = ctx
                     .aws
                     .rds
@@ -584,7 +579,7 @@ impl CustomResource for Cluster {
                         inputs.enabled_cloudwatch_logs_exports.clone(),
                     )
                     .port(PORT)
-                    .set_tags(Some(tag_list(&create_tags)))
+                    .set_tags(Some(tag_list(&tags)))
                     .send()
                     .await
                     .map_err(|e| aws_error("rds:CreateDBCluster", e))?;
@@ -595,13 +590,15 @@ impl CustomResource for Cluster {
                         ResourceError::Internal("rds:CreateDBCluster returned no ARN".into())
                     })?
                     .to_string();
-                (arn, None)
-            }
-        };
+                Ok((arn, None))
+            },
+        )
+        .await?;
+        let (arn, live_tags) = made.into_inner();
         let partial = ClusterOutputs {
             arn: arn.clone(),
             port: PORT,
-            tags_all: create_tags.clone(),
+            tags_all: tags.clone(),
             ..Default::default()
         };
         let steps = async {
@@ -609,10 +606,9 @@ impl CustomResource for Cluster {
             if let Some(live) = &live_tags {
                 // An adopted cluster may hold stale settings and tags: bring them in line.
                 Self::modify(ctx, &id, None, inputs).await?;
-                sync_tags(&ctx.aws, &arn, live, &create_tags).await?;
+                tags::sync::<RdsTags>(&ctx.aws, &arn, live, &tags).await?;
                 c = Self::wait_available(ctx, &id).await?;
             }
-            finish_create(&ctx.aws, &arn).await?;
             Ok(c)
         };
         let c = steps
@@ -707,8 +703,8 @@ impl CustomResource for Cluster {
         new: &ClusterInputs,
     ) -> Result<ClusterOutputs, ResourceError> {
         Self::modify(ctx, id, Some(old), new).await?;
-        let tags = ctx.aws.effective_tags(new.tags.as_ref());
-        sync_tags(&ctx.aws, &old_outputs.arn, &old_outputs.tags_all, &tags).await?;
+        let tags = ctx.tags(new.tags.as_ref());
+        tags::sync::<RdsTags>(&ctx.aws, &old_outputs.arn, &old_outputs.tags_all, &tags).await?;
         let c = Self::describe(ctx, id).await?.ok_or_else(|| {
             ResourceError::Internal(format!("DB cluster {id} vanished during update"))
         })?;
@@ -752,7 +748,7 @@ impl CustomResource for Cluster {
             {
                 Ok(_) => Ok(Poll::Pending("deleting".into())),
                 Err(e) if e.is_not_found() => Ok(Poll::Ready(())),
-                Err(e) if e.code() == Some("InvalidDBClusterStateFault") => {
+                Err(e) if e.class() == ErrorClass::InUse => {
                     Ok(Poll::Pending(format!("cannot delete yet: {e}")))
                 }
                 Err(ResourceError::Aws {

@@ -1,7 +1,10 @@
 //! `orderapi:rds:ClusterInstance` — one DB instance of an Aurora MySQL cluster. The first instance of a cluster
 //! becomes its writer; the others are readers (Aurora Replicas) that serve the reader endpoint and are promoted
 //! in `promotionTier` order when the writer fails. Instances in different availability zones give the cluster
-//! failover across zones.
+//! failover across zones. Identifiers are unique per account and region: a create that finds the instance it is
+//! about to make (RDS answers a retried CreateDBInstance whose first answer was lost with
+//! `DBInstanceAlreadyExists`) adopts it only when it is the orphan of an interrupted create of this resource (see
+//! [`crate::lifecycle`]).
 
 use std::collections::BTreeMap;
 
@@ -10,10 +13,10 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Found, PENDING_TAG, check_tags, finish_create, found, is_identifier, is_kms_key, name_conflict,
-    pending_tags, recorded_conflict, sanitize_identifier, sync_tags, tag_list, tag_map,
+    RdsTags, check_tags, is_identifier, is_kms_key, sanitize_identifier, tag_list, tag_map,
 };
-use crate::error::{ResourceError, aws_error};
+use crate::error::{ErrorClass, ResourceError, aws_error};
+use crate::lifecycle::{Found, conflict, create_once};
 use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures, Poll};
 use crate::resources::tags;
 
@@ -443,31 +446,25 @@ impl CustomResource for ClusterInstance {
         inputs: &ClusterInstanceInputs,
     ) -> Result<(String, ClusterInstanceOutputs), ResourceError> {
         let id = inputs.identifier.clone().unwrap_or_default();
-        let tags = ctx.aws.effective_tags(inputs.tags.as_ref());
-        let create_tags = pending_tags(&tags);
-        let adopted = match Self::describe(ctx, &id).await? {
-            Some(i) => {
+        let tags = ctx.tags(inputs.tags.as_ref());
+        let made = create_once(
+            ctx,
+            &format!("{WHAT} {id}"),
+            || async {
+                let Some(i) = Self::describe(ctx, &id).await? else {
+                    return Ok(None);
+                };
                 let live = tag_map(i.tag_list());
-                match found(&live) {
-                    Found::Stranger => return Err(name_conflict(WHAT, &id)),
-                    Found::Recorded => return Err(recorded_conflict(WHAT, &id)),
-                    Found::Unfinished => {
-                        ctx.debug(format!(
-                            "adopting DB instance {id}: it carries this provider's ownership tag and the \
-                             {PENDING_TAG} marker of a create that never finished"
-                        ));
-                        Some((i, live))
+                match ctx.found(&id, &live) {
+                    Found::Orphan => {
+                        ctx.adopting(WHAT, &id);
+                        let arn = i.db_instance_arn().unwrap_or_default().to_string();
+                        Ok(Some((arn, Some(live))))
                     }
+                    other => Err(conflict(&format!("an RDS {WHAT} named '{id}'"), &other)),
                 }
-            }
-            None => None,
-        };
-        let (arn, live_tags) = match adopted {
-            Some((i, live)) => (
-                i.db_instance_arn().unwrap_or_default().to_string(),
-                Some(live),
-            ),
-            None => {
+            },
+            || async {
                 let pi = inputs.performance_insights_enabled.unwrap_or(true);
                 let mut req = ctx
                     .aws
@@ -485,7 +482,7 @@ impl CustomResource for ClusterInstance {
                     .publicly_accessible(inputs.publicly_accessible.unwrap_or(false))
                     .auto_minor_version_upgrade(inputs.auto_minor_version_upgrade.unwrap_or(true))
                     .set_ca_certificate_identifier(inputs.ca_certificate_identifier.clone())
-                    .set_tags(Some(tag_list(&create_tags)));
+                    .set_tags(Some(tag_list(&tags)));
                 if pi {
                     req = req
                         .performance_insights_retention_period(
@@ -499,13 +496,15 @@ impl CustomResource for ClusterInstance {
                 }
                 let out = req.send().await.map_err(|e| {
                     let e = aws_error("rds:CreateDBInstance", e);
-                    match e.code() {
-                        Some("DBClusterNotFoundFault") => ResourceError::Conflict(format!(
-                            "cannot create DB instance {id}: cluster '{}' does not exist; create the cluster \
-                             first (reference its clusterIdentifier output)",
+                    // The only thing a create refers to that may be missing is its cluster.
+                    if e.is_not_found() {
+                        ResourceError::Conflict(format!(
+                            "cannot create DB instance {id}: cluster '{}' does not exist ({e}); create the \
+                             cluster first (reference its clusterIdentifier output)",
                             inputs.cluster_identifier
-                        )),
-                        _ => e,
+                        ))
+                    } else {
+                        e
                     }
                 })?;
                 let arn = out
@@ -515,12 +514,14 @@ impl CustomResource for ClusterInstance {
                         ResourceError::Internal("rds:CreateDBInstance returned no ARN".into())
                     })?
                     .to_string();
-                (arn, None)
-            }
-        };
+                Ok((arn, None))
+            },
+        )
+        .await?;
+        let (arn, live_tags) = made.into_inner();
         let partial = ClusterInstanceOutputs {
             arn: arn.clone(),
-            tags_all: create_tags.clone(),
+            tags_all: tags.clone(),
             ..Default::default()
         };
         let steps = async {
@@ -530,9 +531,8 @@ impl CustomResource for ClusterInstance {
                 if Self::modify(ctx, &id, None, inputs).await? {
                     i = Self::wait_available(ctx, &id).await?;
                 }
-                sync_tags(&ctx.aws, &arn, live, &create_tags).await?;
+                tags::sync::<RdsTags>(&ctx.aws, &arn, live, &tags).await?;
             }
-            finish_create(&ctx.aws, &arn).await?;
             Self::outputs(ctx, &i, tags).await
         };
         let outputs = steps
@@ -618,8 +618,8 @@ impl CustomResource for ClusterInstance {
         if Self::modify(ctx, id, Some(old), new).await? {
             Self::wait_available(ctx, id).await?;
         }
-        let tags = ctx.aws.effective_tags(new.tags.as_ref());
-        sync_tags(&ctx.aws, &old_outputs.arn, &old_outputs.tags_all, &tags).await?;
+        let tags = ctx.tags(new.tags.as_ref());
+        tags::sync::<RdsTags>(&ctx.aws, &old_outputs.arn, &old_outputs.tags_all, &tags).await?;
         let i = Self::describe(ctx, id).await?.ok_or_else(|| {
             ResourceError::Internal(format!("DB instance {id} vanished during update"))
         })?;
@@ -652,7 +652,7 @@ impl CustomResource for ClusterInstance {
             {
                 Ok(_) => Ok(Poll::Pending("deleting".into())),
                 Err(e) if e.is_not_found() => Ok(Poll::Ready(())),
-                Err(e) if e.code() == Some("InvalidDBInstanceState") => {
+                Err(e) if e.class() == ErrorClass::InUse => {
                     Ok(Poll::Pending(format!("cannot delete yet: {e}")))
                 }
                 Err(e) => Err(e),

@@ -1,5 +1,6 @@
 //! `orderapi:rds:DbSubnetGroup` — the subnets (in at least two availability zones) an Aurora cluster's instances
-//! may be placed in.
+//! may be placed in. Names are unique per account and region: a create that finds the group it is about to make
+//! adopts it only when it is the orphan of an interrupted create of this resource (see [`crate::lifecycle`]).
 
 use std::collections::BTreeMap;
 
@@ -7,11 +8,9 @@ use aws_sdk_rds::types::DbSubnetGroup as RdsSubnetGroup;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{
-    Found, PENDING_TAG, check_tags, finish_create, found, live_tags, name_conflict, pending_tags,
-    recorded_conflict, sync_tags, tag_list,
-};
-use crate::error::{ResourceError, aws_error};
+use super::{RdsTags, check_tags, live_tags, tag_list};
+use crate::error::{ErrorClass, ResourceError, aws_error};
+use crate::lifecycle::{Found, conflict, create_once};
 use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures, Poll};
 use crate::resources::tags;
 
@@ -158,25 +157,25 @@ impl CustomResource for DbSubnetGroup {
         inputs: &DbSubnetGroupInputs,
     ) -> Result<(String, DbSubnetGroupOutputs), ResourceError> {
         let name = inputs.name.clone().unwrap_or_default();
-        let tags = ctx.aws.effective_tags(inputs.tags.as_ref());
-        let create_tags = pending_tags(&tags);
-        let (arn, adopted) = match Self::describe(ctx, &name).await? {
-            Some(group) => {
+        let tags = ctx.tags(inputs.tags.as_ref());
+        let made = create_once(
+            ctx,
+            &format!("{WHAT} {name}"),
+            || async {
+                let Some(group) = Self::describe(ctx, &name).await? else {
+                    return Ok(None);
+                };
                 let arn = group.db_subnet_group_arn().unwrap_or_default().to_string();
                 let live = live_tags(&ctx.aws, &arn).await?;
-                match found(&live) {
-                    Found::Stranger => return Err(name_conflict(WHAT, &name)),
-                    Found::Recorded => return Err(recorded_conflict(WHAT, &name)),
-                    Found::Unfinished => {
-                        ctx.debug(format!(
-                            "adopting DB subnet group {name}: it carries this provider's ownership tag and the \
-                             {PENDING_TAG} marker of a create that never finished"
-                        ));
-                        (arn, Some(live))
+                match ctx.found(&name, &live) {
+                    Found::Orphan => {
+                        ctx.adopting(WHAT, &name);
+                        Ok(Some((arn, Some(live))))
                     }
+                    other => Err(conflict(&format!("an RDS {WHAT} named '{name}'"), &other)),
                 }
-            }
-            None => {
+            },
+            || async {
                 let out = ctx
                     .aws
                     .rds
@@ -186,7 +185,7 @@ impl CustomResource for DbSubnetGroup {
                         inputs.description.as_deref().unwrap_or(DEFAULT_DESCRIPTION),
                     )
                     .set_subnet_ids(Some(inputs.subnet_ids.clone()))
-                    .set_tags(Some(tag_list(&create_tags)))
+                    .set_tags(Some(tag_list(&tags)))
                     .send()
                     .await
                     .map_err(|e| aws_error("rds:CreateDBSubnetGroup", e))?;
@@ -197,28 +196,24 @@ impl CustomResource for DbSubnetGroup {
                         ResourceError::Internal("rds:CreateDBSubnetGroup returned no ARN".into())
                     })?
                     .to_string();
-                (arn, None)
-            }
-        };
-        let partial = DbSubnetGroupOutputs {
-            arn: arn.clone(),
-            tags_all: create_tags.clone(),
-        };
-        let steps = async {
-            if let Some(live) = &adopted {
-                Self::modify(ctx, inputs).await?;
-                sync_tags(&ctx.aws, &arn, live, &create_tags).await?;
-            }
-            finish_create(&ctx.aws, &arn).await
-        };
-        steps.await.map_err(|e| e.partial(&name, &partial))?;
-        Ok((
-            name,
-            DbSubnetGroupOutputs {
-                arn,
-                tags_all: tags,
+                Ok((arn, None))
             },
-        ))
+        )
+        .await?;
+        let (arn, adopted) = made.into_inner();
+        let outputs = DbSubnetGroupOutputs {
+            arn: arn.clone(),
+            tags_all: tags.clone(),
+        };
+        if let Some(live) = &adopted {
+            // An adopted group may hold stale settings and tags: bring them in line.
+            let steps = async {
+                Self::modify(ctx, inputs).await?;
+                tags::sync::<RdsTags>(&ctx.aws, &arn, live, &tags).await
+            };
+            steps.await.map_err(|e| e.partial(&name, &outputs))?;
+        }
+        Ok((name, outputs))
     }
 
     async fn read(
@@ -275,8 +270,8 @@ impl CustomResource for DbSubnetGroup {
         if old.description != new.description || old.subnet_ids != new.subnet_ids {
             Self::modify(ctx, new).await?;
         }
-        let tags = ctx.aws.effective_tags(new.tags.as_ref());
-        sync_tags(&ctx.aws, &old_outputs.arn, &old_outputs.tags_all, &tags).await?;
+        let tags = ctx.tags(new.tags.as_ref());
+        tags::sync::<RdsTags>(&ctx.aws, &old_outputs.arn, &old_outputs.tags_all, &tags).await?;
         Ok(DbSubnetGroupOutputs {
             arn: old_outputs.arn.clone(),
             tags_all: tags,
@@ -302,7 +297,7 @@ impl CustomResource for DbSubnetGroup {
             {
                 Ok(_) => {}
                 Err(e) if e.is_not_found() => {}
-                Err(e) if e.code() == Some("InvalidDBSubnetGroupStateFault") => {
+                Err(e) if e.class() == ErrorClass::InUse => {
                     return Ok(Poll::Pending("still in use".into()));
                 }
                 Err(e) => return Err(e),

@@ -1,6 +1,6 @@
-//! RDS kinds, and what they share: tags (RDS tags a resource by ARN), ownership classification for adoption (see
-//! `ec2`'s module docs: only a create that never finished — ownership tag *and* the create-pending marker — is
-//! adopted), name rules, and the create's last step.
+//! RDS kinds, and what they share: tags (RDS tags a resource by ARN, [`RdsTags`]), name rules. RDS keeps every
+//! identifier here unique per account and region: a create finds a same-named object by name and classifies it with
+//! [`crate::lifecycle`] (adopt the orphan of an interrupted create, anything else is a conflict).
 
 pub mod cluster;
 pub mod cluster_instance;
@@ -10,13 +10,10 @@ use std::collections::BTreeMap;
 
 use aws_sdk_rds::types::Tag;
 
-pub use super::tags::{Found, PENDING_TAG, PENDING_VALUE, found, pending_tags};
-use crate::aws::{Aws, OWNERSHIP_TAG};
+use super::tags::Tagging;
+use crate::aws::Aws;
 use crate::error::{ResourceError, aws_error};
 use crate::resource::Failures;
-
-/// RDS's tag limit per resource.
-const MAX_TAGS: usize = 50;
 
 /// Tags as RDS returns them, as a map.
 pub fn tag_map(tags: &[Tag]) -> BTreeMap<String, String> {
@@ -47,95 +44,47 @@ pub async fn live_tags(aws: &Aws, arn: &str) -> Result<BTreeMap<String, String>,
     Ok(tag_map(out.tag_list()))
 }
 
-/// Brings the tags of `arn` from `old` to `new`. When `old` holds [`PENDING_TAG`] (the `tagsAll` a partial create
-/// recorded) and `new` does not, the marker goes with the stale tags.
-pub async fn sync_tags(
-    aws: &Aws,
-    arn: &str,
-    old: &BTreeMap<String, String>,
-    new: &BTreeMap<String, String>,
-) -> Result<(), ResourceError> {
-    let super::tags::TagChanges { removed, changed } = super::tags::changes(old, new);
-    if !removed.is_empty() {
-        aws.rds
-            .remove_tags_from_resource()
-            .resource_name(arn)
-            .set_tag_keys(Some(removed))
-            .send()
-            .await
-            .map_err(|e| aws_error("rds:RemoveTagsFromResource", e))?;
-    }
-    if !changed.is_empty() {
+/// RDS tags a resource by ARN.
+pub struct RdsTags;
+
+impl Tagging for RdsTags {
+    const SERVICE: &'static str = "rds";
+
+    async fn tag(
+        aws: &Aws,
+        arn: &str,
+        tags: &BTreeMap<String, String>,
+    ) -> Result<(), ResourceError> {
         aws.rds
             .add_tags_to_resource()
             .resource_name(arn)
-            .set_tags(Some(tag_list(&changed)))
+            .set_tags(Some(tag_list(tags)))
             .send()
             .await
             .map_err(|e| aws_error("rds:AddTagsToResource", e))?;
+        Ok(())
     }
-    Ok(())
+
+    async fn untag(aws: &Aws, arn: &str, keys: &[String]) -> Result<(), ResourceError> {
+        aws.rds
+            .remove_tags_from_resource()
+            .resource_name(arn)
+            .set_tag_keys(Some(keys.to_vec()))
+            .send()
+            .await
+            .map_err(|e| aws_error("rds:RemoveTagsFromResource", e))?;
+        Ok(())
+    }
 }
 
-/// The last step of a create that succeeded: removes [`PENDING_TAG`], after which no create adopts the resource.
-pub async fn finish_create(aws: &Aws, arn: &str) -> Result<(), ResourceError> {
-    aws.rds
-        .remove_tags_from_resource()
-        .resource_name(arn)
-        .tag_keys(PENDING_TAG)
-        .send()
-        .await
-        .map_err(|e| aws_error("rds:RemoveTagsFromResource", e))?;
-    Ok(())
-}
-
-/// The conflict error for a same-named resource this provider does not own.
-pub fn name_conflict(what: &str, name: &str) -> ResourceError {
-    ResourceError::Conflict(format!(
-        "an RDS {what} named '{name}' already exists and was not created by pulumi-orderapi (no {}={} tag); \
-         choose another name (environment/environmentSuffix), or delete or import it",
-        OWNERSHIP_TAG.0, OWNERSHIP_TAG.1
-    ))
-}
-
-/// The conflict error for a same-named resource this provider created and some Pulumi state records.
-pub fn recorded_conflict(what: &str, name: &str) -> ResourceError {
-    ResourceError::Conflict(format!(
-        "an RDS {what} named '{name}' already exists and is managed by pulumi-orderapi in some Pulumi state (its \
-         create finished); RDS names are unique per account and region, so choose another name or suffix, or \
-         replace with the `deleteBeforeReplace` option"
-    ))
-}
-
-/// Validates user tags against RDS's limits.
+/// Validates user tags against RDS's limits (the shared ones, plus RDS's reserved `rds:` prefix).
 pub fn check_tags(tags: Option<&BTreeMap<String, String>>, f: &mut Failures) {
-    let Some(tags) = tags else { return };
-    f.require(
-        tags.len() <= MAX_TAGS - 5,
-        "tags",
-        "at most 45 tags (RDS allows 50, 5 are kept for the provider)",
-    );
-    for (k, v) in tags {
+    super::tags::check(tags, "RDS", f);
+    for k in tags.into_iter().flat_map(BTreeMap::keys) {
         f.require(
-            !k.is_empty() && k.chars().count() <= 128,
+            !k.to_ascii_lowercase().starts_with("rds:"),
             "tags",
-            format!("tag key '{k}' must be 1-128 characters"),
-        );
-        f.require(
-            v.chars().count() <= 256,
-            "tags",
-            format!("the value of tag '{k}' must be at most 256 characters"),
-        );
-        let lower = k.to_ascii_lowercase();
-        f.require(
-            !lower.starts_with("aws:") && !lower.starts_with("rds:"),
-            "tags",
-            format!("tag key '{k}' uses a reserved prefix (aws: or rds:)"),
-        );
-        f.require(
-            k != PENDING_TAG && k != OWNERSHIP_TAG.0,
-            "tags",
-            format!("tag key '{k}' is reserved for the provider"),
+            format!("tag key '{k}' uses a reserved prefix (rds:)"),
         );
     }
 }

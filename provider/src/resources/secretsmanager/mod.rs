@@ -1,6 +1,4 @@
-//! Secrets Manager kinds, and what they share: tags (by secret id), ownership classification for adoption (see
-//! `ec2`'s module docs: only a create that never finished — ownership tag *and* the create-pending marker — is
-//! adopted), tag rules, and the create's last step.
+//! Secrets Manager kinds, and what they share: tags (by secret id, [`SecretsManagerTags`]) and tag rules.
 
 pub mod secret;
 
@@ -9,8 +7,8 @@ use std::collections::BTreeMap;
 use aws_sdk_secretsmanager::operation::describe_secret::DescribeSecretOutput;
 use aws_sdk_secretsmanager::types::Tag;
 
-pub use super::tags::{Found, PENDING_TAG, PENDING_VALUE, found, pending_tags};
-use crate::aws::{Aws, OWNERSHIP_TAG};
+use super::tags::Tagging;
+use crate::aws::Aws;
 use crate::error::{ResourceError, aws_error};
 use crate::resource::Failures;
 
@@ -53,64 +51,37 @@ pub async fn describe_secret(
     }
 }
 
-/// Brings the tags of secret `id` from `old` to `new`. When `old` holds [`PENDING_TAG`] (the `tagsAll` a partial
-/// create recorded) and `new` does not, the marker goes with the stale tags.
-pub async fn sync_tags(
-    aws: &Aws,
-    id: &str,
-    old: &BTreeMap<String, String>,
-    new: &BTreeMap<String, String>,
-) -> Result<(), ResourceError> {
-    let super::tags::TagChanges { removed, changed } = super::tags::changes(old, new);
-    if !removed.is_empty() {
-        aws.secretsmanager
-            .untag_resource()
-            .secret_id(id)
-            .set_tag_keys(Some(removed))
-            .send()
-            .await
-            .map_err(|e| aws_error("secretsmanager:UntagResource", e))?;
-    }
-    if !changed.is_empty() {
+/// Secrets Manager tags a secret by name or ARN.
+pub struct SecretsManagerTags;
+
+impl Tagging for SecretsManagerTags {
+    const SERVICE: &'static str = "secretsmanager";
+
+    async fn tag(
+        aws: &Aws,
+        id: &str,
+        tags: &BTreeMap<String, String>,
+    ) -> Result<(), ResourceError> {
         aws.secretsmanager
             .tag_resource()
             .secret_id(id)
-            .set_tags(Some(tag_list(&changed)))
+            .set_tags(Some(tag_list(tags)))
             .send()
             .await
             .map_err(|e| aws_error("secretsmanager:TagResource", e))?;
+        Ok(())
     }
-    Ok(())
-}
 
-/// The last step of a create that succeeded: removes [`PENDING_TAG`], after which no create adopts the secret.
-pub async fn finish_create(aws: &Aws, id: &str) -> Result<(), ResourceError> {
-    aws.secretsmanager
-        .untag_resource()
-        .secret_id(id)
-        .tag_keys(PENDING_TAG)
-        .send()
-        .await
-        .map_err(|e| aws_error("secretsmanager:UntagResource", e))?;
-    Ok(())
-}
-
-/// The conflict error for a same-named secret this provider does not own.
-pub fn name_conflict(name: &str) -> ResourceError {
-    ResourceError::Conflict(format!(
-        "a secret named '{name}' already exists and was not created by pulumi-orderapi (no {}={} tag); choose \
-         another name (environment/environmentSuffix), or delete or import that secret",
-        OWNERSHIP_TAG.0, OWNERSHIP_TAG.1
-    ))
-}
-
-/// The conflict error for a same-named secret this provider created and some Pulumi state records.
-pub fn recorded_conflict(name: &str) -> ResourceError {
-    ResourceError::Conflict(format!(
-        "a secret named '{name}' already exists and is managed by pulumi-orderapi in some Pulumi state (its create \
-         finished); secret names are unique per region, so choose another name or suffix, or replace with the \
-         `deleteBeforeReplace` option"
-    ))
+    async fn untag(aws: &Aws, id: &str, keys: &[String]) -> Result<(), ResourceError> {
+        aws.secretsmanager
+            .untag_resource()
+            .secret_id(id)
+            .set_tag_keys(Some(keys.to_vec()))
+            .send()
+            .await
+            .map_err(|e| aws_error("secretsmanager:UntagResource", e))?;
+        Ok(())
+    }
 }
 
 /// Validates user tags against Secrets Manager's limits.

@@ -6,6 +6,10 @@
 //! `GetSecretValue` call): `read` keeps the declared `secretString`, and `update` writes a new version with
 //! `PutSecretValue` when the declared value changes. A value changed outside Pulumi (or by rotation) is therefore
 //! not reported as drift.
+//!
+//! Names are unique per region: a create that finds the secret it is about to make adopts it only when it is the
+//! orphan of an interrupted create of this resource (see [`crate::lifecycle`]). CreateSecret carries a
+//! `ClientRequestToken`, so an SDK retry of a call whose answer was lost is answered with the same secret.
 
 use std::collections::BTreeMap;
 
@@ -14,11 +18,9 @@ use aws_sdk_secretsmanager::types::RotationRulesType;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{
-    Found, PENDING_TAG, check_tags, describe_secret, finish_create, found, name_conflict,
-    pending_tags, recorded_conflict, sync_tags, tag_list, tag_map,
-};
+use super::{SecretsManagerTags, check_tags, describe_secret, tag_list, tag_map};
 use crate::error::{ResourceError, aws_error};
+use crate::lifecycle::{Found, conflict, create_once};
 use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures, Poll};
 use crate::resources::tags;
 
@@ -303,40 +305,38 @@ impl CustomResource for Secret {
         inputs: &SecretInputs,
     ) -> Result<(String, SecretOutputs), ResourceError> {
         let name = inputs.name.clone().unwrap_or_default();
-        let tags = ctx.aws.effective_tags(inputs.tags.as_ref());
-        let create_tags = pending_tags(&tags);
-        let adopted = match describe_secret(&ctx.aws, &name).await? {
-            Some(live) if live.deleted_date().is_some() => {
-                return Err(ResourceError::Conflict(format!(
-                    "a secret named '{name}' is scheduled for deletion (its recovery window has not ended); \
-                     restore it with `aws secretsmanager restore-secret`, delete it for good with \
-                     `--force-delete-without-recovery`, or choose another name"
-                )));
-            }
-            Some(live) => match found(&tag_map(live.tags())) {
-                Found::Stranger => return Err(name_conflict(&name)),
-                Found::Recorded => return Err(recorded_conflict(&name)),
-                Found::Unfinished => {
-                    ctx.debug(format!(
-                        "adopting secret {name}: it carries this provider's ownership tag and the {PENDING_TAG} \
-                         marker of a create that never finished"
-                    ));
-                    Some(live)
+        let tags = ctx.tags(inputs.tags.as_ref());
+        // The token (the first version's id) is derived from the inputs without the value.
+        let token = ctx.client_token(
+            &SecretInputs {
+                secret_string: None,
+                ..inputs.clone()
+            },
+            64,
+        );
+        let made = create_once(
+            ctx,
+            &format!("secret {name}"),
+            || async {
+                let Some(live) = describe_secret(&ctx.aws, &name).await? else {
+                    return Ok(None);
+                };
+                if live.deleted_date().is_some() {
+                    return Err(ResourceError::Conflict(format!(
+                        "a secret named '{name}' is scheduled for deletion (its recovery window has not ended); \
+                         restore it with `aws secretsmanager restore-secret`, delete it for good with \
+                         `--force-delete-without-recovery`, or choose another name"
+                    )));
+                }
+                match ctx.found(&name, &tag_map(live.tags())) {
+                    Found::Orphan => {
+                        ctx.adopting("secret", &name);
+                        Ok(Some(Err(Box::new(live))))
+                    }
+                    other => Err(conflict(&format!("a secret named '{name}'"), &other)),
                 }
             },
-            None => None,
-        };
-        let mut partial = SecretOutputs {
-            arn: String::new(),
-            version_id: None,
-            tags_all: create_tags.clone(),
-        };
-        match &adopted {
-            Some(live) => {
-                partial.arn = live.arn().unwrap_or_default().to_string();
-                partial.version_id = current_version(live);
-            }
-            None => {
+            || async {
                 let out = ctx
                     .aws
                     .secretsmanager
@@ -345,14 +345,32 @@ impl CustomResource for Secret {
                     .set_description(inputs.description.clone())
                     .set_kms_key_id(inputs.kms_key_id.clone())
                     .set_secret_string(inputs.secret_string.clone())
-                    .set_tags(Some(tag_list(&create_tags)))
+                    .set_client_request_token(inputs.secret_string.is_some().then(|| token.clone()))
+                    .set_tags(Some(tag_list(&tags)))
                     .send()
                     .await
                     .map_err(|e| aws_error("secretsmanager:CreateSecret", e))?;
-                partial.arn = out.arn().unwrap_or_default().to_string();
-                partial.version_id = out.version_id().map(str::to_string);
+                Ok(Ok((
+                    out.arn().unwrap_or_default().to_string(),
+                    out.version_id().map(str::to_string),
+                )))
+            },
+        )
+        .await?;
+        // `Ok`: made by the create call (ARN, version); `Err`: the orphan to adopt.
+        let (adopted, arn, version_id) = match made.into_inner() {
+            Ok((arn, version)) => (None, arn, version),
+            Err(live) => {
+                let arn = live.arn().unwrap_or_default().to_string();
+                let version = current_version(&live);
+                (Some(live), arn, version)
             }
-        }
+        };
+        let mut partial = SecretOutputs {
+            arn,
+            version_id,
+            tags_all: tags.clone(),
+        };
         let steps = async {
             if let Some(live) = &adopted {
                 let description = inputs.description.as_deref();
@@ -367,24 +385,19 @@ impl CustomResource for Secret {
                 if let Some(value) = &inputs.secret_string {
                     partial.version_id = Self::put_value(ctx, &name, value).await?;
                 }
-                sync_tags(&ctx.aws, &name, &tag_map(live.tags()), &create_tags).await?;
+                tags::sync::<SecretsManagerTags>(&ctx.aws, &name, &tag_map(live.tags()), &tags)
+                    .await?;
                 if inputs.rotation_lambda_arn.is_some() || live.rotation_enabled() == Some(true) {
                     Self::set_rotation(ctx, &name, inputs).await?;
                 }
             } else if inputs.rotation_lambda_arn.is_some() {
                 Self::set_rotation(ctx, &name, inputs).await?;
             }
-            finish_create(&ctx.aws, &name).await
+            Ok::<(), ResourceError>(())
         };
         let result = steps.await;
         result.map_err(|e| e.partial(&name, &partial))?;
-        Ok((
-            name,
-            SecretOutputs {
-                tags_all: tags,
-                ..partial
-            },
-        ))
+        Ok((name, partial))
     }
 
     async fn read(
@@ -476,8 +489,8 @@ impl CustomResource for Secret {
         {
             Self::set_rotation(ctx, id, new).await?;
         }
-        let tags = ctx.aws.effective_tags(new.tags.as_ref());
-        sync_tags(&ctx.aws, id, &old_outputs.tags_all, &tags).await?;
+        let tags = ctx.tags(new.tags.as_ref());
+        tags::sync::<SecretsManagerTags>(&ctx.aws, id, &old_outputs.tags_all, &tags).await?;
         Ok(SecretOutputs {
             arn: old_outputs.arn.clone(),
             version_id,

@@ -1,6 +1,6 @@
 //! SNS kinds, and what they share: topic lookup by name (CreateTopic is idempotent by name, so a create first
-//! looks for a same-named topic and classifies it by its tags — see `ec2`'s module docs: only a create that never
-//! finished, ownership tag *and* the create-pending marker, is adopted), tags by topic ARN, and tag rules.
+//! looks for a same-named topic and classifies it with [`crate::lifecycle`]), tags by topic ARN ([`SnsTags`]), and
+//! tag rules.
 
 pub mod topic;
 
@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use aws_sdk_sns::types::Tag;
 
-pub use super::tags::{Found, PENDING_TAG, PENDING_VALUE, found, pending_tags};
+use super::tags::Tagging;
 use crate::aws::Aws;
 use crate::error::{ResourceError, aws_error};
 use crate::resource::Failures;
@@ -68,46 +68,37 @@ pub async fn live_tags(aws: &Aws, arn: &str) -> Result<BTreeMap<String, String>,
         .collect())
 }
 
-/// Brings the tags of `arn` from `old` to `new`. When `old` holds [`PENDING_TAG`] (the `tagsAll` a partial create
-/// recorded) and `new` does not, the marker goes with the stale tags.
-pub async fn sync_tags(
-    aws: &Aws,
-    arn: &str,
-    old: &BTreeMap<String, String>,
-    new: &BTreeMap<String, String>,
-) -> Result<(), ResourceError> {
-    let c = super::tags::changes(old, new);
-    if !c.removed.is_empty() {
-        aws.sns
-            .untag_resource()
-            .resource_arn(arn)
-            .set_tag_keys(Some(c.removed))
-            .send()
-            .await
-            .map_err(|e| aws_error("sns:UntagResource", e))?;
-    }
-    if !c.changed.is_empty() {
+/// SNS tags a topic by ARN.
+pub struct SnsTags;
+
+impl Tagging for SnsTags {
+    const SERVICE: &'static str = "sns";
+
+    async fn tag(
+        aws: &Aws,
+        arn: &str,
+        tags: &BTreeMap<String, String>,
+    ) -> Result<(), ResourceError> {
         aws.sns
             .tag_resource()
             .resource_arn(arn)
-            .set_tags(Some(sns_tags(&c.changed)?))
+            .set_tags(Some(sns_tags(tags)?))
             .send()
             .await
             .map_err(|e| aws_error("sns:TagResource", e))?;
+        Ok(())
     }
-    Ok(())
-}
 
-/// The last step of a create that succeeded: removes [`PENDING_TAG`], after which no create adopts the topic.
-pub async fn finish_create(aws: &Aws, arn: &str) -> Result<(), ResourceError> {
-    aws.sns
-        .untag_resource()
-        .resource_arn(arn)
-        .tag_keys(PENDING_TAG)
-        .send()
-        .await
-        .map_err(|e| aws_error("sns:UntagResource", e))?;
-    Ok(())
+    async fn untag(aws: &Aws, arn: &str, keys: &[String]) -> Result<(), ResourceError> {
+        aws.sns
+            .untag_resource()
+            .resource_arn(arn)
+            .set_tag_keys(Some(keys.to_vec()))
+            .send()
+            .await
+            .map_err(|e| aws_error("sns:UntagResource", e))?;
+        Ok(())
+    }
 }
 
 /// Validates user tags against SNS's limits (50 per topic, keys 1-128, values ≤ 256).

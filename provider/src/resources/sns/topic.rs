@@ -1,16 +1,16 @@
 //! `orderapi:sns:Topic` — an SNS topic with its subscriptions (managed authoritatively) and an optional KMS key.
+//! Names are unique per region (CreateTopic answers a repeated call with the same topic): a create that finds the
+//! topic it is about to make adopts it only when it is the orphan of an interrupted create of this resource (see
+//! [`crate::lifecycle`]).
 
 use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{
-    Found, PENDING_TAG, check_tags, find_topic, finish_create, found, is_arn_of, live_tags,
-    pending_tags, sns_tags, sync_tags,
-};
-use crate::aws::OWNERSHIP_TAG;
-use crate::error::{ResourceError, aws_error};
+use super::{SnsTags, check_tags, find_topic, is_arn_of, live_tags, sns_tags};
+use crate::error::{ErrorClass, ResourceError, aws_error};
+use crate::lifecycle::{Found, conflict, create_once};
 use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures, Poll};
 use crate::resources::tags;
 
@@ -332,43 +332,30 @@ impl CustomResource for Topic {
         inputs: &TopicInputs,
     ) -> Result<(String, TopicOutputs), ResourceError> {
         let name = inputs.name.clone().unwrap_or_default();
-        let tags = ctx.aws.effective_tags(inputs.tags.as_ref());
-        let create_tags = pending_tags(&tags);
-        let (arn, adopted_tags) = match find_topic(&ctx.aws, &name).await? {
-            Some(arn) => {
+        let tags = ctx.tags(inputs.tags.as_ref());
+        let (arn, adopted_tags) = create_once(
+            ctx,
+            &format!("SNS topic {name}"),
+            || async {
+                let Some(arn) = find_topic(&ctx.aws, &name).await? else {
+                    return Ok(None);
+                };
                 let live = live_tags(&ctx.aws, &arn).await?;
-                match found(&live) {
-                    Found::Stranger => {
-                        return Err(ResourceError::Conflict(format!(
-                            "an SNS topic named '{name}' already exists and was not created by pulumi-orderapi \
-                             (no {}={} tag); choose another name (environment/environmentSuffix), or delete or \
-                             import that topic",
-                            OWNERSHIP_TAG.0, OWNERSHIP_TAG.1
-                        )));
+                match ctx.found(&arn, &live) {
+                    Found::Orphan => {
+                        ctx.adopting("SNS topic", &arn);
+                        Ok(Some((arn, Some(live))))
                     }
-                    Found::Recorded => {
-                        return Err(ResourceError::Conflict(format!(
-                            "an SNS topic named '{name}' already exists and is managed by pulumi-orderapi in some \
-                             Pulumi state (its create finished); topic names are unique per region, so choose \
-                             another name or suffix, or replace with the `deleteBeforeReplace` option"
-                        )));
-                    }
-                    Found::Unfinished => {
-                        ctx.debug(format!(
-                            "adopting topic {name}: it carries this provider's ownership tag and the \
-                             {PENDING_TAG} marker of a create that never finished"
-                        ));
-                        (arn, Some(live))
-                    }
+                    other => Err(conflict(&format!("an SNS topic named '{name}'"), &other)),
                 }
-            }
-            None => {
+            },
+            || async {
                 let mut req = ctx
                     .aws
                     .sns
                     .create_topic()
                     .name(&name)
-                    .set_tags(Some(sns_tags(&create_tags)?));
+                    .set_tags(Some(sns_tags(&tags)?));
                 if inputs.fifo_topic == Some(true) {
                     req = req.attributes("FifoTopic", "true");
                 }
@@ -379,14 +366,15 @@ impl CustomResource for Topic {
                     .send()
                     .await
                     .map_err(|e| aws_error("sns:CreateTopic", e))?;
-                let arn = out.topic_arn().unwrap_or_default().to_string();
-                (arn, None)
-            }
-        };
+                Ok((out.topic_arn().unwrap_or_default().to_string(), None))
+            },
+        )
+        .await?
+        .into_inner();
         let mut partial = TopicOutputs {
             arn: arn.clone(),
             subscription_arns: Vec::new(),
-            tags_all: create_tags.clone(),
+            tags_all: tags.clone(),
         };
         let steps = async {
             if let Some(live) = &adopted_tags {
@@ -396,7 +384,7 @@ impl CustomResource for Topic {
                 {
                     Self::set_kms_key(ctx, &arn, inputs.kms_master_key_id.as_deref()).await?;
                 }
-                sync_tags(&ctx.aws, &arn, live, &create_tags).await?;
+                tags::sync::<SnsTags>(&ctx.aws, &arn, live, &tags).await?;
             }
             let arns = Self::sync_subscriptions(
                 ctx,
@@ -404,20 +392,13 @@ impl CustomResource for Topic {
                 inputs.subscriptions.as_deref().unwrap_or_default(),
             )
             .await?;
-            finish_create(&ctx.aws, &arn).await?;
             Ok::<_, ResourceError>(arns)
         };
         match steps.await {
             Ok(arns) => partial.subscription_arns = arns,
             Err(e) => return Err(e.partial(&arn, &partial)),
         }
-        Ok((
-            arn,
-            TopicOutputs {
-                tags_all: tags,
-                ..partial
-            },
-        ))
+        Ok((arn, partial))
     }
 
     async fn read(
@@ -489,8 +470,8 @@ impl CustomResource for Topic {
         let subscription_arns =
             Self::sync_subscriptions(ctx, id, new.subscriptions.as_deref().unwrap_or_default())
                 .await?;
-        let tags = ctx.aws.effective_tags(new.tags.as_ref());
-        sync_tags(&ctx.aws, id, &old_outputs.tags_all, &tags).await?;
+        let tags = ctx.tags(new.tags.as_ref());
+        tags::sync::<SnsTags>(&ctx.aws, id, &old_outputs.tags_all, &tags).await?;
         Ok(TopicOutputs {
             arn: old_outputs.arn.clone(),
             subscription_arns,
@@ -516,11 +497,8 @@ impl CustomResource for Topic {
             {
                 Ok(_) => {}
                 Err(e) if e.is_not_found() => {}
-                Err(e) if matches!(e.code(), Some("ConcurrentAccess" | "Throttled")) => {
-                    return Ok(Poll::Pending(format!(
-                        "AWS says {}",
-                        e.code().unwrap_or_default()
-                    )));
+                Err(e) if e.class() == ErrorClass::Throttled => {
+                    return Ok(Poll::Pending(format!("AWS says {e}")));
                 }
                 Err(e) => return Err(e),
             }

@@ -1,6 +1,6 @@
-//! AWS WAFv2 kinds (regional scope only: web ACLs for ALBs), and what they share: tags on the ARN, the
-//! create-pending marker (see `ec2`'s module docs for the adoption rules), WAF's NotFound spelling
-//! (`WAFNonexistentItemException`) and the lock-token retry loop.
+//! AWS WAFv2 kinds (regional scope only: web ACLs for ALBs), and what they share: tags on the ARN ([`WafTags`]),
+//! name and ARN rules. WAF's error spellings (`WAFNonexistentItemException`, the optimistic lock) are classified in
+//! [`crate::error::classify`]; retries go through [`crate::lifecycle`].
 //!
 //! A web ACL's resource id is its ARN (`arn:aws:wafv2:<region>:<account>:regional/webacl/<name>/<id>`): it is what
 //! associations, logging and the console take, and it holds the name, scope and id WAF's other calls need.
@@ -8,28 +8,17 @@
 pub mod web_acl;
 pub mod web_acl_association;
 
-pub use super::tags::{Found, found};
 use std::collections::BTreeMap;
 
 use aws_sdk_wafv2::types::Tag;
 
-use super::tags::{self, PENDING_TAG};
-use crate::aws::{Aws, OWNERSHIP_TAG};
+use super::tags::{self, Tagging};
+use crate::aws::Aws;
 use crate::error::{ResourceError, aws_error};
-use crate::resource::{Context, Failures, Poll};
+use crate::resource::Failures;
 
 /// The only scope this provider manages (web ACLs for ALBs; CloudFront ACLs live in us-east-1 only).
 pub const SCOPE: &str = "REGIONAL";
-
-/// True when WAF says the thing does not exist.
-pub fn is_gone(e: &ResourceError) -> bool {
-    e.code() == Some("WAFNonexistentItemException") || e.is_not_found()
-}
-
-/// True for WAF's "someone else changed it, fetch a new lock token and retry".
-pub fn is_lock_conflict(e: &ResourceError) -> bool {
-    e.code() == Some("WAFOptimisticLockException")
-}
 
 /// The parts of a web ACL ARN.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -134,45 +123,37 @@ pub async fn list_tags(aws: &Aws, arn: &str) -> Result<BTreeMap<String, String>,
     }
 }
 
-/// Brings the tags of `arn` from `old` to `new` (see `ec2::sync_tags`; a stale [`PENDING_TAG`] goes too).
-pub async fn sync_tags(
-    aws: &Aws,
-    arn: &str,
-    old: &BTreeMap<String, String>,
-    new: &BTreeMap<String, String>,
-) -> Result<(), ResourceError> {
-    let super::tags::TagChanges { removed, changed } = super::tags::changes(old, new);
-    if !removed.is_empty() {
-        aws.wafv2
-            .untag_resource()
-            .resource_arn(arn)
-            .set_tag_keys(Some(removed))
-            .send()
-            .await
-            .map_err(|e| aws_error("wafv2:UntagResource", e))?;
-    }
-    if !changed.is_empty() {
+/// WAF tags a resource by ARN.
+pub struct WafTags;
+
+impl Tagging for WafTags {
+    const SERVICE: &'static str = "wafv2";
+
+    async fn tag(
+        aws: &Aws,
+        arn: &str,
+        tags: &BTreeMap<String, String>,
+    ) -> Result<(), ResourceError> {
         aws.wafv2
             .tag_resource()
             .resource_arn(arn)
-            .set_tags(Some(to_tags(&changed)?))
+            .set_tags(Some(to_tags(tags)?))
             .send()
             .await
             .map_err(|e| aws_error("wafv2:TagResource", e))?;
+        Ok(())
     }
-    Ok(())
-}
 
-/// The last step of a create: removes [`PENDING_TAG`] from `arn`, after which no create adopts it.
-pub async fn finish_create(aws: &Aws, arn: &str) -> Result<(), ResourceError> {
-    aws.wafv2
-        .untag_resource()
-        .resource_arn(arn)
-        .tag_keys(PENDING_TAG)
-        .send()
-        .await
-        .map_err(|e| aws_error("wafv2:UntagResource", e))?;
-    Ok(())
+    async fn untag(aws: &Aws, arn: &str, keys: &[String]) -> Result<(), ResourceError> {
+        aws.wafv2
+            .untag_resource()
+            .resource_arn(arn)
+            .set_tag_keys(Some(keys.to_vec()))
+            .send()
+            .await
+            .map_err(|e| aws_error("wafv2:UntagResource", e))?;
+        Ok(())
+    }
 }
 
 /// Splits live tags into the declared tags and all tags (see [`tags::split`]). WAF has no `Name` tag convention,
@@ -190,80 +171,9 @@ pub fn split_tags(
     (own, all)
 }
 
-/// The conflict error for a same-named resource, by what it is to this provider.
-pub fn conflict(kind: &str, name: &str, arn: &str, found: Found) -> ResourceError {
-    match found {
-        Found::Recorded => ResourceError::Conflict(format!(
-            "a {kind} named '{name}' already exists ({arn}) and is recorded by another pulumi-orderapi resource or \
-             stack; choose another name (or environmentSuffix), or use the deleteBeforeReplace resource option"
-        )),
-        _ => ResourceError::Conflict(format!(
-            "a {kind} named '{name}' already exists ({arn}) and was not created by pulumi-orderapi (no {}={} tag); \
-             choose another name (or environmentSuffix), or delete or import that {kind}",
-            OWNERSHIP_TAG.0, OWNERSHIP_TAG.1
-        )),
-    }
-}
-
 /// Validates user tags against WAF's limits (50 per resource; keys 1-128, values at most 256).
 pub fn check_tags(tags: Option<&BTreeMap<String, String>>, f: &mut Failures) {
-    let Some(tags) = tags else { return };
-    f.require(
-        tags.len() <= 45,
-        "tags",
-        "at most 45 tags (WAF allows 50, 5 are kept for the provider)",
-    );
-    for (k, v) in tags {
-        f.require(
-            !k.is_empty() && k.len() <= 128,
-            "tags",
-            format!("tag key '{k}' must be 1-128 characters"),
-        );
-        f.require(
-            v.len() <= 256,
-            "tags",
-            format!("the value of tag '{k}' must be at most 256 characters"),
-        );
-        f.require(
-            !k.to_ascii_lowercase().starts_with("aws:"),
-            "tags",
-            format!("tag key '{k}' uses the reserved aws: prefix"),
-        );
-        f.require(
-            k != PENDING_TAG,
-            "tags",
-            format!("tag key '{k}' is reserved for the provider"),
-        );
-    }
-}
-
-/// Runs one WAF write until AWS accepts it: `retry` codes (lock conflicts, entities not yet visible, associations
-/// still being removed) are retried with backoff within the operation's timeout. `call` returns `Ok(true)` when
-/// done, `Ok(false)` to poll again.
-pub async fn retrying<F, Fut>(
-    ctx: &Context,
-    what: &str,
-    retry: &[&str],
-    mut call: F,
-) -> Result<(), ResourceError>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<bool, ResourceError>>,
-{
-    ctx.wait_for(what, || {
-        let fut = call();
-        async move {
-            match fut.await {
-                Ok(true) => Ok(Poll::Ready(())),
-                Ok(false) => Ok(Poll::Pending("in progress".into())),
-                Err(e) if e.code().is_some_and(|c| retry.contains(&c)) => Ok(Poll::Pending(
-                    format!("AWS says {}", e.code().unwrap_or_default()),
-                )),
-                Err(e) => Err(e),
-            }
-        }
-    })
-    .await
+    tags::check(tags, "WAF", f);
 }
 
 #[cfg(test)]

@@ -3,6 +3,10 @@
 //!
 //! The resource id is the web ACL's ARN. Updates fetch the lock token with GetWebACL and retry
 //! `WAFOptimisticLockException` (someone else changed the ACL in between) with backoff.
+//!
+//! Names are unique per scope: a create that finds the ACL it is about to make (WAF answers a repeated create
+//! with `WAFDuplicateItemException`) adopts it only when it is the orphan of an interrupted create of this
+//! resource (see [`crate::lifecycle`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -16,12 +20,13 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Found, SCOPE, check_tags, conflict, finish_create, found, is_gone, is_lock_conflict, list_tags,
-    metric_name_ok, name_ok, parse_web_acl_arn, retrying, split_tags, sync_tags, to_tags,
+    SCOPE, WafTags, check_tags, list_tags, metric_name_ok, name_ok, parse_web_acl_arn, split_tags,
+    to_tags,
 };
-use crate::error::{ResourceError, aws_error};
+use crate::error::{ErrorClass, ResourceError, aws_error};
+use crate::lifecycle::{Found, conflict, create_once, retry_while};
 use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures, Poll};
-use crate::resources::tags::pending_tags;
+use crate::resources::tags;
 
 /// CloudWatch visibility of the ACL or of one rule.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -420,7 +425,7 @@ impl WebAcl {
                 .web_acl()
                 .cloned()
                 .map(|acl| (acl, out.lock_token().unwrap_or_default().to_string()))),
-            Err(e) if is_gone(&e) => Ok(None),
+            Err(e) if e.is_not_found() => Ok(None),
             Err(e) => Err(e),
         }
     }
@@ -435,13 +440,13 @@ impl WebAcl {
     ) -> Result<(), ResourceError> {
         let rules = rules(inputs)?;
         let visibility = visibility_config(inputs.visibility.as_ref(), name)?;
-        retrying(
+        // Lock conflicts (someone else changed the ACL in between) and entities WAF does not see yet are retried.
+        retry_while(
             ctx,
             &format!("web ACL {name} to accept the update"),
-            &[
-                "WAFOptimisticLockException",
-                "WAFUnavailableEntityException",
-            ],
+            &[ErrorClass::Throttled, ErrorClass::InUse],
+            ctx.deadline
+                .saturating_duration_since(std::time::Instant::now()),
             || {
                 let rules = rules.clone();
                 let visibility = visibility.clone();
@@ -465,19 +470,19 @@ impl WebAcl {
                         .send()
                         .await
                         .map_err(|e| aws_error("wafv2:UpdateWebACL", e))?;
-                    Ok(true)
+                    Ok(())
                 }
             },
         )
         .await
     }
 
-    /// A same-named regional ACL: `Some((arn, id, live tags))` to adopt when it is the leftover of a create that never
-    /// finished; a conflict when it is someone else's or recorded elsewhere.
+    /// A same-named regional ACL: `Some((arn, id, live tags))` to adopt when it is the orphan of an interrupted
+    /// create of this resource; a conflict otherwise.
     async fn find_existing(
         ctx: &Context,
         name: &str,
-    ) -> Result<Option<(String, String, BTreeMap<String, String>)>, ResourceError> {
+    ) -> Result<Option<(String, String, Option<BTreeMap<String, String>>)>, ResourceError> {
         let mut marker: Option<String> = None;
         loop {
             let out = ctx
@@ -496,11 +501,19 @@ impl WebAcl {
                 }
                 let arn = acl.arn().unwrap_or_default().to_string();
                 let tags = list_tags(&ctx.aws, &arn).await?;
-                return match found(&tags) {
-                    Found::Unfinished => {
-                        Ok(Some((arn, acl.id().unwrap_or_default().to_string(), tags)))
+                return match ctx.found(&arn, &tags) {
+                    Found::Orphan => {
+                        ctx.adopting("web ACL", &arn);
+                        Ok(Some((
+                            arn,
+                            acl.id().unwrap_or_default().to_string(),
+                            Some(tags),
+                        )))
                     }
-                    other => Err(conflict("web ACL", name, &arn, other)),
+                    other => Err(conflict(
+                        &format!("a web ACL named '{name}' ({arn})"),
+                        &other,
+                    )),
                 };
             }
             match out.next_marker() {
@@ -739,32 +752,16 @@ impl CustomResource for WebAcl {
         inputs: &WebAclInputs,
     ) -> Result<(String, WebAclOutputs), ResourceError> {
         let name = inputs.name.clone().unwrap_or_default();
-        let tags = ctx.aws.effective_tags(inputs.tags.as_ref());
-        let create_tags = pending_tags(&tags);
+        let tags = ctx.tags(inputs.tags.as_ref());
         let partial = WebAclOutputs {
-            tags_all: create_tags.clone(),
+            tags_all: tags.clone(),
             ..Default::default()
         };
-        let (arn, id) = match Self::find_existing(ctx, &name).await? {
-            Some((arn, id, live_tags)) => {
-                ctx.debug(format!(
-                    "adopting {arn}: it carries this provider's ownership tag, name '{name}' and the create-pending \
-                     marker of a create that never finished"
-                ));
-                let partial = WebAclOutputs {
-                    arn: arn.clone(),
-                    web_acl_id: id.clone(),
-                    ..partial.clone()
-                };
-                Self::put(ctx, &name, &id, inputs)
-                    .await
-                    .map_err(|e| e.partial(&arn, &partial))?;
-                sync_tags(&ctx.aws, &arn, &live_tags, &create_tags)
-                    .await
-                    .map_err(|e| e.partial(&arn, &partial))?;
-                (arn, id)
-            }
-            None => {
+        let made = create_once(
+            ctx,
+            &format!("web ACL {name}"),
+            || Self::find_existing(ctx, &name),
+            || async {
                 let out = ctx
                     .aws
                     .wafv2
@@ -775,24 +772,36 @@ impl CustomResource for WebAcl {
                     .set_description(inputs.description.clone())
                     .set_rules(Some(rules(inputs)?))
                     .visibility_config(visibility_config(inputs.visibility.as_ref(), &name)?)
-                    .set_tags(Some(to_tags(&create_tags)?))
+                    .set_tags(Some(to_tags(&tags)?))
                     .send()
                     .await
                     .map_err(|e| aws_error("wafv2:CreateWebACL", e))?;
                 let summary = out.summary().ok_or_else(|| {
                     ResourceError::Internal("wafv2:CreateWebACL returned no summary".into())
                 })?;
-                (
+                Ok((
                     summary.arn().unwrap_or_default().to_string(),
                     summary.id().unwrap_or_default().to_string(),
-                )
-            }
-        };
+                    None,
+                ))
+            },
+        )
+        .await?;
+        let (arn, id, adopted) = made.into_inner();
         let partial = WebAclOutputs {
             arn: arn.clone(),
             web_acl_id: id.clone(),
             ..partial
         };
+        if let Some(live_tags) = &adopted {
+            // An adopted ACL may hold stale rules and tags: bring them in line.
+            Self::put(ctx, &name, &id, inputs)
+                .await
+                .map_err(|e| e.partial(&arn, &partial))?;
+            tags::sync::<WafTags>(&ctx.aws, &arn, live_tags, &tags)
+                .await
+                .map_err(|e| e.partial(&arn, &partial))?;
+        }
         // WAF is eventually consistent right after a create: wait until GetWebACL knows the ACL.
         let acl = ctx
             .wait_for(&format!("web ACL {name} to be visible"), || async {
@@ -803,17 +812,7 @@ impl CustomResource for WebAcl {
             })
             .await
             .map_err(|e| e.partial(&arn, &partial))?;
-        let outputs = Self::outputs(&acl, create_tags);
-        finish_create(&ctx.aws, &arn)
-            .await
-            .map_err(|e| e.partial(&arn, &outputs))?;
-        Ok((
-            arn,
-            WebAclOutputs {
-                tags_all: tags,
-                ..outputs
-            },
-        ))
+        Ok((arn, Self::outputs(&acl, tags)))
     }
 
     async fn read(
@@ -827,7 +826,7 @@ impl CustomResource for WebAcl {
         };
         let live = match list_tags(&ctx.aws, id).await {
             Ok(t) => t,
-            Err(e) if is_gone(&e) => return Ok(None),
+            Err(e) if e.is_not_found() => return Ok(None),
             Err(e) => return Err(e),
         };
         let (tags, tags_all) = split_tags(&ctx.aws, live, prior.and_then(|p| p.tags.as_ref()));
@@ -864,8 +863,8 @@ impl CustomResource for WebAcl {
     ) -> Result<WebAclOutputs, ResourceError> {
         let (name, acl_id) = parts(id)?;
         Self::put(ctx, &name, &acl_id, new).await?;
-        let tags = ctx.aws.effective_tags(new.tags.as_ref());
-        sync_tags(&ctx.aws, id, &old_outputs.tags_all, &tags).await?;
+        let tags = ctx.tags(new.tags.as_ref());
+        tags::sync::<WafTags>(&ctx.aws, id, &old_outputs.tags_all, &tags).await?;
         let Some((acl, _)) = Self::get(ctx, &name, &acl_id).await? else {
             return Err(ResourceError::Internal(format!(
                 "web ACL {name} vanished during the update"
@@ -899,18 +898,10 @@ impl CustomResource for WebAcl {
             {
                 // Confirmed by the next poll's GetWebACL.
                 Ok(_) => Ok(Poll::Pending("deleted, waiting for WAF to let go".into())),
-                Err(e) if is_gone(&e) => Ok(Poll::Ready(())),
-                Err(e)
-                    if is_lock_conflict(&e)
-                        || matches!(
-                            e.code(),
-                            Some("WAFAssociatedItemException" | "WAFUnavailableEntityException")
-                        ) =>
-                {
-                    Ok(Poll::Pending(format!(
-                        "AWS says {}",
-                        e.code().unwrap_or_default()
-                    )))
+                Err(e) if e.is_not_found() => Ok(Poll::Ready(())),
+                // Lock conflicts, and an ACL still associated or not yet released.
+                Err(e) if matches!(e.class(), ErrorClass::Throttled | ErrorClass::InUse) => {
+                    Ok(Poll::Pending(format!("AWS says {e}")))
                 }
                 Err(e) => Err(e),
             }

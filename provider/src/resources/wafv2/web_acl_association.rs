@@ -1,15 +1,23 @@
 //! `orderapi:wafv2:WebAclAssociation` — puts a regional web ACL in front of an ALB.
 //!
-//! The resource id is `<webAclArn>,<resourceArn>`. An association has no tags and no state besides its two ARNs, so
-//! a create that finds the ALB already associated with the same ACL adopts it (nothing can differ); an ALB
-//! associated with another ACL is a conflict, never silently switched.
+//! The resource id is `<webAclArn>,<resourceArn>`.
+//!
+//! # Identity
+//!
+//! An association cannot carry tags and has no state besides its two ARNs: its identity is its content. The ALB
+//! already associated with the same ACL is the orphan of this create (a create whose answer was lost, or a crash
+//! right after the call), or indistinguishable from it: associating again changes nothing. It is adopted unless the
+//! engine records it (then it is the association a replacement replaces, a conflict). An ALB associated with
+//! another ACL is a conflict, never silently switched. AssociateWebACL is idempotent, and [`create_once`] looks
+//! before repeating it.
 
 use aws_sdk_wafv2::types::WebAcl as AwsWebAcl;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{is_gone, parse_web_acl_arn, retrying};
-use crate::error::{ResourceError, aws_error};
+use super::parse_web_acl_arn;
+use crate::error::{ErrorClass, ResourceError, aws_error};
+use crate::lifecycle::{Found, conflict, create_once, retry_while};
 use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures, Poll};
 
 /// Inputs of a web ACL association.
@@ -73,7 +81,7 @@ impl WebAclAssociation {
             .map_err(|e| aws_error("wafv2:GetWebACLForResource", e))
         {
             Ok(out) => Ok(out.web_acl().cloned()),
-            Err(e) if is_gone(&e) => Ok(None),
+            Err(e) if e.is_not_found() => Ok(None),
             Err(e) => Err(e),
         }
     }
@@ -130,42 +138,54 @@ impl CustomResource for WebAclAssociation {
         inputs: &WebAclAssociationInputs,
     ) -> Result<(String, WebAclAssociationOutputs), ResourceError> {
         let id = format!("{},{}", inputs.web_acl_arn, inputs.resource_arn);
-        match Self::current(ctx, &inputs.resource_arn).await? {
-            Some(acl) if acl.arn() == inputs.web_acl_arn => {
-                ctx.debug(format!(
-                    "{} is already associated with {}: adopting the association",
-                    inputs.resource_arn, inputs.web_acl_arn
-                ));
-                return Ok((id, WebAclAssociationOutputs {}));
-            }
-            Some(acl) => {
-                return Err(ResourceError::Conflict(format!(
-                    "{} is already associated with another web ACL ({}); a load balancer has one web ACL: remove \
-                     that association first (or associate that ACL instead)",
-                    inputs.resource_arn,
-                    acl.arn()
-                )));
-            }
-            None => {}
-        }
-        // Right after an ALB or ACL is created WAF may not see it yet (WAFUnavailableEntityException).
-        retrying(
+        let what = format!(
+            "the association of {} with web ACL {}",
+            inputs.resource_arn, inputs.web_acl_arn
+        );
+        let accepting = format!("{} to accept the web ACL", inputs.resource_arn);
+        create_once(
             ctx,
-            &format!("{} to accept the web ACL", inputs.resource_arn),
-            &[
-                "WAFUnavailableEntityException",
-                "WAFOptimisticLockException",
-            ],
+            &what,
             || async {
-                ctx.aws
-                    .wafv2
-                    .associate_web_acl()
-                    .web_acl_arn(&inputs.web_acl_arn)
-                    .resource_arn(&inputs.resource_arn)
-                    .send()
-                    .await
-                    .map_err(|e| aws_error("wafv2:AssociateWebACL", e))?;
-                Ok(true)
+                match Self::current(ctx, &inputs.resource_arn).await? {
+                    // Its content is this create's: classify it as an object carrying this resource's identity.
+                    Some(acl) if acl.arn() == inputs.web_acl_arn => {
+                        match ctx.found(&id, &ctx.tags(None)) {
+                            Found::Orphan => {
+                                ctx.adopting("web ACL association", &id);
+                                Ok(Some(()))
+                            }
+                            other => Err(conflict(&what, &other)),
+                        }
+                    }
+                    Some(acl) => Err(ResourceError::Conflict(format!(
+                        "{} is already associated with another web ACL ({}); a load balancer has one web ACL: \
+                         remove that association first (or associate that ACL instead)",
+                        inputs.resource_arn,
+                        acl.arn()
+                    ))),
+                    None => Ok(None),
+                }
+            },
+            || {
+                // Right after an ALB or ACL is created WAF may not see it yet (WAFUnavailableEntityException).
+                retry_while(
+                    ctx,
+                    &accepting,
+                    &[ErrorClass::InUse, ErrorClass::Throttled],
+                    ctx.deadline.saturating_duration_since(std::time::Instant::now()),
+                    || async {
+                        ctx.aws
+                            .wafv2
+                            .associate_web_acl()
+                            .web_acl_arn(&inputs.web_acl_arn)
+                            .resource_arn(&inputs.resource_arn)
+                            .send()
+                            .await
+                            .map_err(|e| aws_error("wafv2:AssociateWebACL", e))?;
+                        Ok(())
+                    },
+                )
             },
         )
         .await?;
@@ -228,17 +248,9 @@ impl CustomResource for WebAclAssociation {
                     Ok(_) => Ok(Poll::Pending(
                         "disassociated, waiting for WAF to let go".into(),
                     )),
-                    Err(e) if is_gone(&e) => Ok(Poll::Ready(())),
-                    Err(e)
-                        if matches!(
-                            e.code(),
-                            Some("WAFUnavailableEntityException" | "WAFOptimisticLockException")
-                        ) =>
-                    {
-                        Ok(Poll::Pending(format!(
-                            "AWS says {}",
-                            e.code().unwrap_or_default()
-                        )))
+                    Err(e) if e.is_not_found() => Ok(Poll::Ready(())),
+                    Err(e) if matches!(e.class(), ErrorClass::InUse | ErrorClass::Throttled) => {
+                        Ok(Poll::Pending(format!("AWS says {e}")))
                     }
                     Err(e) => Err(e),
                 }
