@@ -1,14 +1,16 @@
 use std::collections::BTreeMap;
 
-use aws_sdk_ecr::types::Tag;
 use orderapi::error::ResourceError;
+use orderapi::lifecycle::IDENTITY_TAG;
 use orderapi::resource::{Adapter, CheckContext, Context, CustomResource, DynResource};
+use orderapi::resources::ecr::live_tags;
 use orderapi::resources::ecr::repository::{
     Repository, RepositoryInputs, RepositoryLifecyclePolicy,
 };
-use orderapi::resources::ecr::{PENDING_TAG, PENDING_VALUE, live_tags};
+use orderapi::resources::tags::PENDING_TAG;
 use orderapi::rpc::value::{PropertyMap, Value};
 
+use super::ecs_cluster::{other_resource, replacing};
 use crate::moto::Moto;
 
 fn raw(name: &str) -> RepositoryInputs {
@@ -31,29 +33,12 @@ fn inputs(name: &str) -> RepositoryInputs {
     Repository::check(&CheckContext::default(), raw(name)).expect("valid inputs")
 }
 
-/// Puts the create-pending marker back: what a crash after CreateRepository and before the create's last step
-/// leaves behind.
-async fn crash_before_finish(ctx: &Context, arn: &str) {
-    ctx.aws
-        .ecr
-        .tag_resource()
-        .resource_arn(arn)
-        .tags(
-            Tag::builder()
-                .key(PENDING_TAG)
-                .value(PENDING_VALUE)
-                .build()
-                .expect("tag"),
-        )
-        .send()
-        .await
-        .expect("put the marker back");
-}
-
-async fn assert_finished(ctx: &Context, arn: &str) {
+/// Asserts `arn` carries the ownership tag and the identity of `ctx`'s resource (and no legacy marker).
+async fn assert_owned(ctx: &Context, arn: &str) {
     let tags = live_tags(&ctx.aws, arn).await.expect("tags");
     assert!(!tags.contains_key(PENDING_TAG), "{tags:?}");
     assert_eq!(tags["ManagedBy"], "pulumi-orderapi");
+    assert_eq!(tags[IDENTITY_TAG], ctx.identity.as_str(), "{tags:?}");
 }
 
 async fn push_image(ctx: &Context, name: &str) {
@@ -109,7 +94,8 @@ async fn ecr_repository_lifecycle() {
     );
     assert_eq!(outputs.tags_all["ManagedBy"], "pulumi-orderapi");
     assert_eq!(outputs.tags_all["Team"], "orders");
-    assert_finished(&ctx, &outputs.arn).await;
+    assert_eq!(outputs.tags_all[IDENTITY_TAG], ctx.identity.as_str());
+    assert_owned(&ctx, &outputs.arn).await;
 
     // The lifecycle policy ECR holds is the JSON built from the typed inputs.
     let policy = ctx
@@ -210,28 +196,15 @@ async fn ecr_repository_without_force_delete_refuses_to_drop_images() {
 }
 
 #[tokio::test]
-async fn ecr_repository_create_adopts_only_an_unfinished_create_and_refuses_a_stranger() {
+async fn ecr_repository_create_adopts_only_its_own_unrecorded_orphan() {
     let moto = Moto::start().await;
     let ctx = moto.ctx().await;
     let inputs = inputs("orders-adopt");
     let (id, first) = Repository::create(&ctx, &inputs)
         .await
         .expect("first create");
-    // A crash before the create's last step: the repository holds our tags and the marker, never recorded.
-    crash_before_finish(&ctx, &first.arn).await;
-    let (read_inputs, _) = Repository::read(&ctx, &id, Some(&inputs))
-        .await
-        .expect("read")
-        .expect("exists");
-    // A refresh now shows the unfinished create's marker as drift on `tags` (and only that), so the next
-    // update removes it; the retried create below adopts the object instead.
-    let mut with_marker = inputs.clone();
-    with_marker
-        .tags
-        .get_or_insert_with(Default::default)
-        .insert(PENDING_TAG.to_string(), PENDING_VALUE.to_string());
-    assert_eq!(read_inputs, with_marker, "the marker shows as tag drift");
-    // Settings changed since (the retried create brings them in line).
+    // The engine never recorded the first create (its answer was lost), and the settings changed since: the same
+    // create again adopts the repository and brings settings and tags in line.
     ctx.aws
         .ecr
         .put_image_tag_mutability()
@@ -240,24 +213,43 @@ async fn ecr_repository_create_adopts_only_an_unfinished_create_and_refuses_a_st
         .send()
         .await
         .expect("immutable");
-    let (adopted, second) = Repository::create(&ctx, &inputs)
+    let mut retagged = inputs.clone();
+    retagged.tags = Some(BTreeMap::from([("Tier".to_string(), "core".to_string())]));
+    let (adopted, second) = Repository::create(&ctx, &retagged)
         .await
         .expect("retried create");
     assert_eq!(adopted, id);
-    assert_eq!(second, first);
-    assert_finished(&ctx, &first.arn).await;
-    let (after, _) = Repository::read(&ctx, &id, Some(&inputs))
+    assert_eq!(second.arn, first.arn);
+    assert_owned(&ctx, &first.arn).await;
+    let (after, _) = Repository::read(&ctx, &id, Some(&retagged))
         .await
         .expect("read")
         .expect("exists");
-    assert_eq!(after, inputs);
+    assert_eq!(after, retagged, "adopted and brought in line");
+    let listed = ctx
+        .aws
+        .ecr
+        .describe_repositories()
+        .send()
+        .await
+        .expect("list");
+    assert_eq!(listed.repositories().len(), 1, "no duplicate");
 
-    // A finished create is recorded in some state: never adopted (ECR names are unique, so a conflict).
-    let err = Repository::create(&ctx, &inputs)
+    // The repository the engine records (a replacement) is never adopted: ECR names are unique, so a conflict.
+    let err = Repository::create(&replacing(&ctx, &id), &inputs)
         .await
         .expect_err("recorded");
     assert!(matches!(err, ResourceError::Conflict(_)), "{err}");
+    assert!(err.to_string().contains("'orders-adopt'"), "{err}");
     assert!(err.to_string().contains("deleteBeforeReplace"), "{err}");
+
+    // Made for another Pulumi resource: a conflict.
+    let err = Repository::create(&other_resource(&ctx), &inputs)
+        .await
+        .expect_err("another resource's");
+    assert!(matches!(err, ResourceError::Conflict(_)), "{err}");
+    assert!(err.to_string().contains("'orders-adopt'"), "{err}");
+    assert!(err.to_string().contains("another Pulumi resource"), "{err}");
 
     // A same-named repository we do not own is a conflict.
     ctx.aws
@@ -271,6 +263,7 @@ async fn ecr_repository_create_adopts_only_an_unfinished_create_and_refuses_a_st
         .await
         .expect_err("conflict");
     assert!(matches!(err, ResourceError::Conflict(_)), "{err}");
+    assert!(err.to_string().contains("'orders-stranger'"), "{err}");
     assert!(err.to_string().contains("not created by pulumi-orderapi"));
 }
 

@@ -1,11 +1,14 @@
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
 
 use orderapi::error::ResourceError;
+use orderapi::lifecycle::{IDENTITY_TAG, Recorded};
 use orderapi::resource::{Adapter, CheckContext, Context, CustomResource, DynResource};
 use orderapi::resources::ecs::CapacityProviderStrategy;
 use orderapi::resources::ecs::cluster::{Cluster, ClusterInputs};
-use orderapi::resources::tags::{PENDING_TAG, PENDING_VALUE};
+use orderapi::resources::tags::PENDING_TAG;
 use orderapi::rpc::value::{PropertyMap, Value};
+use tokio_util::sync::CancellationToken;
 
 use crate::moto::Moto;
 
@@ -22,26 +25,8 @@ pub async fn ecs_tags(ctx: &Context, arn: &str) -> BTreeMap<String, String> {
     orderapi::resources::ecs::tag_map(out.tags())
 }
 
-/// A crash after the create call and before the create's last step: the marker is back on `arn`.
-pub async fn ecs_crash_before_finish(ctx: &Context, arn: &str) {
-    ctx.aws
-        .ecs
-        .tag_resource()
-        .resource_arn(arn)
-        .tags(
-            aws_sdk_ecs::types::Tag::builder()
-                .key(PENDING_TAG)
-                .value(PENDING_VALUE)
-                .build(),
-        )
-        .send()
-        .await
-        .expect("put the marker back");
-    assert!(ecs_tags(ctx, arn).await.contains_key(PENDING_TAG));
-}
-
-/// Asserts the create of `arn` finished: no marker, ownership tag present.
-pub async fn ecs_assert_finished(ctx: &Context, arn: &str) {
+/// Asserts `arn` carries the ownership tag and the identity of `ctx`'s resource (and no legacy marker).
+pub async fn ecs_assert_owned(ctx: &Context, arn: &str) {
     let tags = ecs_tags(ctx, arn).await;
     assert!(!tags.contains_key(PENDING_TAG), "{arn}: {tags:?}");
     assert_eq!(
@@ -49,6 +34,27 @@ pub async fn ecs_assert_finished(ctx: &Context, arn: &str) {
         Some("pulumi-orderapi"),
         "{arn}: {tags:?}"
     );
+    assert_eq!(
+        tags.get(IDENTITY_TAG).map(String::as_str),
+        Some(ctx.identity.as_str()),
+        "{arn}: {tags:?}"
+    );
+}
+
+/// The context of a create whose replacement the engine records `id` for.
+pub fn replacing(ctx: &Context, id: &str) -> Context {
+    ctx.clone()
+        .with_recorded(Recorded::Ids(BTreeSet::from([id.to_string()])))
+}
+
+/// The context of another Pulumi resource (another URN) with the same AWS connection.
+pub fn other_resource(ctx: &Context) -> Context {
+    Context::new(
+        ctx.aws.clone(),
+        "urn:pulumi:other::other::orderapi:test:T::other",
+        Duration::from_secs(60),
+        CancellationToken::new(),
+    )
 }
 
 /// Typed inputs as a property map (for `Adapter::diff`).
@@ -100,7 +106,8 @@ async fn ecs_cluster_lifecycle() {
     );
     assert_eq!(outputs.tags_all["ManagedBy"], "pulumi-orderapi");
     assert_eq!(outputs.tags_all["Team"], "orders");
-    ecs_assert_finished(&ctx, &outputs.arn).await;
+    assert_eq!(outputs.tags_all[IDENTITY_TAG], ctx.identity.as_str());
+    ecs_assert_owned(&ctx, &outputs.arn).await;
 
     // Read gives back exactly the checked inputs: settings, providers, strategy (sorted), tags.
     let (read_inputs, read_outputs) = Cluster::read(&ctx, &id, Some(&inputs))
@@ -155,36 +162,48 @@ async fn ecs_cluster_lifecycle() {
 }
 
 #[tokio::test]
-async fn ecs_cluster_adopts_only_an_unfinished_create() {
+async fn ecs_cluster_adopts_only_its_own_unrecorded_orphan() {
     let moto = Moto::start().await;
     let ctx = moto.ctx().await;
     let inputs = inputs("ecs-test-adopt");
     let (id, first) = Cluster::create(&ctx, &inputs).await.expect("first create");
-    // A crash before the last step: the marker is on the cluster, Pulumi recorded nothing.
-    ecs_crash_before_finish(&ctx, &first.arn).await;
-    let (read_inputs, _) = Cluster::read(&ctx, &id, Some(&inputs))
-        .await
-        .expect("read")
-        .expect("exists");
-    // A refresh now shows the unfinished create's marker as drift on `tags` (and only that), so the next
-    // update removes it; the retried create below adopts the object instead.
-    let mut with_marker = inputs.clone();
-    with_marker
-        .tags
-        .get_or_insert_with(Default::default)
-        .insert(PENDING_TAG.to_string(), PENDING_VALUE.to_string());
-    assert_eq!(read_inputs, with_marker, "the marker shows as tag drift");
-    let (again, second) = Cluster::create(&ctx, &inputs)
+    // The engine never recorded the first create (its answer was lost): the same create again adopts the cluster
+    // and brings it to the declared inputs.
+    let mut changed = inputs.clone();
+    changed.container_insights = Some("disabled".into());
+    changed.tags = Some(BTreeMap::from([("Tier".to_string(), "core".to_string())]));
+    let changed = Cluster::check(&CheckContext::default(), changed).expect("valid");
+    let (again, second) = Cluster::create(&ctx, &changed)
         .await
         .expect("retried create");
     assert_eq!(again, id);
-    assert_eq!(second, first);
-    ecs_assert_finished(&ctx, &first.arn).await;
+    assert_eq!(second.arn, first.arn);
+    assert!(!second.tags_all.contains_key("Team"));
+    ecs_assert_owned(&ctx, &first.arn).await;
+    let (read_inputs, _) = Cluster::read(&ctx, &id, Some(&changed))
+        .await
+        .expect("read")
+        .expect("exists");
+    assert_eq!(read_inputs, changed, "adopted and brought in line");
+    let live = ecs_tags(&ctx, &first.arn).await;
+    assert_eq!(live.get("Tier").map(String::as_str), Some("core"));
+    assert!(!live.contains_key("Team"), "{live:?}");
 
-    // A finished create is recorded in some state: not adopted, a conflict that says what to do.
-    let err = Cluster::create(&ctx, &inputs).await.expect_err("recorded");
+    // The cluster the engine records (a replacement) is never adopted: ECS names are unique, so a conflict.
+    let err = Cluster::create(&replacing(&ctx, &id), &changed)
+        .await
+        .expect_err("recorded");
     assert!(matches!(err, ResourceError::Conflict(_)), "{err}");
+    assert!(err.to_string().contains("'ecs-test-adopt'"), "{err}");
     assert!(err.to_string().contains("deleteBeforeReplace"), "{err}");
+
+    // Made for another Pulumi resource: a conflict.
+    let err = Cluster::create(&other_resource(&ctx), &changed)
+        .await
+        .expect_err("another resource's");
+    assert!(matches!(err, ResourceError::Conflict(_)), "{err}");
+    assert!(err.to_string().contains("'ecs-test-adopt'"), "{err}");
+    assert!(err.to_string().contains("another Pulumi resource"), "{err}");
 
     // A cluster we do not own is a name conflict.
     ctx.aws
@@ -198,10 +217,19 @@ async fn ecs_cluster_adopts_only_an_unfinished_create() {
         .await
         .expect_err("conflict");
     assert!(matches!(err, ResourceError::Conflict(_)), "{err}");
+    assert!(err.to_string().contains("'ecs-test-stranger'"), "{err}");
     assert!(
         err.to_string().contains("not created by pulumi-orderapi"),
         "{err}"
     );
+    let listed = ctx
+        .aws
+        .ecs
+        .list_clusters()
+        .send()
+        .await
+        .expect("list clusters");
+    assert_eq!(listed.cluster_arns().len(), 2, "no duplicates");
 }
 
 #[test]

@@ -31,7 +31,7 @@ use orderapi::resources::ecs::service::{
 use orderapi::resources::ecs::task_definition::TaskDefinition;
 use tokio_util::sync::CancellationToken;
 
-use super::ecs_cluster::{ecs_assert_finished, ecs_crash_before_finish, to_props};
+use super::ecs_cluster::{ecs_assert_owned, ecs_tags, other_resource, replacing, to_props};
 use crate::moto::Moto;
 
 const TG_BLUE: &str =
@@ -194,7 +194,7 @@ async fn ecs_service_lifecycle() {
     );
     assert_eq!(outputs.arn, id);
     assert_eq!(outputs.tags_all["Team"], "orders");
-    ecs_assert_finished(&ctx, &id).await;
+    ecs_assert_owned(&ctx, &id).await;
 
     let (read_inputs, read_outputs) = Service::read(&ctx, &id, Some(&inputs))
         .await
@@ -370,7 +370,7 @@ async fn ecs_service_native_canary_round_trips_advanced_configuration() {
 }
 
 #[tokio::test]
-async fn ecs_service_adopts_only_an_unfinished_create() {
+async fn ecs_service_adopts_only_its_own_unrecorded_orphan() {
     let moto = Moto::start().await;
     let ctx = moto.ctx().await;
     let p = prereqs(&ctx, "ecs-svc-adopt").await;
@@ -380,20 +380,55 @@ async fn ecs_service_adopts_only_an_unfinished_create() {
     raw.wait_for_steady_state = Some(false);
     let inputs = checked(raw);
     let (id, first) = Service::create(&ctx, &inputs).await.expect("first create");
-    ecs_crash_before_finish(&ctx, &id).await;
-    let (again, second) = Service::create(&ctx, &inputs)
+    // The engine never recorded it: the same create again adopts the service and its declared settings/tags.
+    let mut changed = inputs.clone();
+    changed.desired_count = Some(2);
+    changed.tags = Some(BTreeMap::from([("Tier".to_string(), "core".to_string())]));
+    let changed = checked(changed);
+    let (again, second) = Service::create(&ctx, &changed)
         .await
         .expect("retried create");
     assert_eq!(
         again, id,
         "the retried create must adopt, not fail on the name"
     );
-    assert_eq!(second, first);
-    ecs_assert_finished(&ctx, &id).await;
+    assert_eq!(second.arn, first.arn);
+    ecs_assert_owned(&ctx, &id).await;
+    assert_eq!(live_desired(&ctx, &p, &id).await, 2, "brought in line");
+    let live = ecs_tags(&ctx, &id).await;
+    assert_eq!(
+        live.get("Tier").map(String::as_str),
+        Some("core"),
+        "{live:?}"
+    );
+    let listed = ctx
+        .aws
+        .ecs
+        .list_services()
+        .cluster(&p.cluster)
+        .send()
+        .await
+        .expect("list services");
+    assert_eq!(
+        listed.service_arns(),
+        std::slice::from_ref(&id),
+        "no duplicate"
+    );
 
-    let err = Service::create(&ctx, &inputs).await.expect_err("recorded");
+    // The service the engine records (a replacement) is never adopted: names are unique per cluster.
+    let err = Service::create(&replacing(&ctx, &id), &changed)
+        .await
+        .expect_err("recorded");
     assert!(matches!(err, ResourceError::Conflict(_)), "{err}");
+    assert!(err.to_string().contains("'orders-adopt'"), "{err}");
     assert!(err.to_string().contains("deleteBeforeReplace"), "{err}");
+
+    let err = Service::create(&other_resource(&ctx), &changed)
+        .await
+        .expect_err("another resource's");
+    assert!(matches!(err, ResourceError::Conflict(_)), "{err}");
+    assert!(err.to_string().contains("'orders-adopt'"), "{err}");
+    assert!(err.to_string().contains("another Pulumi resource"), "{err}");
 
     ctx.aws
         .ecs
@@ -411,6 +446,7 @@ async fn ecs_service_adopts_only_an_unfinished_create() {
         .await
         .expect_err("conflict");
     assert!(matches!(err, ResourceError::Conflict(_)), "{err}");
+    assert!(err.to_string().contains("'orders-stranger'"), "{err}");
     assert!(
         err.to_string().contains("not created by pulumi-orderapi"),
         "{err}"
@@ -426,7 +462,7 @@ async fn ecs_service_waits_for_steady_state_until_the_timeout() {
     raw.desired_count = Some(2);
     let inputs = checked(raw);
     // moto never starts the 2 tasks: the wait keeps polling until the operation's (short) timeout, and the
-    // service is handed back as partial state (with the create-pending marker in tagsAll).
+    // service is handed back as partial state (with its identity in tagsAll).
     let short = Context::new(
         ctx.aws.clone(),
         "urn:pulumi:test::test::orderapi:ecs:Service::wait",
@@ -450,7 +486,7 @@ async fn ecs_service_waits_for_steady_state_until_the_timeout() {
             assert!(
                 outputs["tagsAll"]
                     .as_object()
-                    .is_some_and(|t| t.contains_key(orderapi::resources::tags::PENDING_TAG))
+                    .is_some_and(|t| t.contains_key(orderapi::lifecycle::IDENTITY_TAG))
             );
         }
         other => panic!("expected partial state, got {other}"),

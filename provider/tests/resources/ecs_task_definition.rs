@@ -7,7 +7,7 @@ use orderapi::resources::ecs::task_definition::{
     ContainerPortMapping, ContainerSecret, TaskDefinition, TaskDefinitionInputs,
 };
 
-use super::ecs_cluster::{ecs_assert_finished, ecs_crash_before_finish, ecs_tags, to_props};
+use super::ecs_cluster::{ecs_assert_owned, ecs_tags, other_resource, replacing, to_props};
 use crate::moto::Moto;
 
 const EXEC_ROLE: &str = "arn:aws:iam::123456789012:role/orders-exec";
@@ -113,7 +113,7 @@ async fn ecs_task_definition_lifecycle() {
     assert_eq!(outputs.arn, id);
     assert_eq!(outputs.revision, 1);
     assert_eq!(outputs.tags_all["Team"], "orders");
-    ecs_assert_finished(&ctx, &id).await;
+    ecs_assert_owned(&ctx, &id).await;
 
     // Fargate/awsvpc and the awslogs options as registered.
     let live = ctx
@@ -207,42 +207,58 @@ async fn ecs_task_definition_lifecycle() {
 }
 
 #[tokio::test]
-async fn ecs_task_definition_adopts_only_an_unfinished_create() {
+async fn ecs_task_definition_adopts_only_its_own_unrecorded_orphan() {
     let moto = Moto::start().await;
     let ctx = moto.ctx().await;
     let inputs = inputs("ecs-test-td-adopt");
     let (id, first) = TaskDefinition::create(&ctx, &inputs)
         .await
         .expect("first create");
-    ecs_crash_before_finish(&ctx, &id).await;
-    let (again, second) = TaskDefinition::create(&ctx, &inputs)
+    // The engine never recorded the first revision (its answer was lost): the same create adopts it instead of
+    // registering another, and brings its tags in line.
+    let mut retagged = inputs.clone();
+    retagged.tags = Some(BTreeMap::from([("Tier".to_string(), "core".to_string())]));
+    let (again, second) = TaskDefinition::create(&ctx, &retagged)
         .await
         .expect("retried create");
     assert_eq!(
         again, id,
         "the retried create must adopt, not register another revision"
     );
-    assert_eq!(second, first);
-    ecs_assert_finished(&ctx, &id).await;
+    assert_eq!(second.revision, first.revision);
+    ecs_assert_owned(&ctx, &id).await;
+    let live = ecs_tags(&ctx, &id).await;
+    assert_eq!(
+        live.get("Tier").map(String::as_str),
+        Some("core"),
+        "{live:?}"
+    );
+    assert!(!live.contains_key("Team"), "{live:?}");
     assert_eq!(active(&ctx, "ecs-test-td-adopt").await, vec![id.clone()]);
 
-    // A finished revision is recorded in some state: a create registers a new revision beside it.
-    let (twin, out) = TaskDefinition::create(&ctx, &inputs)
+    // The revision the engine records (a replacement) is left alone: a new revision is registered beside it.
+    let (twin, out) = TaskDefinition::create(&replacing(&ctx, &id), &inputs)
         .await
-        .expect("second create");
+        .expect("replacement");
     assert_ne!(twin, id);
     assert_eq!(out.revision, 2);
 
-    // An unfinished revision with another definition is not this create's leftover.
-    ecs_crash_before_finish(&ctx, &twin).await;
+    // An orphan with another definition is not this create's leftover.
     let mut other = inputs.clone();
     other.container_definitions[0].image = "orders:2".into();
-    let (third, _) = TaskDefinition::create(&ctx, &other)
+    let (third, _) = TaskDefinition::create(&replacing(&ctx, &id), &other)
         .await
         .expect("third create");
     assert!(third != id && third != twin);
 
-    // A family with revisions we do not own is a conflict.
+    // Another resource's revisions in the family are left alone too (families are not unique per resource).
+    let (fourth, _) = TaskDefinition::create(&other_resource(&ctx), &inputs)
+        .await
+        .expect("another resource's create");
+    assert!(![&id, &twin, &third].contains(&&fourth));
+    assert_eq!(active(&ctx, "ecs-test-td-adopt").await.len(), 4);
+
+    // A family with revisions we do not own is a conflict naming it.
     ctx.aws
         .ecs
         .register_task_definition()
@@ -262,6 +278,7 @@ async fn ecs_task_definition_adopts_only_an_unfinished_create() {
         .await
         .expect_err("conflict");
     assert!(matches!(err, ResourceError::Conflict(_)), "{err}");
+    assert!(err.to_string().contains("'ecs-test-td-stranger'"), "{err}");
     assert!(
         err.to_string().contains("not created by pulumi-orderapi"),
         "{err}"

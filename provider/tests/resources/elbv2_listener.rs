@@ -13,9 +13,9 @@ use orderapi::resources::elbv2::actions::{
 };
 use orderapi::resources::elbv2::listener::{Listener, ListenerInputs};
 
+use super::ecs_cluster::{other_resource, replacing};
 use super::elbv2_support::{
-    assert_finished, crash_before_finish, failed, network, props, sdk_load_balancer,
-    sdk_target_group, tags,
+    assert_owned, failed, network, props, sdk_load_balancer, sdk_target_group, tags,
 };
 use crate::moto::Moto;
 
@@ -84,7 +84,7 @@ async fn elbv2_listener_lifecycle() {
     assert!(arn.contains(":listener/app/listener-lb/"), "{arn}");
     assert_eq!(outputs.arn, arn);
     assert_eq!(outputs.tags_all["Team"], "orders");
-    assert_finished(&ctx, &arn).await;
+    assert_owned(&ctx, &arn).await;
     let (read_inputs, read_outputs) = Listener::read(&ctx, &arn, Some(&inputs))
         .await
         .expect("read")
@@ -194,17 +194,66 @@ async fn elbv2_listener_adoption() {
     let inputs = checked(raw(&lb, 80, forward(&blue)));
     let (arn, _) = Listener::create(&ctx, &inputs).await.expect("create");
 
-    let err = Listener::create(&ctx, &inputs)
-        .await
-        .expect_err("finished create");
-    assert!(matches!(err, ResourceError::Conflict(_)), "{err}");
-
-    crash_before_finish(&ctx, &arn).await;
+    // The engine never recorded the first create: the same create adopts the listener and brings it in line.
     let retried = checked(raw(&lb, 80, forward(&green)));
     let (again, _) = Listener::create(&ctx, &retried).await.expect("adopt");
     assert_eq!(again, arn);
-    assert_finished(&ctx, &arn).await;
+    assert_owned(&ctx, &arn).await;
     assert_eq!(read_back(&ctx, &arn, &retried).await, retried);
+    let listed = ctx
+        .aws
+        .elbv2
+        .describe_listeners()
+        .load_balancer_arn(&lb)
+        .send()
+        .await
+        .expect("list");
+    assert_eq!(listed.listeners().len(), 1, "no duplicate");
+
+    // The listener the engine records holds the port: never adopted, a conflict naming it.
+    let err = Listener::create(&replacing(&ctx, &arn), &retried)
+        .await
+        .expect_err("recorded");
+    assert!(
+        matches!(&err, ResourceError::Conflict(m) if m.contains("port 80") && m.contains(&arn)),
+        "{err}"
+    );
+    let err = Listener::create(&other_resource(&ctx), &retried)
+        .await
+        .expect_err("another resource's");
+    assert!(
+        matches!(&err, ResourceError::Conflict(m) if m.contains("another Pulumi resource") && m.contains(&arn)),
+        "{err}"
+    );
+
+    // A stranger's listener on the port is a conflict.
+    let stranger = ctx
+        .aws
+        .elbv2
+        .create_listener()
+        .load_balancer_arn(&lb)
+        .port(8080)
+        .protocol(aws_sdk_elasticloadbalancingv2::types::ProtocolEnum::Http)
+        .default_actions(
+            aws_sdk_elasticloadbalancingv2::types::Action::builder()
+                .r#type(aws_sdk_elasticloadbalancingv2::types::ActionTypeEnum::Forward)
+                .target_group_arn(&blue)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("stranger");
+    let stranger = stranger.listeners()[0]
+        .listener_arn()
+        .expect("arn")
+        .to_string();
+    let err = Listener::create(&ctx, &checked(raw(&lb, 8080, forward(&blue))))
+        .await
+        .expect_err("stranger");
+    assert!(
+        matches!(&err, ResourceError::Conflict(m) if m.contains("not created by pulumi-orderapi") && m.contains(&stranger)),
+        "{err}"
+    );
 }
 
 #[test]

@@ -18,9 +18,9 @@ use orderapi::resources::elbv2::actions::{
 };
 use orderapi::resources::elbv2::listener_rule::{ListenerRule, ListenerRuleInputs};
 
+use super::ecs_cluster::{other_resource, replacing};
 use super::elbv2_support::{
-    assert_finished, crash_before_finish, failed, network, props, sdk_listener, sdk_load_balancer,
-    sdk_target_group, tags,
+    assert_owned, failed, network, props, sdk_listener, sdk_load_balancer, sdk_target_group, tags,
 };
 use crate::moto::Moto;
 
@@ -159,7 +159,7 @@ async fn elbv2_listener_rule_lifecycle() {
     let (arn, outputs) = ListenerRule::create(&ctx, &inputs).await.expect("create");
     assert!(arn.contains(":listener-rule/app/rule-lb/"), "{arn}");
     assert_eq!(outputs.tags_all["Team"], "orders");
-    assert_finished(&ctx, &arn).await;
+    assert_owned(&ctx, &arn).await;
     let (read_inputs, read_outputs) = ListenerRule::read(&ctx, &arn, Some(&inputs))
         .await
         .expect("read")
@@ -241,6 +241,23 @@ async fn elbv2_listener_rule_lifecycle() {
     );
 }
 
+/// The non-default rules of `listener`, by ARN.
+async fn rule_arns(ctx: &Context, listener: &str) -> Vec<String> {
+    let out = ctx
+        .aws
+        .elbv2
+        .describe_rules()
+        .listener_arn(listener)
+        .send()
+        .await
+        .expect("rules");
+    out.rules()
+        .iter()
+        .filter(|r| r.is_default() != Some(true))
+        .filter_map(|r| r.rule_arn().map(str::to_string))
+        .collect()
+}
+
 #[tokio::test]
 async fn elbv2_listener_rule_adoption() {
     let moto = Moto::start().await;
@@ -259,15 +276,11 @@ async fn elbv2_listener_rule_adoption() {
     ));
     let (arn, _) = ListenerRule::create(&ctx, &inputs).await.expect("create");
 
-    let err = ListenerRule::create(&ctx, &inputs)
-        .await
-        .expect_err("finished create");
-    assert!(matches!(err, ResourceError::Conflict(_)), "{err}");
-
-    crash_before_finish(&ctx, &arn).await;
+    // The engine never recorded the first create, and the program changed since (even the priority): the same
+    // resource's create adopts the rule by its identity and brings it in line.
     let mut retried = raw(
         &listener,
-        5,
+        6,
         Action {
             fixed_response: Some(FixedResponse {
                 status_code: "418".into(),
@@ -281,8 +294,77 @@ async fn elbv2_listener_rule_adoption() {
     let retried = checked(retried);
     let (again, _) = ListenerRule::create(&ctx, &retried).await.expect("adopt");
     assert_eq!(again, arn);
-    assert_finished(&ctx, &arn).await;
+    assert_owned(&ctx, &arn).await;
     assert_eq!(read_back(&ctx, &arn, &retried).await, retried);
+    assert_eq!(
+        rule_arns(&ctx, &listener).await,
+        vec![arn.clone()],
+        "no duplicate"
+    );
+
+    // The rule the engine records (a replacement) is not adopted: at another priority a second rule is created
+    // beside it; at its own priority it is a conflict naming it.
+    let replacement = ctx
+        .clone()
+        .with_recorded(orderapi::lifecycle::Recorded::Ids(
+            std::collections::BTreeSet::from([arn.clone()]),
+        ));
+    let mut beside = retried.clone();
+    beside.priority = 7;
+    let (second, _) = ListenerRule::create(&replacement, &beside)
+        .await
+        .expect("replacement");
+    assert_ne!(second, arn);
+    assert_eq!(rule_arns(&ctx, &listener).await.len(), 2);
+    let err = ListenerRule::create(&replacing(&ctx, &arn), &retried)
+        .await
+        .expect_err("recorded at the priority");
+    assert!(
+        matches!(&err, ResourceError::Conflict(m) if m.contains("priority 6") && m.contains(&arn)),
+        "{err}"
+    );
+
+    // Another resource's rule at the priority is a conflict.
+    let err = ListenerRule::create(&other_resource(&ctx), &retried)
+        .await
+        .expect_err("another resource's");
+    assert!(
+        matches!(&err, ResourceError::Conflict(m) if m.contains("another Pulumi resource") && m.contains(&arn)),
+        "{err}"
+    );
+
+    // A stranger's rule at the priority is a conflict.
+    let stranger = ctx
+        .aws
+        .elbv2
+        .create_rule()
+        .listener_arn(&listener)
+        .priority(9)
+        .conditions(
+            aws_sdk_elasticloadbalancingv2::types::RuleCondition::builder()
+                .field("path-pattern")
+                .values("/x")
+                .build(),
+        )
+        .actions(
+            aws_sdk_elasticloadbalancingv2::types::Action::builder()
+                .r#type(aws_sdk_elasticloadbalancingv2::types::ActionTypeEnum::Forward)
+                .target_group_arn(&blue)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("stranger");
+    let stranger = stranger.rules()[0].rule_arn().expect("arn").to_string();
+    let mut at_nine = inputs.clone();
+    at_nine.priority = 9;
+    let err = ListenerRule::create(&other_resource(&ctx), &at_nine)
+        .await
+        .expect_err("stranger");
+    assert!(
+        matches!(&err, ResourceError::Conflict(m) if m.contains("not created by pulumi-orderapi") && m.contains(&stranger)),
+        "{err}"
+    );
 }
 
 #[test]

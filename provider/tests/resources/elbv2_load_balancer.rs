@@ -14,7 +14,8 @@ use orderapi::error::ResourceError;
 use orderapi::resource::{Adapter, CheckContext, CustomResource, DynResource};
 use orderapi::resources::elbv2::load_balancer::{LoadBalancer, LoadBalancerInputs};
 
-use super::elbv2_support::{assert_finished, crash_before_finish, failed, network, props, tags};
+use super::ecs_cluster::{other_resource, replacing};
+use super::elbv2_support::{assert_owned, failed, network, props, tags};
 use crate::moto::Moto;
 
 fn raw(name: &str, subnets: &[String], groups: &[String]) -> LoadBalancerInputs {
@@ -65,7 +66,11 @@ async fn elbv2_load_balancer_lifecycle() {
     assert_eq!(outputs.vpc_id, net.vpc);
     assert_eq!(outputs.tags_all["Team"], "orders");
     assert_eq!(outputs.tags_all["ManagedBy"], "pulumi-orderapi");
-    assert_finished(&ctx, &arn).await;
+    assert_eq!(
+        outputs.tags_all[orderapi::lifecycle::IDENTITY_TAG],
+        ctx.identity.as_str()
+    );
+    assert_owned(&ctx, &arn).await;
 
     let (read_inputs, read_outputs) = LoadBalancer::read(&ctx, &arn, Some(&inputs))
         .await
@@ -149,29 +154,45 @@ async fn elbv2_load_balancer_adoption() {
     let inputs = checked(raw("web-adopt", &net.subnets[..2], &net.groups[..1]));
     let (arn, _) = LoadBalancer::create(&ctx, &inputs).await.expect("create");
 
-    // A finished create is recorded somewhere: never adopted.
-    let err = LoadBalancer::create(&ctx, &inputs)
-        .await
-        .expect_err("conflict");
-    assert!(
-        matches!(&err, ResourceError::Conflict(m) if m.contains("deleteBeforeReplace")),
-        "{err}"
-    );
-
-    // A crash before the last step leaves the marker: the retried create adopts the same load balancer and
-    // brings it in line (here: the other security group and idle timeout).
-    crash_before_finish(&ctx, &arn).await;
+    // The engine never recorded the first create (its answer was lost): the same create adopts the same load
+    // balancer and brings it in line (here: the other security group, idle timeout and tags).
     let mut retried = raw("web-adopt", &net.subnets[..2], &net.groups[1..]);
     retried.idle_timeout = Some(30);
+    retried.tags = Some(BTreeMap::from([("Tier".to_string(), "edge".to_string())]));
     let retried = checked(retried);
     let (again, _) = LoadBalancer::create(&ctx, &retried).await.expect("adopt");
     assert_eq!(again, arn);
-    assert_finished(&ctx, &arn).await;
+    assert_owned(&ctx, &arn).await;
     let (read_inputs, _) = LoadBalancer::read(&ctx, &arn, Some(&retried))
         .await
         .expect("read")
         .expect("exists");
     assert_eq!(read_inputs, retried);
+    let listed = ctx
+        .aws
+        .elbv2
+        .describe_load_balancers()
+        .send()
+        .await
+        .expect("list");
+    assert_eq!(listed.load_balancers().len(), 1, "no duplicate");
+
+    // The load balancer the engine records (a replacement) is never adopted: names are unique, a conflict.
+    let err = LoadBalancer::create(&replacing(&ctx, &arn), &retried)
+        .await
+        .expect_err("recorded");
+    assert!(
+        matches!(&err, ResourceError::Conflict(m) if m.contains("deleteBeforeReplace") && m.contains("'web-adopt'")),
+        "{err}"
+    );
+    // Made for another Pulumi resource: a conflict.
+    let err = LoadBalancer::create(&other_resource(&ctx), &retried)
+        .await
+        .expect_err("another resource's");
+    assert!(
+        matches!(&err, ResourceError::Conflict(m) if m.contains("another Pulumi resource") && m.contains("'web-adopt'")),
+        "{err}"
+    );
 
     // A stranger's load balancer with the name is a conflict too.
     ctx.aws
@@ -190,7 +211,7 @@ async fn elbv2_load_balancer_adoption() {
     .await
     .expect_err("stranger");
     assert!(
-        matches!(&err, ResourceError::Conflict(m) if m.contains("not created by pulumi-orderapi")),
+        matches!(&err, ResourceError::Conflict(m) if m.contains("not created by pulumi-orderapi") && m.contains("'web-stranger'")),
         "{err}"
     );
 }

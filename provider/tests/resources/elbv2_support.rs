@@ -1,14 +1,16 @@
 //! What the elbv2 tests share: the network prerequisites (created with the EC2 SDK client directly), a load
 //! balancer / target group / listener made with the elbv2 SDK client for kinds that only reference them, and the
-//! create-pending marker as the elbv2 tag API shows it.
+//! ownership and identity tags as the elbv2 tag API shows them.
 
 use std::collections::BTreeMap;
 
 use aws_sdk_elasticloadbalancingv2::types::{
-    Action, ActionTypeEnum, FixedResponseActionConfig, ProtocolEnum, Tag, TargetTypeEnum,
+    Action, ActionTypeEnum, FixedResponseActionConfig, ProtocolEnum, TargetTypeEnum,
 };
+use orderapi::lifecycle::IDENTITY_TAG;
 use orderapi::resource::Context;
-use orderapi::resources::elbv2::{PENDING_TAG, PENDING_VALUE, live_tags};
+use orderapi::resources::elbv2::live_tags;
+use orderapi::resources::tags::PENDING_TAG;
 use orderapi::rpc::value::{PropertyMap, Value};
 
 /// A VPC, two subnets in distinct zones (plus a third for subnet changes) and two security groups.
@@ -142,31 +144,23 @@ pub async fn tags(ctx: &Context, arn: &str) -> BTreeMap<String, String> {
     live_tags(&ctx.aws, arn).await.expect("describe tags")
 }
 
-/// Asserts that the create of `arn` finished: the marker is gone and the ownership tag is there.
-pub async fn assert_finished(ctx: &Context, arn: &str) {
+/// Asserts `arn` carries the ownership tag and the identity of `ctx`'s resource (and no legacy marker).
+pub async fn assert_owned(ctx: &Context, arn: &str) {
     let tags = tags(ctx, arn).await;
     assert!(
         !tags.contains_key(PENDING_TAG),
-        "{arn} still carries {PENDING_TAG}: {tags:?}"
+        "{arn} carries {PENDING_TAG}: {tags:?}"
     );
     assert_eq!(
         tags.get("ManagedBy").map(String::as_str),
         Some("pulumi-orderapi"),
         "{arn}: {tags:?}"
     );
-}
-
-/// Puts the marker back on `arn`: what a crash between the create call and the create's last step leaves.
-pub async fn crash_before_finish(ctx: &Context, arn: &str) {
-    ctx.aws
-        .elbv2
-        .add_tags()
-        .resource_arns(arn)
-        .tags(Tag::builder().key(PENDING_TAG).value(PENDING_VALUE).build())
-        .send()
-        .await
-        .expect("put the marker back");
-    assert!(tags(ctx, arn).await.contains_key(PENDING_TAG));
+    assert_eq!(
+        tags.get(IDENTITY_TAG).map(String::as_str),
+        Some(ctx.identity.as_str()),
+        "{arn}: {tags:?}"
+    );
 }
 
 /// Typed inputs as the engine's property map (for `Adapter::diff`).

@@ -11,7 +11,8 @@ use orderapi::error::ResourceError;
 use orderapi::resource::{Adapter, CheckContext, CustomResource, DynResource};
 use orderapi::resources::elbv2::target_group::{HealthCheck, TargetGroup, TargetGroupInputs};
 
-use super::elbv2_support::{assert_finished, crash_before_finish, failed, network, props, tags};
+use super::ecs_cluster::{other_resource, replacing};
+use super::elbv2_support::{assert_owned, failed, network, props, tags};
 use crate::moto::Moto;
 
 fn raw(name: &str, vpc: &str) -> TargetGroupInputs {
@@ -68,7 +69,7 @@ async fn elbv2_target_group_lifecycle() {
         outputs.arn_suffix
     );
     assert_eq!(outputs.tags_all["ManagedBy"], "pulumi-orderapi");
-    assert_finished(&ctx, &arn).await;
+    assert_owned(&ctx, &arn).await;
 
     let (read_inputs, read_outputs) = TargetGroup::read(&ctx, &arn, Some(&inputs))
         .await
@@ -134,26 +135,45 @@ async fn elbv2_target_group_adoption() {
     let inputs = checked(raw("api-adopt", &net.vpc));
     let (arn, _) = TargetGroup::create(&ctx, &inputs).await.expect("create");
 
-    let err = TargetGroup::create(&ctx, &inputs)
-        .await
-        .expect_err("finished create");
-    assert!(matches!(err, ResourceError::Conflict(_)), "{err}");
-
-    crash_before_finish(&ctx, &arn).await;
+    // The engine never recorded the first create: the same create adopts the group and brings it in line.
     let mut retried = raw("api-adopt", &net.vpc);
     retried.deregistration_delay = Some(60);
+    retried.tags = Some(BTreeMap::from([("Tier".to_string(), "api".to_string())]));
     let retried = checked(retried);
     let (again, _) = TargetGroup::create(&ctx, &retried).await.expect("adopt");
     assert_eq!(again, arn);
-    assert_finished(&ctx, &arn).await;
+    assert_owned(&ctx, &arn).await;
     let (read_inputs, _) = TargetGroup::read(&ctx, &arn, Some(&retried))
         .await
         .expect("read")
         .expect("exists");
     assert_eq!(read_inputs, retried);
+    let listed = ctx
+        .aws
+        .elbv2
+        .describe_target_groups()
+        .send()
+        .await
+        .expect("list");
+    assert_eq!(listed.target_groups().len(), 1, "no duplicate");
 
-    // An unfinished leftover whose port differs cannot be adopted (the port cannot change in place).
-    crash_before_finish(&ctx, &arn).await;
+    // The group the engine records (a replacement) is never adopted: names are unique, a conflict.
+    let err = TargetGroup::create(&replacing(&ctx, &arn), &retried)
+        .await
+        .expect_err("recorded");
+    assert!(
+        matches!(&err, ResourceError::Conflict(m) if m.contains("deleteBeforeReplace") && m.contains("'api-adopt'")),
+        "{err}"
+    );
+    let err = TargetGroup::create(&other_resource(&ctx), &retried)
+        .await
+        .expect_err("another resource's");
+    assert!(
+        matches!(&err, ResourceError::Conflict(m) if m.contains("another Pulumi resource") && m.contains("'api-adopt'")),
+        "{err}"
+    );
+
+    // An orphan whose port differs cannot be adopted (the port cannot change in place).
     let mut other_port = retried.clone();
     other_port.port = Some(9000);
     let err = TargetGroup::create(&ctx, &other_port)
@@ -161,6 +181,26 @@ async fn elbv2_target_group_adoption() {
         .expect_err("port");
     assert!(
         matches!(&err, ResourceError::Conflict(m) if m.contains("port 8080")),
+        "{err}"
+    );
+
+    // A stranger's group with the name is a conflict.
+    ctx.aws
+        .elbv2
+        .create_target_group()
+        .name("api-stranger")
+        .target_type(aws_sdk_elasticloadbalancingv2::types::TargetTypeEnum::Ip)
+        .port(8080)
+        .protocol(aws_sdk_elasticloadbalancingv2::types::ProtocolEnum::Http)
+        .vpc_id(&net.vpc)
+        .send()
+        .await
+        .expect("stranger");
+    let err = TargetGroup::create(&ctx, &checked(raw("api-stranger", &net.vpc)))
+        .await
+        .expect_err("stranger");
+    assert!(
+        matches!(&err, ResourceError::Conflict(m) if m.contains("not created by pulumi-orderapi") && m.contains("'api-stranger'")),
         "{err}"
     );
 }

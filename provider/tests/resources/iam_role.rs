@@ -14,14 +14,17 @@
 use std::collections::BTreeMap;
 
 use orderapi::error::ResourceError;
+use orderapi::lifecycle::IDENTITY_TAG;
 use orderapi::resource::{Adapter, CheckContext, Context, CustomResource, DynResource};
 use orderapi::resources::iam::policy::{
     Effect, PolicyDocument, PolicyStatement, Principal, TrustPolicyDocument, TrustStatement,
 };
 use orderapi::resources::iam::role::{Role, RoleInputs};
-use orderapi::resources::iam::{PENDING_TAG, PENDING_VALUE, role_tags};
+use orderapi::resources::iam::role_tags;
+use orderapi::resources::tags::PENDING_TAG;
 use orderapi::rpc::value::{PropertyMap, Value};
 
+use super::ecs_cluster::{other_resource, replacing};
 use crate::moto::Moto;
 
 const ACCOUNT: &str = "123456789012";
@@ -115,34 +118,22 @@ async fn attached(ctx: &Context, name: &str) -> Vec<String> {
     arns
 }
 
-async fn assert_finished(ctx: &Context, name: &str) {
+/// Asserts role `name` carries the ownership tag and the identity of `ctx`'s resource (and no legacy marker).
+async fn assert_owned(ctx: &Context, name: &str) {
     let tags = role_tags(ctx, name).await.expect("tags");
     assert!(
         !tags.contains_key(PENDING_TAG),
-        "{name} still carries {PENDING_TAG}: {tags:?}"
+        "{name} carries {PENDING_TAG}: {tags:?}"
     );
     assert_eq!(
         tags.get("ManagedBy").map(String::as_str),
         Some("pulumi-orderapi")
     );
-}
-
-/// Puts the create-pending marker back: what a crash after CreateRole and before the create's last step leaves.
-async fn crash_before_finish(ctx: &Context, name: &str) {
-    ctx.aws
-        .iam
-        .tag_role()
-        .role_name(name)
-        .tags(
-            aws_sdk_iam::types::Tag::builder()
-                .key(PENDING_TAG)
-                .value(PENDING_VALUE)
-                .build()
-                .expect("tag"),
-        )
-        .send()
-        .await
-        .expect("put the marker back");
+    assert_eq!(
+        tags.get(IDENTITY_TAG).map(String::as_str),
+        Some(ctx.identity.as_str()),
+        "{name}: {tags:?}"
+    );
 }
 
 #[tokio::test]
@@ -170,7 +161,8 @@ async fn iam_role_lifecycle() {
     assert_eq!(outputs.tags_all["ManagedBy"], "pulumi-orderapi");
     assert_eq!(outputs.tags_all["Team"], "orders");
     assert!(!outputs.tags_all.contains_key(PENDING_TAG));
-    assert_finished(&ctx, &id).await;
+    assert_eq!(outputs.tags_all[IDENTITY_TAG], ctx.identity.as_str());
+    assert_owned(&ctx, &id).await;
     assert_eq!(inline_names(&ctx, &id).await, vec!["read-orders"]);
     assert_eq!(attached(&ctx, &id).await, vec![logs_arn.clone()]);
 
@@ -356,13 +348,13 @@ fn role_name_and_path_replace_deleting_first() {
 }
 
 #[tokio::test]
-async fn iam_role_create_adopts_only_an_unfinished_create_and_refuses_a_stranger() {
+async fn iam_role_create_adopts_only_its_own_unrecorded_orphan() {
     let moto = Moto::start().await;
     let ctx = moto.ctx().await;
     let inputs = checked(raw("orders-task-adopt"));
     let (name, first) = Role::create(&ctx, &inputs).await.expect("first create");
-    // A crash after CreateRole and before the create's last step; meanwhile something added an inline policy.
-    crash_before_finish(&ctx, &name).await;
+    // The engine never recorded the first create (its answer was lost); meanwhile something added an inline
+    // policy and the program changed the tags.
     ctx.aws
         .iam
         .put_role_policy()
@@ -372,48 +364,48 @@ async fn iam_role_create_adopts_only_an_unfinished_create_and_refuses_a_stranger
         .send()
         .await
         .expect("stray policy");
-    // A refresh shows the marker (as drift on `tags`, and in tagsAll), so an update would remove it.
-    let (read_inputs, read_outputs) = Role::read(&ctx, &name, Some(&inputs))
-        .await
-        .expect("read")
-        .expect("exists");
-    assert!(
-        read_inputs
-            .tags
-            .is_some_and(|t| t.contains_key(PENDING_TAG))
-    );
-    assert_eq!(read_outputs.arn, first.arn);
-    assert!(read_outputs.tags_all.contains_key(PENDING_TAG));
-
-    let (adopted, second) = Role::create(&ctx, &inputs).await.expect("retried create");
+    let mut retagged = inputs.clone();
+    retagged.tags = Some(BTreeMap::from([("Tier".to_string(), "core".to_string())]));
+    let (adopted, second) = Role::create(&ctx, &retagged).await.expect("retried create");
     assert_eq!(adopted, name);
     assert_eq!(
         second.unique_id, first.unique_id,
         "the retried create must adopt the same role"
     );
-    assert_eq!(second, first);
-    assert_finished(&ctx, &name).await;
+    assert_eq!(second.arn, first.arn);
+    assert_owned(&ctx, &name).await;
     assert_eq!(inline_names(&ctx, &name).await, vec!["read-orders"]);
-    let (read_inputs, _) = Role::read(&ctx, &name, Some(&inputs))
+    let (read_inputs, _) = Role::read(&ctx, &name, Some(&retagged))
         .await
         .expect("read")
         .expect("exists");
-    assert_eq!(read_inputs, inputs);
+    assert_eq!(read_inputs, retagged, "adopted and brought in line");
 
-    // A finished create is recorded in some state: never adopted (IAM names are unique, so it is a conflict that
-    // points at deleteBeforeReplace).
-    let err = Role::create(&ctx, &inputs).await.expect_err("conflict");
+    // The role the engine records (a replacement) is never adopted: IAM names are unique, so it is a conflict
+    // that points at deleteBeforeReplace.
+    let err = Role::create(&replacing(&ctx, &name), &retagged)
+        .await
+        .expect_err("conflict");
     assert!(matches!(err, ResourceError::Conflict(_)), "{err}");
+    assert!(err.to_string().contains("'orders-task-adopt'"), "{err}");
     assert!(err.to_string().contains("deleteBeforeReplace"), "{err}");
 
-    // An unfinished role under another path is not this resource's leftover.
-    crash_before_finish(&ctx, &name).await;
-    let mut other_path = inputs.clone();
+    // Made for another Pulumi resource: a conflict.
+    let err = Role::create(&other_resource(&ctx), &retagged)
+        .await
+        .expect_err("another resource's");
+    assert!(matches!(err, ResourceError::Conflict(_)), "{err}");
+    assert!(err.to_string().contains("'orders-task-adopt'"), "{err}");
+    assert!(err.to_string().contains("another Pulumi resource"), "{err}");
+
+    // An orphan under another path cannot be this resource's (a path cannot change).
+    let mut other_path = retagged.clone();
     other_path.path = Some("/elsewhere/".into());
     let err = Role::create(&ctx, &other_path)
         .await
         .expect_err("path conflict");
     assert!(matches!(err, ResourceError::Conflict(_)), "{err}");
+    assert!(err.to_string().contains("path"), "{err}");
 
     // A same-named role without the ownership tag is a stranger.
     ctx.aws
@@ -428,10 +420,13 @@ async fn iam_role_create_adopts_only_an_unfinished_create_and_refuses_a_stranger
         .await
         .expect_err("conflict");
     assert!(matches!(err, ResourceError::Conflict(_)), "{err}");
+    assert!(err.to_string().contains("'orders-task-stranger'"), "{err}");
     assert!(
         err.to_string().contains("not created by pulumi-orderapi"),
         "{err}"
     );
+    let listed = ctx.aws.iam.list_roles().send().await.expect("roles");
+    assert_eq!(listed.roles().len(), 2, "no duplicate");
 }
 
 #[tokio::test]
@@ -457,7 +452,7 @@ async fn iam_role_failed_attach_is_a_partial_create_the_next_update_finishes() {
     };
     assert_eq!(id, "orders-task-partial");
     assert_eq!(source.code(), Some("NoSuchEntity"));
-    assert_eq!(outputs["tagsAll"][PENDING_TAG], PENDING_VALUE);
+    assert_eq!(outputs["tagsAll"][IDENTITY_TAG], ctx.identity.as_str());
     assert!(
         outputs["arn"]
             .as_str()
@@ -466,15 +461,15 @@ async fn iam_role_failed_attach_is_a_partial_create_the_next_update_finishes() {
     let recorded: orderapi::resources::iam::role::RoleOutputs =
         serde_json::from_value(outputs).expect("outputs decode");
 
-    // The next `pulumi up` runs Update from the recorded state with fixed inputs: the marker goes away.
+    // The next `pulumi up` runs Update from the recorded state with fixed inputs: it attaches the fixed policy.
     let metrics_arn = managed_policy(&ctx, "orders-metrics").await;
     let mut fixed = inputs.clone();
     fixed.managed_policy_arns = Some(vec![metrics_arn.clone()]);
     let updated = Role::update(&ctx, &id, &inputs, &recorded, &fixed)
         .await
         .expect("update");
-    assert!(!updated.tags_all.contains_key(PENDING_TAG));
-    assert_finished(&ctx, &id).await;
+    assert_eq!(updated.tags_all[IDENTITY_TAG], ctx.identity.as_str());
+    assert_owned(&ctx, &id).await;
     assert_eq!(attached(&ctx, &id).await, vec![metrics_arn]);
     let (read_inputs, _) = Role::read(&ctx, &id, Some(&fixed))
         .await

@@ -1,18 +1,16 @@
-//! ECR kinds, and what they share: tags (ECR tags a repository by ARN), ownership classification for adoption
-//! (see `ec2`'s module docs: only a create that never finished — ownership tag *and* the create-pending marker —
-//! is adopted), name rules, and the create's last step.
+//! ECR kinds, and what they share: tags (ECR tags a repository by ARN, [`EcrTags`]) and name rules. Adoption and
+//! exactly-once creates follow [`crate::lifecycle`].
 
 pub mod repository;
 
-pub use super::tags::{Found, found};
 use std::collections::BTreeMap;
 
 use aws_sdk_ecr::types::Tag;
 
-pub use super::tags::{PENDING_TAG, PENDING_VALUE, pending_tags};
-use crate::aws::{Aws, OWNERSHIP_TAG};
+use super::tags::Tagging;
+use crate::aws::Aws;
 use crate::error::{ResourceError, aws_error};
-use crate::resource::{CheckContext, Context, Failures};
+use crate::resource::{CheckContext, Failures};
 
 /// Tags as ECR returns them, as a map.
 pub fn tag_map(tags: &[Tag]) -> BTreeMap<String, String> {
@@ -46,65 +44,37 @@ pub async fn live_tags(aws: &Aws, arn: &str) -> Result<BTreeMap<String, String>,
     Ok(tag_map(out.tags()))
 }
 
-/// Brings the tags of `arn` from `old` to `new` (untag removed keys, tag changed/added ones). When `old` holds
-/// [`PENDING_TAG`] (the `tagsAll` a partial create recorded) and `new` does not, the marker goes with the stale tags.
-pub async fn sync_tags(
-    aws: &Aws,
-    arn: &str,
-    old: &BTreeMap<String, String>,
-    new: &BTreeMap<String, String>,
-) -> Result<(), ResourceError> {
-    let super::tags::TagChanges { removed, changed } = super::tags::changes(old, new);
-    if !removed.is_empty() {
-        aws.ecr
-            .untag_resource()
-            .resource_arn(arn)
-            .set_tag_keys(Some(removed))
-            .send()
-            .await
-            .map_err(|e| aws_error("ecr:UntagResource", e))?;
-    }
-    if !changed.is_empty() {
+/// ECR tags repositories by ARN.
+pub struct EcrTags;
+
+impl Tagging for EcrTags {
+    const SERVICE: &'static str = "ecr";
+
+    async fn tag(
+        aws: &Aws,
+        arn: &str,
+        tags: &BTreeMap<String, String>,
+    ) -> Result<(), ResourceError> {
         aws.ecr
             .tag_resource()
             .resource_arn(arn)
-            .set_tags(Some(tag_list(&changed)?))
+            .set_tags(Some(tag_list(tags)?))
             .send()
             .await
             .map_err(|e| aws_error("ecr:TagResource", e))?;
+        Ok(())
     }
-    Ok(())
-}
 
-/// The last step of a create that succeeded: removes [`PENDING_TAG`], after which no create adopts the repository.
-pub async fn finish_create(ctx: &Context, arn: &str) -> Result<(), ResourceError> {
-    ctx.aws
-        .ecr
-        .untag_resource()
-        .resource_arn(arn)
-        .tag_keys(PENDING_TAG)
-        .send()
-        .await
-        .map_err(|e| aws_error("ecr:UntagResource", e))?;
-    Ok(())
-}
-
-/// The conflict error for a same-named repository this provider does not own.
-pub fn name_conflict(name: &str) -> ResourceError {
-    ResourceError::Conflict(format!(
-        "an ECR repository named '{name}' already exists and was not created by pulumi-orderapi (no {}={} tag); \
-         choose another name (environment/environmentSuffix), or delete or import that repository",
-        OWNERSHIP_TAG.0, OWNERSHIP_TAG.1
-    ))
-}
-
-/// The conflict error for a same-named repository this provider created and some Pulumi state records.
-pub fn recorded_conflict(name: &str) -> ResourceError {
-    ResourceError::Conflict(format!(
-        "an ECR repository named '{name}' already exists and is managed by pulumi-orderapi in some Pulumi state \
-         (its create finished); ECR names are unique per registry, so choose another name or suffix, or replace \
-         with the `deleteBeforeReplace` option"
-    ))
+    async fn untag(aws: &Aws, arn: &str, keys: &[String]) -> Result<(), ResourceError> {
+        aws.ecr
+            .untag_resource()
+            .resource_arn(arn)
+            .set_tag_keys(Some(keys.to_vec()))
+            .send()
+            .await
+            .map_err(|e| aws_error("ecr:UntagResource", e))?;
+        Ok(())
+    }
 }
 
 /// Validates user tags against ECR's limits.

@@ -1,5 +1,10 @@
 //! `orderapi:ecr:Repository` — a private ECR repository: scan on push, encryption, tag mutability, a lifecycle
 //! policy from typed inputs, and a destroy that never blocks on images (`forceDelete`).
+//!
+//! Repository names are unique per registry. A create looks the name up before each CreateRepository call
+//! ([`crate::lifecycle::create_once`]; ECR refuses a taken name with RepositoryAlreadyExistsException, after which it
+//! looks again): a repository with this resource's identity that the engine does not record is the orphan of a lost
+//! create and is adopted (brought to the declared settings and tags); any other is a conflict.
 
 use std::collections::BTreeMap;
 
@@ -10,11 +15,9 @@ use aws_sdk_ecr::types::{
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{
-    Found, PENDING_TAG, check_name, check_tags, finish_create, found, is_kms_key_arn, live_tags,
-    name_conflict, pending_tags, recorded_conflict, sync_tags, tag_list,
-};
+use super::{EcrTags, check_name, check_tags, is_kms_key_arn, live_tags, tag_list};
 use crate::error::{ResourceError, aws_error};
+use crate::lifecycle::{Found, conflict, create_once};
 use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures, Poll};
 use crate::resources::tags;
 
@@ -312,7 +315,8 @@ impl Repository {
                 .map_err(|e| aws_error("ecr:DeleteLifecyclePolicy", e))
             {
                 Ok(_) => {}
-                Err(e) if e.code() == Some("LifecyclePolicyNotFoundException") => {}
+                // No lifecycle policy (LifecyclePolicyNotFoundException) is what is wanted.
+                Err(e) if e.is_not_found() => {}
                 Err(e) => return Err(e),
             },
         }
@@ -337,7 +341,8 @@ impl Repository {
             Ok(out) => Ok(Some(RepositoryLifecyclePolicy::parse(
                 out.lifecycle_policy_text().unwrap_or_default(),
             ))),
-            Err(e) if e.code() == Some("LifecyclePolicyNotFoundException") => Ok(None),
+            // LifecyclePolicyNotFoundException (a missing repository is caught by `describe` first).
+            Err(e) if e.is_not_found() => Ok(None),
             Err(e) => Err(e),
         }
     }
@@ -424,33 +429,36 @@ impl CustomResource for Repository {
         inputs: &RepositoryInputs,
     ) -> Result<(String, RepositoryOutputs), ResourceError> {
         let name = inputs.name.clone().unwrap_or_default();
-        let tags = ctx.aws.effective_tags(inputs.tags.as_ref());
-        let create_tags = pending_tags(&tags);
+        let tags = ctx.tags(inputs.tags.as_ref());
         let scan = inputs.scan_on_push.unwrap_or(true);
         let mutability = inputs.image_tag_mutability.as_deref().unwrap_or("MUTABLE");
-        let (repo, adopted) = match Self::describe(ctx, &name).await? {
-            Some(repo) => {
+        let made = create_once(
+            ctx,
+            &format!("ECR repository {name}"),
+            || async {
+                let Some(repo) = Self::describe(ctx, &name).await? else {
+                    return Ok(None);
+                };
                 let live = live_tags(&ctx.aws, repo.repository_arn().unwrap_or_default()).await?;
-                match found(&live) {
-                    Found::Stranger => return Err(name_conflict(&name)),
-                    Found::Recorded => return Err(recorded_conflict(&name)),
-                    Found::Unfinished if !Self::encryption_matches(&repo, inputs) => {
-                        return Err(ResourceError::Conflict(format!(
-                            "an unfinished create left ECR repository '{name}' with other encryption settings \
+                match ctx.found(&name, &live) {
+                    Found::Orphan if !Self::encryption_matches(&repo, inputs) => {
+                        Err(ResourceError::Conflict(format!(
+                            "an interrupted create left ECR repository '{name}' with other encryption settings \
                              than declared (encryption cannot change); delete that repository and run \
                              `pulumi up` again"
-                        )));
+                        )))
                     }
-                    Found::Unfinished => {
-                        ctx.debug(format!(
-                            "adopting ECR repository {name}: it carries this provider's ownership tag and the \
-                             {PENDING_TAG} marker of a create that never finished"
-                        ));
-                        (repo, Some(live))
+                    Found::Orphan => {
+                        ctx.adopting("ECR repository", &name);
+                        Ok(Some((repo, Some(live))))
                     }
+                    other => Err(conflict(
+                        &format!("an ECR repository named '{name}'"),
+                        &other,
+                    )),
                 }
-            }
-            None => {
+            },
+            || async {
                 let mut encryption = EncryptionConfiguration::builder().encryption_type(
                     EncryptionType::from(inputs.encryption_type.as_deref().unwrap_or("AES256")),
                 );
@@ -467,7 +475,7 @@ impl CustomResource for Repository {
                     .ecr
                     .create_repository()
                     .repository_name(&name)
-                    .set_tags(Some(tag_list(&create_tags)?))
+                    .set_tags(Some(tag_list(&tags)?))
                     .image_tag_mutability(ImageTagMutability::from(mutability))
                     .image_scanning_configuration(
                         ImageScanningConfiguration::builder()
@@ -481,27 +489,27 @@ impl CustomResource for Repository {
                 let repo = out.repository().cloned().ok_or_else(|| {
                     ResourceError::Internal("ecr:CreateRepository returned no repository".into())
                 })?;
-                (repo, None)
-            }
-        };
-        // Until the last step the repository holds the create-pending marker: a partial create records it in
-        // tagsAll, so the next update removes it.
-        let partial = Self::outputs(&repo, create_tags.clone());
-        let arn = partial.arn.clone();
+                Ok((repo, None))
+            },
+        )
+        .await?;
+        let (repo, adopted) = made.into_inner();
+        let outputs = Self::outputs(&repo, tags.clone());
+        let arn = outputs.arn.clone();
         let steps = async {
             if let Some(live) = &adopted {
                 // An adopted repository may hold stale settings and tags: bring them in line.
                 Self::put_scanning(ctx, &name, scan).await?;
                 Self::put_mutability(ctx, &name, mutability).await?;
-                sync_tags(&ctx.aws, &arn, live, &create_tags).await?;
+                tags::sync::<EcrTags>(&ctx.aws, &arn, live, &tags).await?;
             }
             if inputs.lifecycle_policy.is_some() || adopted.is_some() {
                 Self::set_lifecycle(ctx, &name, inputs.lifecycle_policy.as_ref()).await?;
             }
-            finish_create(ctx, &arn).await
+            Ok::<(), ResourceError>(())
         };
-        steps.await.map_err(|e| e.partial(&name, &partial))?;
-        Ok((name, Self::outputs(&repo, tags)))
+        steps.await.map_err(|e| e.partial(&name, &outputs))?;
+        Ok((name, outputs))
     }
 
     async fn read(
@@ -590,8 +598,8 @@ impl CustomResource for Repository {
         if old.lifecycle_policy != new.lifecycle_policy {
             Self::set_lifecycle(ctx, id, new.lifecycle_policy.as_ref()).await?;
         }
-        let tags = ctx.aws.effective_tags(new.tags.as_ref());
-        sync_tags(&ctx.aws, &old_outputs.arn, &old_outputs.tags_all, &tags).await?;
+        let tags = ctx.tags(new.tags.as_ref());
+        tags::sync::<EcrTags>(&ctx.aws, &old_outputs.arn, &old_outputs.tags_all, &tags).await?;
         Ok(RepositoryOutputs {
             tags_all: tags,
             ..old_outputs.clone()

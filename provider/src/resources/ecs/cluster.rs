@@ -1,5 +1,10 @@
 //! `orderapi:ecs:Cluster` — an ECS cluster for Fargate tasks: Container Insights, the FARGATE and FARGATE_SPOT
 //! capacity providers and a default capacity provider strategy.
+//!
+//! Cluster names are unique per region and CreateCluster is idempotent by name (it answers with the existing ACTIVE
+//! cluster), so a create looks the name up first ([`crate::lifecycle::create_once`]): a cluster with this resource's
+//! identity that the engine does not record is the orphan of a lost create and is adopted; anything else under the
+//! name is a conflict, also when CreateCluster itself hands back a cluster that is not ours.
 
 use std::collections::BTreeMap;
 
@@ -8,11 +13,11 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    CapacityProviderStrategy, FARGATE_PROVIDERS, Found, check_name, check_strategy, check_tags,
-    finish_create, found, name_conflict, pending_tags, recorded_conflict, strategy_from,
-    strategy_items, sync_tags, tag_list, tag_map,
+    CapacityProviderStrategy, EcsTags, FARGATE_PROVIDERS, check_name, check_strategy, check_tags,
+    strategy_from, strategy_items, tag_list, tag_map,
 };
-use crate::error::{ResourceError, aws_error};
+use crate::error::{ErrorClass, ResourceError, aws_error};
+use crate::lifecycle::{Found, conflict, create_once, delete_retrying_plain};
 use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures, Poll};
 use crate::resources::tags;
 
@@ -129,17 +134,10 @@ impl Cluster {
                         .map_err(|e| aws_error("ecs:PutClusterCapacityProviders", e))
                     {
                         Ok(_) => Ok(Poll::Ready(())),
-                        Err(e)
-                            if matches!(
-                                e.code(),
-                                Some("UpdateInProgressException" | "ResourceInUseException")
-                            ) =>
-                        {
-                            Ok(Poll::Pending(format!(
-                                "AWS says {}",
-                                e.code().unwrap_or_default()
-                            )))
-                        }
+                        Err(e) if e.class() == ErrorClass::InUse => Ok(Poll::Pending(format!(
+                            "AWS says {}",
+                            e.code().unwrap_or_default()
+                        ))),
                         Err(e) => Err(e),
                     }
                 }
@@ -240,71 +238,68 @@ impl CustomResource for Cluster {
         inputs: &ClusterInputs,
     ) -> Result<(String, ClusterOutputs), ResourceError> {
         let name = inputs.name.clone().unwrap_or_default();
-        let tags = ctx.aws.effective_tags(inputs.tags.as_ref());
-        let create_tags = pending_tags(&tags);
-        let (arn, adopted) = match Self::describe(ctx, &name).await? {
-            Some(c) => {
-                let arn = c.cluster_arn().unwrap_or_default().to_string();
+        let tags = ctx.tags(inputs.tags.as_ref());
+        let what = format!("an ECS cluster named '{name}'");
+        let made = create_once(
+            ctx,
+            &format!("ECS cluster {name}"),
+            || async {
+                let Some(c) = Self::describe(ctx, &name).await? else {
+                    return Ok(None);
+                };
                 let live = tag_map(c.tags());
-                match found(&live) {
-                    Found::Stranger => return Err(name_conflict("ECS cluster", &name, &arn)),
-                    Found::Recorded => return Err(recorded_conflict("ECS cluster", &name, &arn)),
-                    Found::Unfinished => {
-                        ctx.debug(format!(
-                            "adopting {arn}: it carries this provider's ownership tag and the create-pending \
-                             marker of a create that never finished"
-                        ));
-                        (arn, Some(live))
+                match ctx.found(&name, &live) {
+                    Found::Orphan => {
+                        ctx.adopting("ECS cluster", &name);
+                        let arn = c.cluster_arn().unwrap_or_default().to_string();
+                        Ok(Some((arn, Some(live))))
                     }
+                    other => Err(conflict(&what, &other)),
                 }
-            }
-            None => {
-                // CreateCluster is idempotent for an ACTIVE name (it returns the existing cluster), which the
-                // describe above has ruled out; the tags go on atomically with the cluster.
+            },
+            || async {
                 let out = ctx
                     .aws
                     .ecs
                     .create_cluster()
                     .cluster_name(&name)
                     .settings(Self::settings(inputs))
-                    .set_tags(Some(tag_list(&create_tags)))
+                    .set_tags(Some(tag_list(&tags)))
                     .send()
                     .await
                     .map_err(|e| aws_error("ecs:CreateCluster", e))?;
-                let arn = out
-                    .cluster()
+                let c = out.cluster();
+                // CreateCluster answers with an existing ACTIVE cluster of that name: it must be ours.
+                let live = c.map(|c| tag_map(c.tags())).unwrap_or_default();
+                if !live.is_empty() {
+                    match ctx.found(&name, &live) {
+                        Found::Orphan => {}
+                        other => return Err(conflict(&what, &other)),
+                    }
+                }
+                let arn = c
                     .and_then(|c| c.cluster_arn())
                     .unwrap_or_default()
                     .to_string();
-                (arn, None)
-            }
-        };
-        let partial = ClusterOutputs {
-            arn: arn.clone(),
-            tags_all: create_tags.clone(),
-        };
-        if let Some(live) = &adopted {
-            // Bring the leftover in line: settings and tags (the marker stays until the end).
-            Self::put_settings(ctx, &name, inputs)
-                .await
-                .map_err(|e| e.partial(&name, &partial))?;
-            sync_tags(&ctx.aws, &arn, live, &create_tags)
-                .await
-                .map_err(|e| e.partial(&name, &partial))?;
-        }
-        Self::put_capacity_providers(ctx, &name, inputs)
-            .await
-            .map_err(|e| e.partial(&name, &partial))?;
-        finish_create(ctx, &arn)
-            .await
-            .map_err(|e| e.partial(&name, &partial))?;
-        Ok((
-            name,
-            ClusterOutputs {
-                arn,
-                tags_all: tags,
+                Ok((arn, None))
             },
-        ))
+        )
+        .await?;
+        let (arn, adopted) = made.into_inner();
+        let outputs = ClusterOutputs {
+            arn: arn.clone(),
+            tags_all: tags.clone(),
+        };
+        let steps = async {
+            if let Some(live) = &adopted {
+                // Bring the leftover in line: settings and tags.
+                Self::put_settings(ctx, &name, inputs).await?;
+                tags::sync::<EcsTags>(&ctx.aws, &arn, live, &tags).await?;
+            }
+            Self::put_capacity_providers(ctx, &name, inputs).await
+        };
+        steps.await.map_err(|e| e.partial(&name, &outputs))?;
+        Ok((name, outputs))
     }
 
     async fn read(
@@ -332,8 +327,8 @@ impl CustomResource for Cluster {
         {
             Self::put_capacity_providers(ctx, id, new).await?;
         }
-        let tags = ctx.aws.effective_tags(new.tags.as_ref());
-        sync_tags(&ctx.aws, &old_outputs.arn, &old_outputs.tags_all, &tags).await?;
+        let tags = ctx.tags(new.tags.as_ref());
+        tags::sync::<EcsTags>(&ctx.aws, &old_outputs.arn, &old_outputs.tags_all, &tags).await?;
         Ok(ClusterOutputs {
             arn: old_outputs.arn.clone(),
             tags_all: tags,
@@ -347,37 +342,15 @@ impl CustomResource for Cluster {
         _: &ClusterOutputs,
     ) -> Result<(), ResourceError> {
         // Services being drained and tasks still stopping keep the cluster busy: retry within the timeout.
-        ctx.wait_for(&format!("ECS cluster {id} to be deleted"), || async {
-            match ctx
-                .aws
+        delete_retrying_plain(ctx, &format!("ECS cluster {id}"), || async {
+            ctx.aws
                 .ecs
                 .delete_cluster()
                 .cluster(id)
                 .send()
                 .await
-                .map_err(|e| aws_error("ecs:DeleteCluster", e))
-            {
-                Ok(_) => Ok(Poll::Ready(())),
-                Err(e) if e.is_not_found() => Ok(Poll::Ready(())),
-                Err(e)
-                    if matches!(
-                        e.code(),
-                        Some(
-                            "ClusterContainsServicesException"
-                                | "ClusterContainsTasksException"
-                                | "ClusterContainsContainerInstancesException"
-                                | "ResourceInUseException"
-                                | "UpdateInProgressException"
-                        )
-                    ) =>
-                {
-                    Ok(Poll::Pending(format!(
-                        "AWS says {}",
-                        e.code().unwrap_or_default()
-                    )))
-                }
-                Err(e) => Err(e),
-            }
+                .map_err(|e| aws_error("ecs:DeleteCluster", e))?;
+            Ok(())
         })
         .await?;
         // DeleteCluster answers DEPROVISIONING while capacity providers are detached: wait for INACTIVE.

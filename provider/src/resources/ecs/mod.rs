@@ -1,24 +1,22 @@
 //! ECS kinds (Fargate only), and what they share: ECS tags (`key`/`value` pairs on an ARN, changed with
-//! TagResource/UntagResource), the create-pending marker and adoption (see `ec2`'s module docs: a same-named
-//! resource with the ownership tag and the marker is a crashed create and is adopted; with the ownership tag and no
-//! marker it is recorded in some Pulumi state), capacity provider strategies and name rules.
+//! TagResource/UntagResource, [`EcsTags`]), capacity provider strategies and name rules. Adoption and exactly-once
+//! creates follow [`crate::lifecycle`]: every object carries the ownership and identity tags.
 
 pub mod cluster;
 pub mod service;
 pub mod task_definition;
 
-pub use super::tags::{Found, found};
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
 
 use aws_sdk_ecs::types::{CapacityProviderStrategyItem, Tag};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::tags::{PENDING_TAG, PENDING_VALUE};
+use super::tags::{PENDING_TAG, Tagging};
 use crate::aws::{Aws, OWNERSHIP_TAG};
 use crate::error::{ResourceError, aws_error};
-use crate::resource::{CheckContext, Context, Failures, Poll};
+use crate::lifecycle::IDENTITY_TAG;
+use crate::resource::{CheckContext, Failures};
 
 /// The Fargate capacity providers a cluster and its services may use.
 pub const FARGATE_PROVIDERS: [&str; 2] = ["FARGATE", "FARGATE_SPOT"];
@@ -191,7 +189,7 @@ pub fn check_tags(tags: Option<&BTreeMap<String, String>>, f: &mut Failures) {
             format!("tag key '{k}' uses the reserved aws: prefix"),
         );
         f.require(
-            k != "Name" && k != OWNERSHIP_TAG.0 && k != PENDING_TAG,
+            k != "Name" && k != OWNERSHIP_TAG.0 && k != PENDING_TAG && k != IDENTITY_TAG,
             "tags",
             format!("tag key '{k}' is reserved for the provider"),
         );
@@ -217,88 +215,37 @@ pub fn tag_list(tags: &BTreeMap<String, String>) -> Vec<Tag> {
         .collect()
 }
 
-/// The conflict error for a same-named resource that this provider created and whose create finished: it is
-/// recorded in some Pulumi state (another stack, or the resource this one replaces).
-pub fn recorded_conflict(kind: &str, name: &str, id: &str) -> ResourceError {
-    ResourceError::Conflict(format!(
-        "a {kind} named '{name}' already exists ({id}); it was created by pulumi-orderapi and is recorded in some \
-         Pulumi state (another stack, or the {kind} this one replaces); pick another name (environment/\
-         environmentSuffix), or set the `deleteBeforeReplace` resource option when replacing it"
-    ))
-}
+/// ECS tags objects by ARN.
+pub struct EcsTags;
 
-/// The conflict error for a same-named resource this provider does not own.
-pub fn name_conflict(kind: &str, name: &str, id: &str) -> ResourceError {
-    super::ec2::name_conflict(kind, name, id)
-}
+impl Tagging for EcsTags {
+    const SERVICE: &'static str = "ecs";
 
-/// Brings the tags of `arn` from `old` to `new` (TagResource for added/changed, UntagResource for removed). A
-/// [`PENDING_TAG`] in `old` (the `tagsAll` of a partial create) is removed with the other stale keys.
-pub async fn sync_tags(
-    aws: &Aws,
-    arn: &str,
-    old: &BTreeMap<String, String>,
-    new: &BTreeMap<String, String>,
-) -> Result<(), ResourceError> {
-    let super::tags::TagChanges { removed, changed } = super::tags::changes(old, new);
-    if !removed.is_empty() {
-        aws.ecs
-            .untag_resource()
-            .resource_arn(arn)
-            .set_tag_keys(Some(removed))
-            .send()
-            .await
-            .map_err(|e| aws_error("ecs:UntagResource", e))?;
-    }
-    if !changed.is_empty() {
+    async fn tag(
+        aws: &Aws,
+        arn: &str,
+        tags: &BTreeMap<String, String>,
+    ) -> Result<(), ResourceError> {
         aws.ecs
             .tag_resource()
             .resource_arn(arn)
-            .set_tags(Some(tag_list(&changed)))
+            .set_tags(Some(tag_list(tags)))
             .send()
             .await
             .map_err(|e| aws_error("ecs:TagResource", e))?;
+        Ok(())
     }
-    Ok(())
-}
 
-/// How long [`finish_create`] retries a NotFound answer (eventual consistency right after a create).
-const FINISH_WAIT: Duration = Duration::from_secs(60);
-
-/// The last step of a create that succeeded: removes [`PENDING_TAG`] from `arn`, after which no create adopts it.
-pub async fn finish_create(ctx: &Context, arn: &str) -> Result<(), ResourceError> {
-    let bounded = Context {
-        deadline: ctx.deadline.min(Instant::now() + FINISH_WAIT),
-        ..ctx.clone()
-    };
-    bounded
-        .wait_for(&format!("{arn} to drop the {PENDING_TAG} tag"), || async {
-            match ctx
-                .aws
-                .ecs
-                .untag_resource()
-                .resource_arn(arn)
-                .tag_keys(PENDING_TAG)
-                .send()
-                .await
-                .map_err(|e| aws_error("ecs:UntagResource", e))
-            {
-                Ok(_) => Ok(Poll::Ready(())),
-                Err(e) if e.is_not_found() => Ok(Poll::Pending(format!(
-                    "AWS says {}",
-                    e.code().unwrap_or_default()
-                ))),
-                Err(e) => Err(e),
-            }
-        })
-        .await
-}
-
-/// The tags a create call puts on the resource: `tags` plus the create-pending marker.
-pub fn pending_tags(tags: &BTreeMap<String, String>) -> BTreeMap<String, String> {
-    let mut pending = tags.clone();
-    pending.insert(PENDING_TAG.to_string(), PENDING_VALUE.to_string());
-    pending
+    async fn untag(aws: &Aws, arn: &str, keys: &[String]) -> Result<(), ResourceError> {
+        aws.ecs
+            .untag_resource()
+            .resource_arn(arn)
+            .set_tag_keys(Some(keys.to_vec()))
+            .send()
+            .await
+            .map_err(|e| aws_error("ecs:UntagResource", e))?;
+        Ok(())
+    }
 }
 
 /// Whether `arn` looks like an IAM role ARN (`arn:<partition>:iam::<account>:role/<path/name>`).

@@ -2,6 +2,11 @@
 //! deployment configuration (circuit breaker, ECS's native ROLLING / BLUE_GREEN / LINEAR / CANARY strategies with
 //! bake time, alarms and `advancedConfiguration`), optional wait for steady state, and a `desiredCount` that
 //! autoscaling may own after create.
+//!
+//! Service names are unique per cluster. A create looks the name up before each CreateService call
+//! ([`crate::lifecycle::create_once`]): a service with this resource's identity that the engine does not record is
+//! the orphan of a lost create and is adopted; any other is a conflict. CreateService carries an idempotency token
+//! ([`Context::client_token`]), so the SDK's own retries of a lost call hand back the same service.
 
 use std::collections::BTreeMap;
 
@@ -15,11 +20,11 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    CapacityProviderStrategy, Found, check_name, check_strategy, check_tags, finish_create, found,
-    is_arn_of, is_role_arn, name_conflict, pending_tags, recorded_conflict, strategy_from,
-    strategy_items, sync_tags, tag_list, tag_map,
+    CapacityProviderStrategy, EcsTags, check_name, check_strategy, check_tags, is_arn_of,
+    is_role_arn, strategy_from, strategy_items, tag_list, tag_map,
 };
 use crate::error::{ResourceError, aws_error};
+use crate::lifecycle::{Found, conflict, create_once};
 use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures, Poll};
 use crate::resources::tags;
 
@@ -367,15 +372,6 @@ fn check_deployment(inputs: &mut ServiceInputs, f: &mut Failures) {
 }
 
 pub struct Service;
-
-/// A CreateService idempotency token unique to this create call (at most 36 characters).
-fn client_token() -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or_default();
-    format!("orderapi-{nanos:x}")
-}
 
 impl Service {
     fn network(n: &ServiceNetworkConfiguration) -> Result<NetworkConfiguration, ResourceError> {
@@ -939,8 +935,7 @@ impl CustomResource for Service {
     ) -> Result<(String, ServiceOutputs), ResourceError> {
         let name = inputs.name.clone().unwrap_or_default();
         let cluster = inputs.cluster.as_str();
-        let tags = ctx.aws.effective_tags(inputs.tags.as_ref());
-        let create_tags = pending_tags(&tags);
+        let tags = ctx.tags(inputs.tags.as_ref());
         // A same-named service that is still DRAINING (an earlier delete) blocks the name until it is INACTIVE.
         ctx.wait_for(
             &format!("the previous ECS service {name} to finish draining"),
@@ -952,23 +947,29 @@ impl CustomResource for Service {
             },
         )
         .await?;
-        let (arn, adopted) = match Self::describe(ctx, cluster, &name).await? {
-            Some(s) => {
+        // CreateService takes at most 36 characters of token.
+        let token = ctx.client_token(inputs, 36);
+        let made = create_once(
+            ctx,
+            &format!("ECS service {name}"),
+            || async {
+                let Some(s) = Self::describe(ctx, cluster, &name).await? else {
+                    return Ok(None);
+                };
                 let arn = s.service_arn().unwrap_or_default().to_string();
                 let live = tag_map(s.tags());
-                match found(&live) {
-                    Found::Stranger => return Err(name_conflict("ECS service", &name, &arn)),
-                    Found::Recorded => return Err(recorded_conflict("ECS service", &name, &arn)),
-                    Found::Unfinished => {
-                        ctx.debug(format!(
-                            "adopting {arn}: it carries this provider's ownership tag and the create-pending \
-                             marker of a create that never finished"
-                        ));
-                        (arn, Some(live))
+                match ctx.found(&arn, &live) {
+                    Found::Orphan => {
+                        ctx.adopting("ECS service", &arn);
+                        Ok(Some((arn, Some(live))))
                     }
+                    other => Err(conflict(
+                        &format!("an ECS service named '{name}' in cluster {cluster} ({arn})"),
+                        &other,
+                    )),
                 }
-            }
-            None => {
+            },
+            || async {
                 let deployment = inputs
                     .deployment_configuration
                     .as_ref()
@@ -991,9 +992,8 @@ impl CustomResource for Service {
                         inputs.propagate_tags.as_deref().unwrap_or("SERVICE"),
                     ))
                     .enable_ecs_managed_tags(true)
-                    // One token per create: the SDK's retries of this call never make a second service.
-                    .client_token(client_token())
-                    .set_tags(Some(tag_list(&create_tags)));
+                    .client_token(&token)
+                    .set_tags(Some(tag_list(&tags)));
                 req = match &inputs.capacity_provider_strategy {
                     Some(strategy) => {
                         req.set_capacity_provider_strategy(Some(strategy_items(strategy)?))
@@ -1009,37 +1009,28 @@ impl CustomResource for Service {
                     .and_then(|s| s.service_arn())
                     .unwrap_or_default()
                     .to_string();
-                (arn, None)
-            }
-        };
-        let partial = ServiceOutputs {
-            arn: arn.clone(),
-            tags_all: create_tags.clone(),
-        };
-        if let Some(live) = &adopted {
-            // Bring the leftover in line with the declared settings and tags (the marker stays until the end).
-            Self::apply(ctx, &arn, None, inputs, true)
-                .await
-                .map_err(|e| e.partial(&arn, &partial))?;
-            sync_tags(&ctx.aws, &arn, live, &create_tags)
-                .await
-                .map_err(|e| e.partial(&arn, &partial))?;
-        }
-        if inputs.wait_for_steady_state.unwrap_or(true) {
-            Self::wait_steady(ctx, cluster, &arn, &name)
-                .await
-                .map_err(|e| e.partial(&arn, &partial))?;
-        }
-        finish_create(ctx, &arn)
-            .await
-            .map_err(|e| e.partial(&arn, &partial))?;
-        Ok((
-            arn.clone(),
-            ServiceOutputs {
-                arn,
-                tags_all: tags,
+                Ok((arn, None))
             },
-        ))
+        )
+        .await?;
+        let (arn, adopted) = made.into_inner();
+        let outputs = ServiceOutputs {
+            arn: arn.clone(),
+            tags_all: tags.clone(),
+        };
+        let steps = async {
+            if let Some(live) = &adopted {
+                // Bring the leftover in line with the declared settings and tags.
+                Self::apply(ctx, &arn, None, inputs, true).await?;
+                tags::sync::<EcsTags>(&ctx.aws, &arn, live, &tags).await?;
+            }
+            if inputs.wait_for_steady_state.unwrap_or(true) {
+                Self::wait_steady(ctx, cluster, &arn, &name).await?;
+            }
+            Ok::<(), ResourceError>(())
+        };
+        steps.await.map_err(|e| e.partial(&arn, &outputs))?;
+        Ok((arn, outputs))
     }
 
     async fn read(
@@ -1088,8 +1079,8 @@ impl CustomResource for Service {
         if settings_changed || count_changed {
             Self::apply(ctx, id, Some(old), new, !owned).await?;
         }
-        let tags = ctx.aws.effective_tags(new.tags.as_ref());
-        sync_tags(&ctx.aws, id, &old_outputs.tags_all, &tags).await?;
+        let tags = ctx.tags(new.tags.as_ref());
+        tags::sync::<EcsTags>(&ctx.aws, id, &old_outputs.tags_all, &tags).await?;
         let outputs = ServiceOutputs {
             arn: old_outputs.arn.clone(),
             tags_all: tags,
@@ -1109,13 +1100,8 @@ impl CustomResource for Service {
         _: &ServiceOutputs,
     ) -> Result<(), ResourceError> {
         let cluster = inputs.cluster.as_str();
-        let gone = |e: &ResourceError| {
-            e.is_not_found()
-                || matches!(
-                    e.code(),
-                    Some("ServiceNotActiveException" | "ClusterNotFoundException")
-                )
-        };
+        // ServiceNotActive, ServiceNotFound and ClusterNotFound all classify as NotFound.
+        let gone = |e: &ResourceError| e.is_not_found();
         // Scale to zero first so tasks drain through the load balancer, then force-delete.
         if let Err(e) = ctx
             .aws

@@ -1,6 +1,13 @@
 //! `orderapi:ecs:TaskDefinition` — one revision of a Fargate (awsvpc) task definition. ECS revisions are
 //! immutable: every change registers a new revision (all inputs but `tags` force replacement; the id is the
 //! revision ARN), and delete deregisters the revision (ECS then lists it as INACTIVE).
+//!
+//! RegisterTaskDefinition makes a new revision on every call, so it is never repeated blindly: it is sent with the
+//! SDK's retry off, and [`crate::lifecycle::create_once`] looks among the family's latest ACTIVE revisions for one
+//! carrying this resource's identity that the engine does not record (the orphan of a lost answer or a crash) before
+//! every attempt. An orphan with exactly the declared definition is adopted; revisions the engine records (the one a
+//! replacement replaces) and other resources' revisions are left alone; an ACTIVE revision of the family that this
+//! provider did not make is a conflict.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -13,11 +20,10 @@ use aws_sdk_ecs::types::{
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{
-    Found, check_name, check_tags, finish_create, found, is_arn_of, is_role_arn, name_conflict,
-    pending_tags, sync_tags, tag_list, tag_map,
-};
+use super::{EcsTags, check_name, check_tags, is_arn_of, is_role_arn, tag_list, tag_map};
 use crate::error::{ResourceError, aws_error};
+use crate::lifecycle::{Found, conflict, create_once};
+use crate::no_retry;
 use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures};
 use crate::resources::tags;
 
@@ -640,7 +646,8 @@ impl TaskDefinition {
             .map_err(|e| aws_error("ecs:DescribeTaskDefinition", e))
         {
             Ok(out) => out,
-            // ECS answers ClientException "Unable to describe task definition." for an unknown revision.
+            // ECS answers ClientException "Unable to describe task definition." for an unknown revision; the code
+            // is ECS's catch-all for bad requests, so it cannot be classified NotFound for every ECS call.
             Err(e) if e.is_not_found() || e.code() == Some("ClientException") => return Ok(None),
             Err(e) => return Err(e),
         };
@@ -651,15 +658,15 @@ impl TaskDefinition {
             .map(|td| (td.clone(), tags)))
     }
 
-    /// An ACTIVE revision of the family to adopt: the leftover of a create that never finished (ownership tag and
-    /// create-pending marker) with exactly these inputs. Finished revisions of ours are recorded in some state (the
-    /// revision this one replaces) and are left alone: a new revision is registered beside them. An ACTIVE revision
-    /// without the ownership tag means the family belongs to someone else: a conflict.
+    /// An ACTIVE revision of the family to adopt: the orphan of an interrupted create of this resource (its
+    /// identity, not recorded by the engine) with exactly these inputs, and its live tags. Revisions the engine
+    /// records and other resources' revisions are left alone: a new revision is registered beside them. An ACTIVE
+    /// revision without the ownership tag means the family belongs to someone else: a conflict.
     async fn find_existing(
         ctx: &Context,
         family: &str,
         inputs: &TaskDefinitionInputs,
-    ) -> Result<Option<(String, i32)>, ResourceError> {
+    ) -> Result<Option<(String, i32, BTreeMap<String, String>)>, ResourceError> {
         let out = ctx
             .aws
             .ecs
@@ -680,25 +687,86 @@ impl TaskDefinition {
             let Some((td, live_tags)) = Self::describe(ctx, arn).await? else {
                 continue;
             };
-            match found(&live_tags) {
-                Found::Stranger => {
-                    return Err(name_conflict("task definition family", family, arn));
+            match ctx.found(arn, &live_tags) {
+                found @ Found::Stranger => {
+                    return Err(conflict(
+                        &format!("the task definition family '{family}' ({arn})"),
+                        &found,
+                    ));
                 }
-                Found::Recorded => {}
-                Found::Unfinished => {
-                    let (live, _) = Self::from_live(ctx, &td, live_tags, Some(inputs));
+                Found::Recorded | Found::Other { .. } => {}
+                Found::Orphan => {
+                    let (live, _) = Self::from_live(ctx, &td, live_tags.clone(), Some(inputs));
                     let same = TaskDefinitionInputs { tags: None, ..live }
                         == TaskDefinitionInputs {
                             tags: None,
                             ..inputs.clone()
                         };
                     if same {
-                        return Ok(Some((arn.clone(), td.revision())));
+                        ctx.adopting("task definition", arn);
+                        return Ok(Some((arn.clone(), td.revision(), live_tags)));
                     }
                 }
             }
         }
         Ok(None)
+    }
+
+    /// One RegisterTaskDefinition call, with the SDK's retry off (see the module docs).
+    async fn register(
+        ctx: &Context,
+        family: &str,
+        inputs: &TaskDefinitionInputs,
+        tags: &BTreeMap<String, String>,
+    ) -> Result<(String, i32), ResourceError> {
+        let platform = inputs
+            .runtime_platform
+            .clone()
+            .unwrap_or(TaskRuntimePlatform {
+                operating_system_family: None,
+                cpu_architecture: None,
+            });
+        let mut req = ctx
+            .aws
+            .ecs
+            .register_task_definition()
+            .family(family)
+            .network_mode(NetworkMode::Awsvpc)
+            .requires_compatibilities(Compatibility::Fargate)
+            .cpu(inputs.cpu.to_string())
+            .memory(inputs.memory.to_string())
+            .runtime_platform(
+                RuntimePlatform::builder()
+                    .operating_system_family(OsFamily::from(
+                        platform
+                            .operating_system_family
+                            .as_deref()
+                            .unwrap_or("LINUX"),
+                    ))
+                    .cpu_architecture(CpuArchitecture::from(
+                        platform.cpu_architecture.as_deref().unwrap_or("X86_64"),
+                    ))
+                    .build(),
+            )
+            .set_execution_role_arn(inputs.execution_role_arn.clone())
+            .set_task_role_arn(inputs.task_role_arn.clone())
+            .set_tags(Some(tag_list(tags)));
+        for c in &inputs.container_definitions {
+            req = req.container_definitions(Self::container(c, &ctx.aws.region)?);
+        }
+        let out = req
+            .customize()
+            .config_override(no_retry!(aws_sdk_ecs))
+            .send()
+            .await
+            .map_err(|e| aws_error("ecs:RegisterTaskDefinition", e))?;
+        let td = out.task_definition().ok_or_else(|| {
+            ResourceError::Internal("ecs:RegisterTaskDefinition returned no task definition".into())
+        })?;
+        Ok((
+            td.task_definition_arn().unwrap_or_default().to_string(),
+            td.revision(),
+        ))
     }
 }
 
@@ -835,96 +903,34 @@ impl CustomResource for TaskDefinition {
         inputs: &TaskDefinitionInputs,
     ) -> Result<(String, TaskDefinitionOutputs), ResourceError> {
         let family = inputs.family.clone().unwrap_or_default();
-        let tags = ctx.aws.effective_tags(inputs.tags.as_ref());
-        let create_tags = pending_tags(&tags);
-        let (arn, revision) = match Self::find_existing(ctx, &family, inputs).await? {
-            Some((arn, revision)) => {
-                ctx.debug(format!(
-                    "adopting {arn}: it carries this provider's ownership tag and the create-pending marker of a \
-                     create that never finished, and the same definition"
-                ));
-                // Bring its tags in line (the marker stays until the end).
-                let live = Self::describe(ctx, &arn)
+        let tags = ctx.tags(inputs.tags.as_ref());
+        let made = create_once(
+            ctx,
+            &format!("task definition {family}"),
+            || async {
+                Ok(Self::find_existing(ctx, &family, inputs)
                     .await?
-                    .map(|(_, t)| t)
-                    .unwrap_or_default();
-                let partial = TaskDefinitionOutputs {
-                    arn: arn.clone(),
-                    revision,
-                    tags_all: live.clone(),
-                };
-                sync_tags(&ctx.aws, &arn, &live, &create_tags)
-                    .await
-                    .map_err(|e| e.partial(&arn, &partial))?;
-                (arn, revision)
-            }
-            None => {
-                let platform = inputs
-                    .runtime_platform
-                    .clone()
-                    .unwrap_or(TaskRuntimePlatform {
-                        operating_system_family: None,
-                        cpu_architecture: None,
-                    });
-                let mut req = ctx
-                    .aws
-                    .ecs
-                    .register_task_definition()
-                    .family(&family)
-                    .network_mode(NetworkMode::Awsvpc)
-                    .requires_compatibilities(Compatibility::Fargate)
-                    .cpu(inputs.cpu.to_string())
-                    .memory(inputs.memory.to_string())
-                    .runtime_platform(
-                        RuntimePlatform::builder()
-                            .operating_system_family(OsFamily::from(
-                                platform
-                                    .operating_system_family
-                                    .as_deref()
-                                    .unwrap_or("LINUX"),
-                            ))
-                            .cpu_architecture(CpuArchitecture::from(
-                                platform.cpu_architecture.as_deref().unwrap_or("X86_64"),
-                            ))
-                            .build(),
-                    )
-                    .set_execution_role_arn(inputs.execution_role_arn.clone())
-                    .set_task_role_arn(inputs.task_role_arn.clone())
-                    .set_tags(Some(tag_list(&create_tags)));
-                for c in &inputs.container_definitions {
-                    req = req.container_definitions(Self::container(c, &ctx.aws.region)?);
-                }
-                let out = req
-                    .send()
-                    .await
-                    .map_err(|e| aws_error("ecs:RegisterTaskDefinition", e))?;
-                let td = out.task_definition().ok_or_else(|| {
-                    ResourceError::Internal(
-                        "RegisterTaskDefinition returned no task definition".into(),
-                    )
-                })?;
-                (
-                    td.task_definition_arn().unwrap_or_default().to_string(),
-                    td.revision(),
-                )
-            }
-        };
-        let partial = TaskDefinitionOutputs {
+                    .map(|(arn, revision, live)| (arn, revision, Some(live))))
+            },
+            || async {
+                let (arn, revision) = Self::register(ctx, &family, inputs, &tags).await?;
+                Ok((arn, revision, None))
+            },
+        )
+        .await?;
+        let (arn, revision, adopted) = made.into_inner();
+        let outputs = TaskDefinitionOutputs {
             arn: arn.clone(),
             revision,
-            tags_all: create_tags,
+            tags_all: tags.clone(),
         };
-        finish_create(ctx, &arn)
-            .await
-            .map_err(|e| e.partial(&arn, &partial))?;
-        Ok((
-            arn.clone(),
-            TaskDefinitionOutputs {
-                arn,
-                revision,
-                tags_all: tags,
-            },
-        ))
+        if let Some(live) = &adopted {
+            // An adopted revision may carry stale tags: bring them in line.
+            tags::sync::<EcsTags>(&ctx.aws, &arn, live, &tags)
+                .await
+                .map_err(|e| e.partial(&arn, &outputs))?;
+        }
+        Ok((arn, outputs))
     }
 
     async fn read(
@@ -945,8 +951,8 @@ impl CustomResource for TaskDefinition {
         new: &TaskDefinitionInputs,
     ) -> Result<TaskDefinitionOutputs, ResourceError> {
         // Only tags change in place (everything else registers a new revision).
-        let tags = ctx.aws.effective_tags(new.tags.as_ref());
-        sync_tags(&ctx.aws, id, &old_outputs.tags_all, &tags).await?;
+        let tags = ctx.tags(new.tags.as_ref());
+        tags::sync::<EcsTags>(&ctx.aws, id, &old_outputs.tags_all, &tags).await?;
         Ok(TaskDefinitionOutputs {
             tags_all: tags,
             ..old_outputs.clone()

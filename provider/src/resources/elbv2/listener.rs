@@ -1,5 +1,10 @@
 //! `orderapi:elbv2:Listener` — an HTTP or HTTPS listener of an application load balancer and its default action
 //! (forward, weighted forward, redirect or fixed response).
+//!
+//! A load balancer has one listener per port. A create looks the port up before each CreateListener call
+//! ([`crate::lifecycle::create_once`]; AWS refuses a taken port with DuplicateListener, after which it looks again):
+//! a listener with this resource's identity that the engine does not record is the orphan of a lost create and is
+//! adopted (brought to the declared settings and tags); any other on the port is a conflict.
 
 use std::collections::BTreeMap;
 
@@ -9,11 +14,12 @@ use serde::{Deserialize, Serialize};
 
 use super::actions::{Action, check_action, from_sdk, to_sdk};
 use super::{
-    adoption_error, all_tags, check_tags, finish_create, is_elbv2_arn, live_tags, pending_tags,
-    split_tags, sync_tags, tag_list,
+    Elbv2Tags, all_tags, check_tags, claim, is_elbv2_arn, live_tags, split_tags, tag_list,
 };
 use crate::error::{ResourceError, aws_error};
+use crate::lifecycle::create_once;
 use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures};
+use crate::resources::tags;
 
 /// The TLS policy an HTTPS listener gets when the program sets none (TLS 1.3 and 1.2).
 pub const DEFAULT_SSL_POLICY: &str = "ELBSecurityPolicy-TLS13-1-2-2021-06";
@@ -193,24 +199,31 @@ impl CustomResource for Listener {
         ctx: &Context,
         inputs: &ListenerInputs,
     ) -> Result<(String, ListenerOutputs), ResourceError> {
-        let tags = all_tags(&ctx.aws, inputs.tags.as_ref());
-        let create_tags = pending_tags(&tags);
-        let (arn, live) = match Self::find(ctx, &inputs.load_balancer_arn, inputs.port).await? {
-            Some(existing) => {
+        let tags = all_tags(ctx, inputs.tags.as_ref());
+        let made = create_once(
+            ctx,
+            &format!("listener on port {}", inputs.port),
+            || async {
+                let Some(existing) =
+                    Self::find(ctx, &inputs.load_balancer_arn, inputs.port).await?
+                else {
+                    return Ok(None);
+                };
                 let arn = existing.listener_arn().unwrap_or_default().to_string();
                 let live = live_tags(&ctx.aws, &arn).await?;
-                if let Some(e) = adoption_error(
+                claim(
                     ctx,
-                    "listener",
-                    &format!("port {} on {}", inputs.port, inputs.load_balancer_arn),
+                    &format!(
+                        "a listener on port {} of {} ({arn})",
+                        inputs.port, inputs.load_balancer_arn
+                    ),
                     &arn,
                     &live,
-                ) {
-                    return Err(e);
-                }
-                (arn, Some(live))
-            }
-            None => {
+                )?;
+                ctx.adopting("listener", &arn);
+                Ok(Some((arn, Some(live))))
+            },
+            || async {
                 let out = ctx
                     .aws
                     .elbv2
@@ -221,7 +234,7 @@ impl CustomResource for Listener {
                     .set_ssl_policy(inputs.ssl_policy.clone())
                     .set_certificates(Self::certificates(inputs))
                     .default_actions(to_sdk(&inputs.default_action))
-                    .set_tags(Some(tag_list(&create_tags)))
+                    .set_tags(Some(tag_list(&tags)))
                     .send()
                     .await
                     .map_err(|e| aws_error("elbv2:CreateListener", e))?;
@@ -233,31 +246,24 @@ impl CustomResource for Listener {
                         ResourceError::Internal("elbv2:CreateListener returned no listener".into())
                     })?
                     .to_string();
-                (arn, None)
-            }
-        };
+                Ok((arn, None))
+            },
+        )
+        .await?;
+        let (arn, adopted) = made.into_inner();
         let outputs = ListenerOutputs {
             arn: arn.clone(),
-            tags_all: create_tags.clone(),
+            tags_all: tags.clone(),
         };
-        if let Some(live) = &live {
-            sync_tags(&ctx.aws, &arn, live, &create_tags)
+        if let Some(live) = &adopted {
+            tags::sync::<Elbv2Tags>(&ctx.aws, &arn, live, &tags)
                 .await
                 .map_err(|e| e.partial(&arn, &outputs))?;
             Self::modify(ctx, &arn, inputs)
                 .await
                 .map_err(|e| e.partial(&arn, &outputs))?;
         }
-        finish_create(ctx, &arn)
-            .await
-            .map_err(|e| e.partial(&arn, &outputs))?;
-        Ok((
-            arn.clone(),
-            ListenerOutputs {
-                arn,
-                tags_all: tags,
-            },
-        ))
+        Ok((arn, outputs))
     }
 
     async fn read(
@@ -312,8 +318,8 @@ impl CustomResource for Listener {
         old_outputs: &ListenerOutputs,
         new: &ListenerInputs,
     ) -> Result<ListenerOutputs, ResourceError> {
-        let tags = all_tags(&ctx.aws, new.tags.as_ref());
-        sync_tags(&ctx.aws, id, &old_outputs.tags_all, &tags).await?;
+        let tags = all_tags(ctx, new.tags.as_ref());
+        tags::sync::<Elbv2Tags>(&ctx.aws, id, &old_outputs.tags_all, &tags).await?;
         Self::modify(ctx, id, new).await?;
         Ok(ListenerOutputs {
             arn: id.to_string(),

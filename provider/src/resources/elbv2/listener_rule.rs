@@ -1,6 +1,16 @@
 //! `orderapi:elbv2:ListenerRule` — a prioritised rule of a listener: path-pattern / host-header conditions and an
 //! action (forward, weighted forward with stickiness, redirect or fixed response).
 //!
+//! # Exactly-once create
+//!
+//! A listener holds one rule per priority, and nothing else about a rule is unique. A create looks, before each
+//! CreateRule call and after one whose answer was lost or that AWS refused with PriorityInUse
+//! ([`crate::lifecycle::create_once`]), at the listener's rules: the rule at the declared priority must be this
+//! resource's orphan (its identity, not recorded by the engine) or absent, else it is a conflict; a rule with this
+//! resource's identity that the engine does not record (at any priority: the program may have changed it since the
+//! interrupted create) is adopted and brought to the declared priority, conditions, action and tags. Rules the
+//! engine records are left alone.
+//!
 //! # Weights owned by a deployment (`ignoreWeightChanges`)
 //!
 //! An ECS blue/green (or linear/canary) deployment shifts traffic by rewriting the weights of the rule's weighted
@@ -27,11 +37,12 @@ use super::actions::{
     from_sdk, only_weights_differ, to_sdk, with_live_weights,
 };
 use super::{
-    adoption_error, all_tags, check_tags, finish_create, is_elbv2_arn, live_tags, pending_tags,
-    split_tags, sync_tags, tag_list,
+    Elbv2Tags, all_tags, check_tags, claim, is_elbv2_arn, live_tags, split_tags, tag_list,
 };
 use crate::error::{ResourceError, aws_error};
+use crate::lifecycle::{Found, create_once};
 use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures};
+use crate::resources::tags;
 
 /// Inputs of a listener rule.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -84,13 +95,9 @@ impl ListenerRule {
         }
     }
 
-    /// The rule of `listener` with `priority`, if any.
-    async fn find(
-        ctx: &Context,
-        listener: &str,
-        priority: i32,
-    ) -> Result<Option<AwsRule>, ResourceError> {
-        let wanted = priority.to_string();
+    /// Every rule of `listener` but its default rule.
+    async fn rules(ctx: &Context, listener: &str) -> Result<Vec<AwsRule>, ResourceError> {
+        let mut rules = Vec::new();
         let mut marker = None;
         loop {
             let out = ctx
@@ -102,18 +109,49 @@ impl ListenerRule {
                 .send()
                 .await
                 .map_err(|e| aws_error("elbv2:DescribeRules", e))?;
-            if let Some(r) = out
-                .rules()
-                .iter()
-                .find(|r| r.priority() == Some(wanted.as_str()))
-            {
-                return Ok(Some(r.clone()));
-            }
+            rules.extend(
+                out.rules()
+                    .iter()
+                    .filter(|r| r.is_default() != Some(true))
+                    .cloned(),
+            );
             match out.next_marker() {
                 Some(m) if !m.is_empty() => marker = Some(m.to_string()),
-                _ => return Ok(None),
+                _ => return Ok(rules),
             }
         }
+    }
+
+    /// The rule to adopt, with its live tags (see the module docs); the conflict error when another resource's or
+    /// a stranger's rule holds the declared priority.
+    async fn find_existing(
+        ctx: &Context,
+        inputs: &ListenerRuleInputs,
+    ) -> Result<Option<(AwsRule, BTreeMap<String, String>)>, ResourceError> {
+        let wanted = inputs.priority.to_string();
+        let mut orphan = None;
+        for rule in Self::rules(ctx, &inputs.listener_arn).await? {
+            let arn = rule.rule_arn().unwrap_or_default().to_string();
+            let live = live_tags(&ctx.aws, &arn).await?;
+            if rule.priority() == Some(wanted.as_str()) {
+                claim(
+                    ctx,
+                    &format!(
+                        "a listener rule with priority {} on {} ({arn})",
+                        inputs.priority, inputs.listener_arn
+                    ),
+                    &arn,
+                    &live,
+                )?;
+            }
+            if orphan.is_none() && ctx.found(&arn, &live) == Found::Orphan {
+                orphan = Some((rule, live));
+            }
+        }
+        if let Some((rule, _)) = &orphan {
+            ctx.adopting("listener rule", rule.rule_arn().unwrap_or_default());
+        }
+        Ok(orphan)
     }
 
     fn live_action(rule: &AwsRule, declared: &Action) -> Action {
@@ -206,24 +244,17 @@ impl CustomResource for ListenerRule {
         ctx: &Context,
         inputs: &ListenerRuleInputs,
     ) -> Result<(String, ListenerRuleOutputs), ResourceError> {
-        let tags = all_tags(&ctx.aws, inputs.tags.as_ref());
-        let create_tags = pending_tags(&tags);
-        let (arn, adopted) = match Self::find(ctx, &inputs.listener_arn, inputs.priority).await? {
-            Some(existing) => {
-                let arn = existing.rule_arn().unwrap_or_default().to_string();
-                let live = live_tags(&ctx.aws, &arn).await?;
-                if let Some(e) = adoption_error(
-                    ctx,
-                    "listener rule",
-                    &format!("priority {} on {}", inputs.priority, inputs.listener_arn),
-                    &arn,
-                    &live,
-                ) {
-                    return Err(e);
-                }
-                (arn, Some((existing, live)))
-            }
-            None => {
+        let tags = all_tags(ctx, inputs.tags.as_ref());
+        let made = create_once(
+            ctx,
+            &format!("listener rule with priority {}", inputs.priority),
+            || async {
+                Ok(Self::find_existing(ctx, inputs).await?.map(|(rule, live)| {
+                    let arn = rule.rule_arn().unwrap_or_default().to_string();
+                    (arn, Some((rule, live)))
+                }))
+            },
+            || async {
                 let out = ctx
                     .aws
                     .elbv2
@@ -232,7 +263,7 @@ impl CustomResource for ListenerRule {
                     .priority(inputs.priority)
                     .set_conditions(Some(conditions_to_sdk(&inputs.conditions)))
                     .actions(to_sdk(&inputs.action))
-                    .set_tags(Some(tag_list(&create_tags)))
+                    .set_tags(Some(tag_list(&tags)))
                     .send()
                     .await
                     .map_err(|e| aws_error("elbv2:CreateRule", e))?;
@@ -244,31 +275,24 @@ impl CustomResource for ListenerRule {
                         ResourceError::Internal("elbv2:CreateRule returned no rule".into())
                     })?
                     .to_string();
-                (arn, None)
-            }
-        };
+                Ok((arn, None))
+            },
+        )
+        .await?;
+        let (arn, adopted) = made.into_inner();
         let outputs = ListenerRuleOutputs {
             arn: arn.clone(),
-            tags_all: create_tags.clone(),
+            tags_all: tags.clone(),
         };
         if let Some((existing, live)) = &adopted {
-            sync_tags(&ctx.aws, &arn, live, &create_tags)
+            tags::sync::<Elbv2Tags>(&ctx.aws, &arn, live, &tags)
                 .await
                 .map_err(|e| e.partial(&arn, &outputs))?;
             Self::converge(ctx, &arn, existing, inputs)
                 .await
                 .map_err(|e| e.partial(&arn, &outputs))?;
         }
-        finish_create(ctx, &arn)
-            .await
-            .map_err(|e| e.partial(&arn, &outputs))?;
-        Ok((
-            arn.clone(),
-            ListenerRuleOutputs {
-                arn,
-                tags_all: tags,
-            },
-        ))
+        Ok((arn, outputs))
     }
 
     async fn read(
@@ -330,8 +354,8 @@ impl CustomResource for ListenerRule {
         old_outputs: &ListenerRuleOutputs,
         new: &ListenerRuleInputs,
     ) -> Result<ListenerRuleOutputs, ResourceError> {
-        let tags = all_tags(&ctx.aws, new.tags.as_ref());
-        sync_tags(&ctx.aws, id, &old_outputs.tags_all, &tags).await?;
+        let tags = all_tags(ctx, new.tags.as_ref());
+        tags::sync::<Elbv2Tags>(&ctx.aws, id, &old_outputs.tags_all, &tags).await?;
         let live = Self::describe(ctx, id).await?.ok_or_else(|| {
             ResourceError::Conflict(format!(
                 "listener rule {id} no longer exists; run `pulumi refresh` to drop it from the state, then `pulumi up`"

@@ -1,6 +1,12 @@
 //! `orderapi:elbv2:LoadBalancer` — an application load balancer in two or more subnets, with its security groups
 //! and attributes (idle timeout, deletion protection, HTTP/2, invalid header handling). Create waits until it is
 //! `active`; delete refuses while deletion protection is on and waits until AWS has let go of it.
+//!
+//! Names are unique per region, and CreateLoadBalancer is idempotent by name (with identical settings it answers
+//! with the existing load balancer). A create looks the name up before each call
+//! ([`crate::lifecycle::create_once`]) and classifies whatever the call hands back too: a load balancer with this
+//! resource's identity that the engine does not record is the orphan of a lost create and is adopted; any other
+//! is a conflict.
 
 use std::collections::BTreeMap;
 
@@ -12,11 +18,12 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    adoption_error, all_tags, arn_suffix, check_name, check_tags, finish_create, live_tags,
-    pending_tags, split_tags, sync_tags, tag_list,
+    Elbv2Tags, all_tags, arn_suffix, check_name, check_tags, claim, live_tags, split_tags, tag_list,
 };
 use crate::error::{ResourceError, aws_error};
+use crate::lifecycle::create_once;
 use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures, Poll};
+use crate::resources::tags;
 
 const IDLE_TIMEOUT: &str = "idle_timeout.timeout_seconds";
 const DELETION_PROTECTION: &str = "deletion_protection.enabled";
@@ -361,29 +368,31 @@ impl CustomResource for LoadBalancer {
     ) -> Result<(String, LoadBalancerOutputs), ResourceError> {
         let name = inputs.name.clone().unwrap_or_default();
         let scheme = inputs.scheme.as_deref().unwrap_or("internet-facing");
-        let tags = all_tags(&ctx.aws, inputs.tags.as_ref());
-        let create_tags = pending_tags(&tags);
-        let (arn, adopted) = match Self::describe(ctx, None, Some(&name)).await? {
-            Some(existing) => {
+        let tags = all_tags(ctx, inputs.tags.as_ref());
+        let what = |arn: &str| format!("a load balancer named '{name}' ({arn})");
+        let made = create_once(
+            ctx,
+            &format!("load balancer {name}"),
+            || async {
+                let Some(existing) = Self::describe(ctx, None, Some(&name)).await? else {
+                    return Ok(None);
+                };
                 let arn = existing.load_balancer_arn().unwrap_or_default().to_string();
                 let live = live_tags(&ctx.aws, &arn).await?;
-                if let Some(e) =
-                    adoption_error(ctx, "load balancer", &format!("name '{name}'"), &arn, &live)
-                {
-                    return Err(e);
-                }
+                claim(ctx, &what(&arn), &arn, &live)?;
                 if existing.scheme().map(LoadBalancerSchemeEnum::as_str) != Some(scheme) {
                     return Err(ResourceError::Conflict(format!(
-                        "load balancer '{name}' ({arn}) is the leftover of an unfinished create but has scheme {}, \
-                         not {scheme}; delete it or choose another name",
+                        "load balancer '{name}' ({arn}) is the leftover of an interrupted create but has scheme \
+                         {}, not {scheme}; delete it or choose another name",
                         existing
                             .scheme()
                             .map_or("?", LoadBalancerSchemeEnum::as_str)
                     )));
                 }
-                (arn, Some((existing, live)))
-            }
-            None => {
+                ctx.adopting("load balancer", &arn);
+                Ok(Some((arn, Some((existing, live)))))
+            },
+            || async {
                 let out = ctx
                     .aws
                     .elbv2
@@ -394,7 +403,7 @@ impl CustomResource for LoadBalancer {
                     .ip_address_type(IpAddressType::Ipv4)
                     .set_subnets(Some(inputs.subnets.clone()))
                     .set_security_groups(inputs.security_groups.clone())
-                    .set_tags(Some(tag_list(&create_tags)))
+                    .set_tags(Some(tag_list(&tags)))
                     .send()
                     .await
                     .map_err(|e| aws_error("elbv2:CreateLoadBalancer", e))?;
@@ -408,17 +417,21 @@ impl CustomResource for LoadBalancer {
                         )
                     })?
                     .to_string();
-                (arn, None)
-            }
-        };
+                // An existing load balancer with identical settings comes back as if created: it must be ours.
+                claim(ctx, &what(&arn), &arn, &live_tags(&ctx.aws, &arn).await?)?;
+                Ok((arn, None))
+            },
+        )
+        .await?;
+        let (arn, adopted) = made.into_inner();
         let mut outputs = LoadBalancerOutputs {
             arn_suffix: arn_suffix(&arn),
             arn: arn.clone(),
-            tags_all: create_tags.clone(),
+            tags_all: tags.clone(),
             ..Default::default()
         };
         if let Some((existing, live)) = &adopted {
-            sync_tags(&ctx.aws, &arn, live, &create_tags)
+            tags::sync::<Elbv2Tags>(&ctx.aws, &arn, live, &tags)
                 .await
                 .map_err(|e| e.partial(&arn, &outputs))?;
             Self::converge_network(ctx, existing, inputs)
@@ -428,14 +441,10 @@ impl CustomResource for LoadBalancer {
         let lb = Self::wait_active(ctx, &arn, &name)
             .await
             .map_err(|e| e.partial(&arn, &outputs))?;
-        outputs = Self::outputs(&lb, create_tags);
+        outputs = Self::outputs(&lb, tags);
         Self::set_attributes(ctx, &arn, Attributes::of(inputs))
             .await
             .map_err(|e| e.partial(&arn, &outputs))?;
-        finish_create(ctx, &arn)
-            .await
-            .map_err(|e| e.partial(&arn, &outputs))?;
-        outputs.tags_all = tags;
         Ok((arn, outputs))
     }
 
@@ -479,8 +488,8 @@ impl CustomResource for LoadBalancer {
         old_outputs: &LoadBalancerOutputs,
         new: &LoadBalancerInputs,
     ) -> Result<LoadBalancerOutputs, ResourceError> {
-        let tags = all_tags(&ctx.aws, new.tags.as_ref());
-        sync_tags(&ctx.aws, id, &old_outputs.tags_all, &tags).await?;
+        let tags = all_tags(ctx, new.tags.as_ref());
+        tags::sync::<Elbv2Tags>(&ctx.aws, id, &old_outputs.tags_all, &tags).await?;
         // Against what AWS holds, so changes made outside Pulumi are put back too.
         let lb = Self::describe(ctx, Some(id), None).await?.ok_or_else(|| {
             ResourceError::Conflict(format!(

@@ -1,14 +1,14 @@
 //! Elastic Load Balancing v2 kinds (application load balancers, target groups, listeners, listener rules), and what
-//! they share: tags through AddTags/RemoveTags/DescribeTags (keyed by ARN), adoption after a crashed create, name
-//! rules, retrying deletes, and the listener/rule action and condition types ([`actions`]).
+//! they share: tags through AddTags/RemoveTags/DescribeTags (keyed by ARN, [`Elbv2Tags`]), name rules, and the
+//! listener/rule action and condition types ([`actions`]).
 //!
 //! # Adoption
 //!
-//! As in `ec2` (see its module docs): every create tags the resource atomically (the create call's `Tags`) with the
-//! ownership tag and [`PENDING_TAG`], and removes the marker as its very last step. A create finding a resource
-//! under the same unique key (load balancer and target group: the name; listener: load balancer + port; rule:
-//! listener + priority) adopts it only when it carries both tags; with the ownership tag alone it is a finished
-//! create recorded in some Pulumi state (conflict), without it a stranger's resource (conflict).
+//! As [`crate::lifecycle`] describes: every create tags the resource atomically (the create call's `Tags`) with the
+//! ownership tag and the identity tag. A create finding a resource under the same unique key (load balancer and
+//! target group: the name; listener: load balancer + port; rule: listener + priority) before or after its create
+//! call adopts it only when it is an orphan (this resource's identity, not recorded by the engine); anything else
+//! under the key is a conflict ([`crate::lifecycle::conflict`]).
 
 pub mod actions;
 pub mod listener;
@@ -16,15 +16,15 @@ pub mod listener_rule;
 pub mod load_balancer;
 pub mod target_group;
 
-pub use super::tags::{Found, found};
 use std::collections::BTreeMap;
 
 use aws_sdk_elasticloadbalancingv2::types::Tag;
 
-pub use super::tags::{PENDING_TAG, PENDING_VALUE, pending_tags};
-use crate::aws::{Aws, OWNERSHIP_TAG};
+use super::tags::Tagging;
+use crate::aws::Aws;
 use crate::error::{ResourceError, aws_error};
-use crate::resource::{CheckContext, Context, Failures, Poll};
+use crate::lifecycle::{Found, conflict};
+use crate::resource::{CheckContext, Context, Failures};
 
 /// Tags as the elbv2 API takes them.
 pub fn tag_list(tags: &BTreeMap<String, String>) -> Vec<Tag> {
@@ -56,81 +56,57 @@ pub async fn live_tags(aws: &Aws, arn: &str) -> Result<BTreeMap<String, String>,
         .collect())
 }
 
-/// Brings the live tags of `arn` from `old` to `new` (removes stale keys, adds/overwrites changed ones). A
-/// [`PENDING_TAG`] in `old` (the `tagsAll` of a partial create) is removed with the other stale tags.
-pub async fn sync_tags(
-    aws: &Aws,
-    arn: &str,
-    old: &BTreeMap<String, String>,
-    new: &BTreeMap<String, String>,
-) -> Result<(), ResourceError> {
-    let super::tags::TagChanges { removed, changed } = super::tags::changes(old, new);
-    if !removed.is_empty() {
-        aws.elbv2
-            .remove_tags()
-            .resource_arns(arn)
-            .set_tag_keys(Some(removed))
-            .send()
-            .await
-            .map_err(|e| aws_error("elbv2:RemoveTags", e))?;
-    }
-    if !changed.is_empty() {
+/// elbv2 tags objects by ARN.
+pub struct Elbv2Tags;
+
+impl Tagging for Elbv2Tags {
+    const SERVICE: &'static str = "elbv2";
+
+    async fn tag(
+        aws: &Aws,
+        arn: &str,
+        tags: &BTreeMap<String, String>,
+    ) -> Result<(), ResourceError> {
         aws.elbv2
             .add_tags()
             .resource_arns(arn)
-            .set_tags(Some(tag_list(&changed)))
+            .set_tags(Some(tag_list(tags)))
             .send()
             .await
             .map_err(|e| aws_error("elbv2:AddTags", e))?;
+        Ok(())
     }
-    Ok(())
+
+    async fn untag(aws: &Aws, arn: &str, keys: &[String]) -> Result<(), ResourceError> {
+        aws.elbv2
+            .remove_tags()
+            .resource_arns(arn)
+            .set_tag_keys(Some(keys.to_vec()))
+            .send()
+            .await
+            .map_err(|e| aws_error("elbv2:RemoveTags", e))?;
+        Ok(())
+    }
 }
 
-/// The last step of a create that succeeded: removes [`PENDING_TAG`] from `arn`, after which no create adopts it.
-pub async fn finish_create(ctx: &Context, arn: &str) -> Result<(), ResourceError> {
-    ctx.aws
-        .elbv2
-        .remove_tags()
-        .resource_arns(arn)
-        .tag_keys(PENDING_TAG)
-        .send()
-        .await
-        .map_err(|e| aws_error("elbv2:RemoveTags", e))?;
-    Ok(())
+/// The tags a resource of `ctx` carries: default + own + ownership + identity ([`Context::tags`]).
+pub fn all_tags(ctx: &Context, own: Option<&BTreeMap<String, String>>) -> BTreeMap<String, String> {
+    ctx.tags(own)
 }
 
-/// The error for a found resource that is not adoptable; `None` when it is (and logs the adoption).
-pub fn adoption_error(
+/// What an object found under its unique key while creating is to this resource: `Ok` for the orphan of an
+/// interrupted create of this resource (to adopt, or the object AWS's idempotent create handed back), the conflict
+/// error naming it (`what`, e.g. `a load balancer named 'web' (arn)`) otherwise.
+pub fn claim(
     ctx: &Context,
-    kind: &str,
-    key: &str,
+    what: &str,
     arn: &str,
-    tags: &BTreeMap<String, String>,
-) -> Option<ResourceError> {
-    match found(tags) {
-        Found::Unfinished => {
-            ctx.debug(format!(
-                "adopting {arn}: it carries this provider's ownership tag, {key} and the {PENDING_TAG} marker of a \
-                 create that never finished"
-            ));
-            None
-        }
-        Found::Recorded => Some(ResourceError::Conflict(format!(
-            "a {kind} with {key} already exists ({arn}) and was created by pulumi-orderapi for another resource \
-             (its create finished, so some Pulumi state records it); choose another name or suffix, or set the \
-             `deleteBeforeReplace` resource option when replacing it"
-        ))),
-        Found::Stranger => Some(ResourceError::Conflict(format!(
-            "a {kind} with {key} already exists ({arn}) and was not created by pulumi-orderapi (no {}={} tag); \
-             choose another name, or delete or import that {kind}",
-            OWNERSHIP_TAG.0, OWNERSHIP_TAG.1
-        ))),
+    live: &BTreeMap<String, String>,
+) -> Result<(), ResourceError> {
+    match ctx.found(arn, live) {
+        Found::Orphan => Ok(()),
+        other => Err(conflict(what, &other)),
     }
-}
-
-/// The tags a resource carries: effective tags (ownership + default + own).
-pub fn all_tags(aws: &Aws, own: Option<&BTreeMap<String, String>>) -> BTreeMap<String, String> {
-    aws.effective_tags(own)
 }
 
 /// Declared tags and all tags from live tags (see [`super::tags::split`]).
@@ -172,31 +148,9 @@ pub fn check_name(ctx: &CheckContext, name: &mut Option<String>, f: &mut Failure
     );
 }
 
-/// Validates user tags against elbv2's limits (50 per resource).
+/// Validates user tags against elbv2's limits (50 per resource, the provider's keys reserved).
 pub fn check_tags(tags: Option<&BTreeMap<String, String>>, f: &mut Failures) {
-    let Some(tags) = tags else { return };
-    f.require(
-        tags.len() <= 45,
-        "tags",
-        "at most 45 tags (elbv2 allows 50, 5 are kept for the provider)",
-    );
-    for (k, v) in tags {
-        f.require(
-            !k.is_empty() && k.len() <= 128,
-            "tags",
-            format!("tag key '{k}' must be 1-128 characters"),
-        );
-        f.require(
-            v.len() <= 256,
-            "tags",
-            format!("the value of tag '{k}' must be at most 256 characters"),
-        );
-        f.require(
-            !k.to_ascii_lowercase().starts_with("aws:"),
-            "tags",
-            format!("tag key '{k}' uses the reserved aws: prefix"),
-        );
-    }
+    super::tags::check(tags, "elbv2", f);
 }
 
 /// Whether `arn` looks like an ARN of the given elbv2 resource type (`loadbalancer/app`, `targetgroup`,
@@ -217,35 +171,6 @@ pub fn arn_suffix(arn: &str) -> String {
         return arn[i + 1..].to_string();
     }
     arn.rsplit(':').next().unwrap_or_default().to_string()
-}
-
-/// Runs a delete call until AWS accepts it: `ResourceInUse` (a listener or rule still forwards to a target group
-/// being deleted, typically changed in the same deployment) is retried with backoff within the timeout; NotFound
-/// means done.
-pub async fn delete_with_retry<F, Fut>(
-    ctx: &Context,
-    what: &str,
-    mut call: F,
-) -> Result<(), ResourceError>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<(), ResourceError>>,
-{
-    ctx.wait_for(&format!("{what} to be deleted"), || {
-        let fut = call();
-        async move {
-            match fut.await {
-                Ok(()) => Ok(Poll::Ready(())),
-                Err(e) if e.is_not_found() => Ok(Poll::Ready(())),
-                Err(e) if matches!(e.code(), Some("ResourceInUse")) => Ok(Poll::Pending(format!(
-                    "AWS says {}",
-                    e.code().unwrap_or_default()
-                ))),
-                Err(e) => Err(e),
-            }
-        }
-    })
-    .await
 }
 
 #[cfg(test)]
@@ -293,13 +218,5 @@ mod tests {
         check_name(&ctx, &mut name, &mut f);
         assert!(f.finish(()).is_ok());
         assert_eq!(name.as_deref(), Some("my-web-lb-0102030"));
-    }
-
-    #[test]
-    fn adoption_classes() {
-        let owned = BTreeMap::from([(OWNERSHIP_TAG.0.to_string(), OWNERSHIP_TAG.1.to_string())]);
-        assert_eq!(found(&BTreeMap::new()), Found::Stranger);
-        assert_eq!(found(&owned), Found::Recorded);
-        assert_eq!(found(&pending_tags(&owned)), Found::Unfinished);
     }
 }

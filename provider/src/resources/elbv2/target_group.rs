@@ -1,5 +1,10 @@
 //! `orderapi:elbv2:TargetGroup` — a target group for an application load balancer (target type ip by default), its
 //! health check, deregistration delay and slow start.
+//!
+//! Names are unique per region, and CreateTargetGroup is idempotent by name (with identical settings it answers
+//! with the existing group). A create looks the name up before each call ([`crate::lifecycle::create_once`]) and
+//! classifies whatever the call hands back too: a group with this resource's identity that the engine does not
+//! record is the orphan of a lost create and is adopted; any other is a conflict.
 
 use std::collections::BTreeMap;
 
@@ -10,11 +15,12 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    adoption_error, all_tags, arn_suffix, check_name, check_tags, delete_with_retry, finish_create,
-    live_tags, pending_tags, split_tags, sync_tags, tag_list,
+    Elbv2Tags, all_tags, arn_suffix, check_name, check_tags, claim, live_tags, split_tags, tag_list,
 };
 use crate::error::{ResourceError, aws_error};
+use crate::lifecycle::{create_once, delete_retrying_plain};
 use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures};
+use crate::resources::tags;
 
 const DEREGISTRATION_DELAY: &str = "deregistration_delay.timeout_seconds";
 const SLOW_START: &str = "slow_start.duration_seconds";
@@ -415,26 +421,28 @@ impl CustomResource for TargetGroup {
         inputs: &TargetGroupInputs,
     ) -> Result<(String, TargetGroupOutputs), ResourceError> {
         let name = inputs.name.clone().unwrap_or_default();
-        let tags = all_tags(&ctx.aws, inputs.tags.as_ref());
-        let create_tags = pending_tags(&tags);
-        let (arn, live) = match Self::describe(ctx, None, Some(&name)).await? {
-            Some(existing) => {
+        let tags = all_tags(ctx, inputs.tags.as_ref());
+        let what = |arn: &str| format!("a target group named '{name}' ({arn})");
+        let made = create_once(
+            ctx,
+            &format!("target group {name}"),
+            || async {
+                let Some(existing) = Self::describe(ctx, None, Some(&name)).await? else {
+                    return Ok(None);
+                };
                 let arn = existing.target_group_arn().unwrap_or_default().to_string();
                 let live = live_tags(&ctx.aws, &arn).await?;
-                if let Some(e) =
-                    adoption_error(ctx, "target group", &format!("name '{name}'"), &arn, &live)
-                {
-                    return Err(e);
-                }
-                if let Some(what) = Self::immutable_mismatch(&existing, inputs) {
+                claim(ctx, &what(&arn), &arn, &live)?;
+                if let Some(differs) = Self::immutable_mismatch(&existing, inputs) {
                     return Err(ResourceError::Conflict(format!(
-                        "target group '{name}' ({arn}) is the leftover of an unfinished create but has {what}, \
-                         which cannot change in place; delete it or choose another name"
+                        "target group '{name}' ({arn}) is the leftover of an interrupted create but has \
+                         {differs}, which cannot change in place; delete it or choose another name"
                     )));
                 }
-                (arn, Some(live))
-            }
-            None => {
+                ctx.adopting("target group", &arn);
+                Ok(Some((arn, Some(live))))
+            },
+            || async {
                 let hc = inputs.health_check.clone().unwrap_or_default();
                 let out = ctx
                     .aws
@@ -456,7 +464,7 @@ impl CustomResource for TargetGroup {
                     .set_healthy_threshold_count(hc.healthy_threshold)
                     .set_unhealthy_threshold_count(hc.unhealthy_threshold)
                     .set_matcher(hc.matcher.map(|m| Matcher::builder().http_code(m).build()))
-                    .set_tags(Some(tag_list(&create_tags)))
+                    .set_tags(Some(tag_list(&tags)))
                     .send()
                     .await
                     .map_err(|e| aws_error("elbv2:CreateTargetGroup", e))?;
@@ -470,13 +478,17 @@ impl CustomResource for TargetGroup {
                         )
                     })?
                     .to_string();
-                (arn, None)
-            }
-        };
-        let mut outputs = Self::outputs(&arn, create_tags.clone());
-        if let Some(live) = &live {
-            // An adopted group: bring tags and health check in line (the marker stays until the end).
-            sync_tags(&ctx.aws, &arn, live, &create_tags)
+                // An existing group with identical settings comes back as if created: it must be ours.
+                claim(ctx, &what(&arn), &arn, &live_tags(&ctx.aws, &arn).await?)?;
+                Ok((arn, None))
+            },
+        )
+        .await?;
+        let (arn, adopted) = made.into_inner();
+        let outputs = Self::outputs(&arn, tags.clone());
+        if let Some(live) = &adopted {
+            // An adopted group: bring tags and health check in line.
+            tags::sync::<Elbv2Tags>(&ctx.aws, &arn, live, &tags)
                 .await
                 .map_err(|e| e.partial(&arn, &outputs))?;
             Self::set_health_check(ctx, &arn, inputs)
@@ -486,10 +498,6 @@ impl CustomResource for TargetGroup {
         Self::set_attributes(ctx, &arn, inputs)
             .await
             .map_err(|e| e.partial(&arn, &outputs))?;
-        finish_create(ctx, &arn)
-            .await
-            .map_err(|e| e.partial(&arn, &outputs))?;
-        outputs.tags_all = tags;
         Ok((arn, outputs))
     }
 
@@ -553,8 +561,8 @@ impl CustomResource for TargetGroup {
         old_outputs: &TargetGroupOutputs,
         new: &TargetGroupInputs,
     ) -> Result<TargetGroupOutputs, ResourceError> {
-        let tags = all_tags(&ctx.aws, new.tags.as_ref());
-        sync_tags(&ctx.aws, id, &old_outputs.tags_all, &tags).await?;
+        let tags = all_tags(ctx, new.tags.as_ref());
+        tags::sync::<Elbv2Tags>(&ctx.aws, id, &old_outputs.tags_all, &tags).await?;
         // Both calls are idempotent: made every time, they also repair a partial create's state (whose recorded
         // inputs may be ahead of AWS) and changes made outside Pulumi.
         Self::set_health_check(ctx, id, new).await?;
@@ -570,7 +578,7 @@ impl CustomResource for TargetGroup {
     ) -> Result<(), ResourceError> {
         // ResourceInUse while a listener or rule still forwards here: those are changed or deleted in the same
         // deployment, so keep trying within the timeout.
-        delete_with_retry(ctx, &format!("target group {id}"), || async {
+        delete_retrying_plain(ctx, &format!("target group {id}"), || async {
             ctx.aws
                 .elbv2
                 .delete_target_group()

@@ -1,88 +1,79 @@
 //! IAM kinds, the typed policy documents every kind that hands IAM a policy shares ([`policy`]), and what IAM
-//! kinds share: tags, ownership for adoption, and IAM's eventual consistency.
+//! kinds share: tags, and IAM's eventual consistency.
 //!
 //! # Adoption
 //!
-//! As for EC2 (see `ec2`'s module docs): a create puts [`PENDING_TAG`] on atomically with the resource (in the
-//! create call's `Tags`) and removes it as its very last step. A same-named IAM resource with the ownership tag and
-//! the marker is the leftover of a crashed create and is adopted (brought in line with the inputs); with the
-//! ownership tag but no marker it is recorded in some Pulumi state and is a conflict; without the ownership tag it
-//! was not created by this provider and is a conflict too. IAM names are unique per account, so there is never
-//! more than one candidate.
+//! As [`crate::lifecycle`] describes: a create puts the ownership and identity tags on atomically with the resource
+//! (in the create call's `Tags`). IAM names are unique per account, so there is never more than one candidate: a
+//! same-named IAM resource with this resource's identity that the engine does not record is the orphan of a create
+//! whose answer was lost and is adopted (brought in line with the inputs); anything else under the name is a
+//! conflict ([`crate::lifecycle::conflict`]).
 //!
 //! # Eventual consistency
 //!
 //! IAM is a global service whose changes propagate to every region within seconds, not at once: right after
 //! `CreateRole` the follow-up calls (`PutRolePolicy`, `AttachRolePolicy`, `UntagRole`) may answer `NoSuchEntity`,
 //! and a new role may not be assumable (by ECS, Lambda, …) for several seconds. [`settle`] retries `NoSuchEntity`
-//! about the role itself for up to a minute; a missing *policy* is the user's error and fails at once.
+//! about the role itself for up to a minute ([`crate::lifecycle::retry_while`]); a missing *policy* is the user's
+//! error and fails at once.
 
 pub mod policy;
 pub mod role;
 
-pub use super::tags::{Found, found};
 use std::collections::BTreeMap;
 use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use aws_sdk_iam::types::Tag;
 
 use super::tags;
-pub use super::tags::{PENDING_TAG, PENDING_VALUE, pending_tags};
+use super::tags::{PENDING_TAG, Tagging};
 use crate::aws::{Aws, OWNERSHIP_TAG};
-use crate::error::{ResourceError, aws_error};
+use crate::error::{ErrorClass, ResourceError, aws_error};
+use crate::lifecycle::{IDENTITY_TAG, retry_while};
 use crate::resource::{Context, Failures};
 
 /// How long [`settle`] retries IAM's `NoSuchEntity` right after a create.
 const SETTLE_WAIT: Duration = Duration::from_secs(60);
 
-/// IAM's error code for a missing entity (role, policy, instance profile …).
-pub const NO_SUCH_ENTITY: &str = "NoSuchEntity";
-
-/// Whether IAM says the entity does not exist.
-pub fn is_no_such_entity(e: &ResourceError) -> bool {
-    e.code() == Some(NO_SUCH_ENTITY)
-}
-
 /// Whether a `NoSuchEntity` is about a managed policy (`Policy arn:… does not exist or is not attachable.`), not
-/// about the role: that is the program's error, not eventual consistency.
+/// about the role: that is the program's error, not eventual consistency. IAM spells both with the same code, so
+/// only the message tells them apart.
 pub fn is_missing_policy(e: &ResourceError) -> bool {
     let message = match e {
         ResourceError::Aws { message, .. } => message.as_str(),
         ResourceError::Partial { source, .. } => return is_missing_policy(source),
         _ => return false,
     };
-    is_no_such_entity(e) && message.trim_start().starts_with("Policy ")
+    e.is_not_found() && message.trim_start().starts_with("Policy ")
 }
 
-/// Runs `call` until IAM knows the entity it is about: `NoSuchEntity` (other than a missing managed policy) is
-/// retried with backoff for up to a minute, within the operation's timeout (IAM's eventual consistency right after
-/// a create). The last error is returned when the entity never shows up.
+/// Runs `call` until IAM knows the entity it is about: NotFound (other than a missing managed policy, which fails
+/// at once) is retried for up to a minute within the operation's timeout (IAM's eventual consistency right after a
+/// create), with [`retry_while`].
 pub async fn settle<T, F, Fut>(ctx: &Context, what: &str, mut call: F) -> Result<T, ResourceError>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, ResourceError>>,
 {
-    let started = Instant::now();
-    let mut delay = Duration::from_millis(250);
-    loop {
-        match call().await {
-            Ok(v) => return Ok(v),
-            Err(e)
-                if is_no_such_entity(&e)
-                    && !is_missing_policy(&e)
-                    && started.elapsed() < SETTLE_WAIT =>
-            {
-                ctx.status(format!(
-                    "waiting for IAM to see {what} (eventual consistency: {NO_SUCH_ENTITY}), {}s",
-                    started.elapsed().as_secs()
-                ));
-                ctx.sleep(what, delay).await?;
-                delay = (delay * 2).min(Duration::from_secs(5));
+    // A missing policy is handed through as a success of the retried call, so it is never retried.
+    retry_while(
+        ctx,
+        &format!("IAM to see {what}"),
+        &[ErrorClass::NotFound],
+        SETTLE_WAIT,
+        || {
+            let fut = call();
+            async move {
+                match fut.await {
+                    Err(e) if is_missing_policy(&e) => Ok(Err(e)),
+                    other => other.map(Ok),
+                }
             }
-            Err(e) => return Err(e),
-        }
-    }
+        },
+    )
+    .await
+    .and_then(|r| r)
 }
 
 /// Tags as IAM takes them.
@@ -149,88 +140,51 @@ pub fn split_tags(
     (own, all)
 }
 
-/// Brings the tags of role `name` from `old` to `new` (tag changed/new ones, untag removed ones). When `old` holds
-/// [`PENDING_TAG`] (the `tagsAll` a partial create recorded) and `new` does not, the marker is removed too.
+/// IAM tags roles by name; right after a create IAM may not see the role yet ([`settle`]).
+pub struct IamRoleTags;
+
+impl Tagging for IamRoleTags {
+    const SERVICE: &'static str = "iam";
+
+    async fn tag(
+        aws: &Aws,
+        name: &str,
+        tags: &BTreeMap<String, String>,
+    ) -> Result<(), ResourceError> {
+        aws.iam
+            .tag_role()
+            .role_name(name)
+            .set_tags(Some(tag_list(tags)?))
+            .send()
+            .await
+            .map_err(|e| aws_error("iam:TagRole", e))?;
+        Ok(())
+    }
+
+    async fn untag(aws: &Aws, name: &str, keys: &[String]) -> Result<(), ResourceError> {
+        aws.iam
+            .untag_role()
+            .role_name(name)
+            .set_tag_keys(Some(keys.to_vec()))
+            .send()
+            .await
+            .map_err(|e| aws_error("iam:UntagRole", e))?;
+        Ok(())
+    }
+}
+
+/// Brings the tags of role `name` from `old` to `new` ([`tags::sync`]), retried while IAM does not see the role
+/// yet.
 pub async fn sync_role_tags(
     ctx: &Context,
     name: &str,
     old: &BTreeMap<String, String>,
     new: &BTreeMap<String, String>,
 ) -> Result<(), ResourceError> {
-    let super::tags::TagChanges { removed, changed } = super::tags::changes(old, new);
-    if !removed.is_empty() {
-        settle(ctx, &format!("role {name}"), || async {
-            ctx.aws
-                .iam
-                .untag_role()
-                .role_name(name)
-                .set_tag_keys(Some(removed.clone()))
-                .send()
-                .await
-                .map_err(|e| aws_error("iam:UntagRole", e))
-        })
-        .await?;
-    }
-    if !changed.is_empty() {
-        let changed = tag_list(&changed)?;
-        settle(ctx, &format!("role {name}"), || async {
-            ctx.aws
-                .iam
-                .tag_role()
-                .role_name(name)
-                .set_tags(Some(changed.clone()))
-                .send()
-                .await
-                .map_err(|e| aws_error("iam:TagRole", e))
-        })
-        .await?;
-    }
-    Ok(())
-}
-
-/// The last step of a role create that succeeded: removes [`PENDING_TAG`], after which no create adopts it.
-pub async fn finish_role_create(ctx: &Context, name: &str) -> Result<(), ResourceError> {
-    settle(ctx, &format!("role {name}"), || async {
-        ctx.aws
-            .iam
-            .untag_role()
-            .role_name(name)
-            .tag_keys(PENDING_TAG)
-            .send()
-            .await
-            .map_err(|e| aws_error("iam:UntagRole", e))
+    settle(ctx, &format!("role {name}"), || {
+        tags::sync::<IamRoleTags>(&ctx.aws, name, old, new)
     })
-    .await?;
-    Ok(())
-}
-
-/// The conflict error for a same-named IAM resource this provider does not own.
-pub fn name_conflict(kind: &str, name: &str) -> ResourceError {
-    ResourceError::Conflict(format!(
-        "an IAM {kind} named '{name}' already exists and was not created by pulumi-orderapi (no {}={} tag); IAM \
-         names are unique per account: choose another name (environment/environmentSuffix), or delete or import \
-         that {kind}",
-        OWNERSHIP_TAG.0, OWNERSHIP_TAG.1
-    ))
-}
-
-/// The conflict error for a same-named IAM resource whose create finished: it is recorded in some Pulumi state
-/// (often the very resource a create-before-delete replacement is about to delete).
-pub fn recorded_conflict(kind: &str, name: &str) -> ResourceError {
-    ResourceError::Conflict(format!(
-        "an IAM {kind} named '{name}' already exists: pulumi-orderapi created it and it is recorded in a Pulumi \
-         stack (for a replacement, it is the {kind} being replaced). IAM names are unique per account: choose \
-         another name (or environmentSuffix), or set the `deleteBeforeReplace` resource option so the old {kind} \
-         is deleted first"
-    ))
-}
-
-/// The debug line a create logs when it adopts the leftover of a crashed create.
-pub fn adopting(ctx: &Context, kind: &str, name: &str) {
-    ctx.debug(format!(
-        "adopting IAM {kind} '{name}': it carries this provider's ownership tag and the {PENDING_TAG} marker of a \
-         create that never finished"
-    ));
+    .await
 }
 
 /// Validates user tags against IAM's rules: at most 45 (IAM allows 50; 5 are kept for the provider), keys 1-128
@@ -267,7 +221,7 @@ pub fn check_tags(tags: Option<&BTreeMap<String, String>>, f: &mut Failures) {
             format!("tag key '{k}' uses the reserved aws: prefix"),
         );
         f.require(
-            k != OWNERSHIP_TAG.0 && k != PENDING_TAG,
+            k != OWNERSHIP_TAG.0 && k != PENDING_TAG && k != IDENTITY_TAG,
             "tags",
             format!("tag key '{k}' is set by the provider"),
         );
@@ -282,22 +236,6 @@ pub fn check_tags(tags: Option<&BTreeMap<String, String>>, f: &mut Failures) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn only_an_unfinished_create_is_adoptable() {
-        let tags = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
-            pairs
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect()
-        };
-        let owned = (OWNERSHIP_TAG.0, OWNERSHIP_TAG.1);
-        let pending = (PENDING_TAG, PENDING_VALUE);
-        assert_eq!(found(&tags(&[])), Found::Stranger);
-        assert_eq!(found(&tags(&[pending])), Found::Stranger);
-        assert_eq!(found(&tags(&[owned])), Found::Recorded);
-        assert_eq!(found(&tags(&[owned, pending])), Found::Unfinished);
-    }
 
     #[test]
     fn a_name_tag_is_an_ordinary_tag() {
@@ -318,7 +256,7 @@ mod tests {
     fn missing_policy_is_not_eventual_consistency() {
         let err = |message: &str| ResourceError::Aws {
             operation: "iam:AttachRolePolicy",
-            code: NO_SUCH_ENTITY.into(),
+            code: "NoSuchEntity".into(),
             message: message.into(),
             hint: None,
         };

@@ -4,6 +4,11 @@
 //! IAM is global and eventually consistent: a role that was just created (or whose trust policy just changed) may
 //! not be assumable by ECS, Lambda or STS for several seconds, and the calls right after `CreateRole` may answer
 //! `NoSuchEntity`; those are retried for up to a minute (see the module docs of [`super`]).
+//!
+//! Role names are unique per account. A create looks the name up before its CreateRole call and after one whose
+//! answer was lost or that IAM refused with EntityAlreadyExists ([`crate::lifecycle::create_once`]): a role with
+//! this resource's identity that the engine does not record is the orphan of a lost create and is adopted (brought
+//! to the declared settings, policies and tags); any other role of that name is a conflict.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -11,11 +16,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::policy::{PolicyDocument, TrustPolicyDocument, check_policy_arn, is_iam_name};
-use super::{
-    Found, adopting, check_tags, finish_role_create, found, is_no_such_entity, name_conflict,
-    pending_tags, recorded_conflict, role_tags, settle, split_tags, sync_role_tags, tag_list,
-};
+use super::{check_tags, role_tags, settle, split_tags, sync_role_tags, tag_list};
 use crate::error::{ResourceError, aws_error};
+use crate::lifecycle::{Found, conflict, create_once, delete_retrying_plain};
 use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures, Poll};
 
 /// IAM's limit on a role name.
@@ -197,7 +200,7 @@ impl Role {
             .map_err(|e| aws_error("iam:GetRole", e))
         {
             Ok(out) => Ok(out.role().cloned()),
-            Err(e) if is_no_such_entity(&e) => Ok(None),
+            Err(e) if e.is_not_found() => Ok(None),
             Err(e) => Err(e),
         }
     }
@@ -318,7 +321,7 @@ impl Role {
             .await
             .map_err(|e| aws_error("iam:DeleteRolePolicy", e))
         {
-            Err(e) if !is_no_such_entity(&e) => Err(e),
+            Err(e) if !e.is_not_found() => Err(e),
             _ => Ok(()),
         }
     }
@@ -335,39 +338,41 @@ impl Role {
             .await
             .map_err(|e| aws_error("iam:DetachRolePolicy", e))
         {
-            Err(e) if !is_no_such_entity(&e) => Err(e),
+            Err(e) if !e.is_not_found() => Err(e),
             _ => Ok(()),
         }
     }
 
-    /// The role that a failed `CreateRole` found under our name: adopted when it is the leftover of a crashed
-    /// create of this role (ownership tag, create-pending marker and the same path), else a conflict.
-    async fn adoptable(
+    /// The role found under our name while creating: adopted when it is the orphan of an interrupted create of
+    /// this role (its identity, not recorded by the engine, and the same path); `None` when there is none; a
+    /// conflict otherwise.
+    async fn find_existing(
         ctx: &Context,
         name: &str,
         inputs: &RoleInputs,
-    ) -> Result<(aws_sdk_iam::types::Role, BTreeMap<String, String>), ResourceError> {
-        let role = Self::get(ctx, name).await?.ok_or_else(|| {
-            ResourceError::Conflict(format!(
-                "IAM said role '{name}' already exists but then could not find it; run `pulumi up` again"
-            ))
-        })?;
-        let tags = role_tags(ctx, name).await?;
-        match found(&tags) {
-            Found::Stranger => Err(name_conflict("role", name)),
-            Found::Recorded => Err(recorded_conflict("role", name)),
-            Found::Unfinished => {
+    ) -> Result<Option<(aws_sdk_iam::types::Role, BTreeMap<String, String>)>, ResourceError> {
+        let Some(role) = Self::get(ctx, name).await? else {
+            return Ok(None);
+        };
+        let tags = match role_tags(ctx, name).await {
+            Ok(tags) => tags,
+            Err(e) if e.is_not_found() => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        match ctx.found(name, &tags) {
+            Found::Orphan => {
                 let path = inputs.path.as_deref().unwrap_or("/");
                 if role.path() != path {
                     return Err(ResourceError::Conflict(format!(
-                        "the unfinished IAM role '{name}' left by an earlier create has path {} but this role \
-                         declares {path} (a path cannot change); delete that role or choose another name",
+                        "the IAM role '{name}' left by an interrupted create has path {} but this role declares \
+                         {path} (a path cannot change); delete that role or choose another name",
                         role.path()
                     )));
                 }
-                adopting(ctx, "role", name);
-                Ok((role, tags))
+                ctx.adopting("IAM role", name);
+                Ok(Some((role, tags)))
             }
+            other => Err(conflict(&format!("an IAM role named '{name}'"), &other)),
         }
     }
 }
@@ -491,58 +496,54 @@ impl CustomResource for Role {
         inputs: &RoleInputs,
     ) -> Result<(String, RoleOutputs), ResourceError> {
         let name = inputs.name.clone().unwrap_or_default();
-        let tags = ctx.aws.effective_tags(inputs.tags.as_ref());
-        let create_tags = pending_tags(&tags);
-        let created = ctx
-            .aws
-            .iam
-            .create_role()
-            .role_name(&name)
-            .path(inputs.path.as_deref().unwrap_or("/"))
-            .assume_role_policy_document(inputs.assume_role_policy.to_json_string())
-            .set_description(inputs.description.clone())
-            .max_session_duration(inputs.max_session_duration.unwrap_or(DEFAULT_MAX_SESSION))
-            .set_tags(Some(tag_list(&create_tags)?))
-            .send()
-            .await
-            .map_err(|e| aws_error("iam:CreateRole", e));
-        let (role, adopted_tags) = match created {
-            Ok(out) => (
-                out.role().cloned().ok_or_else(|| {
+        let tags = ctx.tags(inputs.tags.as_ref());
+        let made = create_once(
+            ctx,
+            &format!("IAM role {name}"),
+            || async {
+                Ok(Self::find_existing(ctx, &name, inputs)
+                    .await?
+                    .map(|(role, live)| (role, Some(live))))
+            },
+            || async {
+                let out = ctx
+                    .aws
+                    .iam
+                    .create_role()
+                    .role_name(&name)
+                    .path(inputs.path.as_deref().unwrap_or("/"))
+                    .assume_role_policy_document(inputs.assume_role_policy.to_json_string())
+                    .set_description(inputs.description.clone())
+                    .max_session_duration(
+                        inputs.max_session_duration.unwrap_or(DEFAULT_MAX_SESSION),
+                    )
+                    .set_tags(Some(tag_list(&tags)?))
+                    .send()
+                    .await
+                    .map_err(|e| aws_error("iam:CreateRole", e))?;
+                let role = out.role().cloned().ok_or_else(|| {
                     ResourceError::Internal("iam:CreateRole returned no role".into())
-                })?,
-                None,
-            ),
-            Err(e) if e.code() == Some("EntityAlreadyExists") => {
-                let (role, tags) = Self::adoptable(ctx, &name, inputs).await?;
-                (role, Some(tags))
-            }
-            Err(e) => return Err(e),
-        };
-        // Until the last step the role holds the create-pending marker: a partial create records it in tagsAll,
-        // so the next update removes it.
+                })?;
+                Ok((role, None))
+            },
+        )
+        .await?;
+        let (role, adopted_tags) = made.into_inner();
         let outputs = RoleOutputs {
             arn: role.arn().to_string(),
             unique_id: role.role_id().to_string(),
-            tags_all: create_tags.clone(),
+            tags_all: tags.clone(),
         };
         let finish = async {
             if let Some(live_tags) = &adopted_tags {
-                // An adopted role may differ in anything: bring it in line (the marker stays until the end).
+                // An adopted role may differ in anything: bring it in line.
                 Self::set_settings(ctx, &name, inputs, None).await?;
-                sync_role_tags(ctx, &name, live_tags, &create_tags).await?;
+                sync_role_tags(ctx, &name, live_tags, &tags).await?;
             }
-            Self::converge_policies(ctx, &name, inputs, None).await?;
-            finish_role_create(ctx, &name).await
+            Self::converge_policies(ctx, &name, inputs, None).await
         };
         finish.await.map_err(|e| e.partial(&name, &outputs))?;
-        Ok((
-            name,
-            RoleOutputs {
-                tags_all: tags,
-                ..outputs
-            },
-        ))
+        Ok((name, outputs))
     }
 
     async fn read(
@@ -564,11 +565,7 @@ impl CustomResource for Role {
         trust.reconcile_with(prior.map(|p| &p.assume_role_policy));
 
         let gone = |e: ResourceError| -> Result<Option<(RoleInputs, RoleOutputs)>, ResourceError> {
-            if is_no_such_entity(&e) {
-                Ok(None)
-            } else {
-                Err(e)
-            }
+            if e.is_not_found() { Ok(None) } else { Err(e) }
         };
         let names = match Self::inline_names(ctx, id).await {
             Ok(names) => names,
@@ -588,7 +585,7 @@ impl CustomResource for Role {
             {
                 Ok(out) => out,
                 // Deleted between the list and the get.
-                Err(e) if is_no_such_entity(&e) => continue,
+                Err(e) if e.is_not_found() => continue,
                 Err(e) => return Err(e),
             };
             let doc = PolicyDocument::from_aws(out.policy_document())
@@ -634,7 +631,7 @@ impl CustomResource for Role {
     ) -> Result<RoleOutputs, ResourceError> {
         Self::set_settings(ctx, id, new, Some(old)).await?;
         Self::converge_policies(ctx, id, new, Some(old)).await?;
-        let tags = ctx.aws.effective_tags(new.tags.as_ref());
+        let tags = ctx.tags(new.tags.as_ref());
         sync_role_tags(ctx, id, &old_outputs.tags_all, &tags).await?;
         Ok(RoleOutputs {
             tags_all: tags,
@@ -648,51 +645,38 @@ impl CustomResource for Role {
         _: &RoleInputs,
         _: &RoleOutputs,
     ) -> Result<(), ResourceError> {
-        // IAM refuses to delete a role that still has policies or instance profiles (DeleteConflict); something
-        // may attach one concurrently, so the whole sequence is retried until the role is gone.
-        ctx.wait_for(&format!("IAM role {id} to be deleted"), || async {
-            let attempt = async {
-                for arn in Self::attached_arns(ctx, id).await? {
-                    Self::detach(ctx, id, &arn).await?;
-                }
-                for policy in Self::inline_names(ctx, id).await? {
-                    Self::delete_inline(ctx, id, &policy).await?;
-                }
-                for profile in Self::instance_profiles(ctx, id).await? {
-                    match ctx
-                        .aws
-                        .iam
-                        .remove_role_from_instance_profile()
-                        .instance_profile_name(&profile)
-                        .role_name(id)
-                        .send()
-                        .await
-                        .map_err(|e| aws_error("iam:RemoveRoleFromInstanceProfile", e))
-                    {
-                        Err(e) if !is_no_such_entity(&e) => return Err(e),
-                        _ => {}
-                    }
-                }
-                ctx.aws
+        // IAM refuses to delete a role that still has policies or instance profiles (DeleteConflict, in use);
+        // something may attach one concurrently, so the whole sequence is retried until the role is gone.
+        delete_retrying_plain(ctx, &format!("IAM role {id}"), || async {
+            for arn in Self::attached_arns(ctx, id).await? {
+                Self::detach(ctx, id, &arn).await?;
+            }
+            for policy in Self::inline_names(ctx, id).await? {
+                Self::delete_inline(ctx, id, &policy).await?;
+            }
+            for profile in Self::instance_profiles(ctx, id).await? {
+                match ctx
+                    .aws
                     .iam
-                    .delete_role()
+                    .remove_role_from_instance_profile()
+                    .instance_profile_name(&profile)
                     .role_name(id)
                     .send()
                     .await
-                    .map_err(|e| aws_error("iam:DeleteRole", e))?;
-                Ok::<(), ResourceError>(())
-            };
-            match attempt.await {
-                Ok(()) => Ok(Poll::Ready(())),
-                Err(e) if is_no_such_entity(&e) => Ok(Poll::Ready(())),
-                Err(e) if matches!(e.code(), Some("DeleteConflict" | "ConcurrentModification")) => {
-                    Ok(Poll::Pending(format!(
-                        "AWS says {}",
-                        e.code().unwrap_or_default()
-                    )))
+                    .map_err(|e| aws_error("iam:RemoveRoleFromInstanceProfile", e))
+                {
+                    Err(e) if !e.is_not_found() => return Err(e),
+                    _ => {}
                 }
-                Err(e) => Err(e),
             }
+            ctx.aws
+                .iam
+                .delete_role()
+                .role_name(id)
+                .send()
+                .await
+                .map_err(|e| aws_error("iam:DeleteRole", e))?;
+            Ok(())
         })
         .await?;
         // IAM is eventually consistent: wait until it no longer returns the role.
