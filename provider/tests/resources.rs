@@ -10,6 +10,7 @@ mod resources {
     mod cloudwatch_dashboard;
     mod cloudwatch_metric_alarm;
     mod ec2_elastic_ip;
+    mod ec2_identity;
     mod ec2_internet_gateway;
     mod ec2_nat_gateway;
     mod ec2_route_table;
@@ -25,10 +26,10 @@ mod resources {
     mod elbv2_load_balancer;
     mod elbv2_support;
     mod elbv2_target_group;
+    mod golden;
     mod iam_role;
     mod logs_log_group;
     mod logs_metric_filter;
-    mod pending;
     mod platform_plan;
     mod rds_cluster;
     mod rds_cluster_instance;
