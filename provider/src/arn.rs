@@ -93,13 +93,16 @@ impl fmt::Display for Arn {
     }
 }
 
-/// A KMS key ARN (`arn:<partition>:kms:<region>:<account>:key/<id>`) or alias ARN (`…:alias/<name>`).
+/// A KMS key ARN (`arn:<partition>:kms:<region>:<account>:key/<key id>`), the form ECR and CloudWatch Logs take
+/// (not an alias).
 pub fn is_kms_key_arn(s: &str) -> bool {
     Arn::of_service(s, "kms").is_some_and(|a| {
         !a.region.is_empty()
             && a.account.len() == 12
-            && (a.resource.starts_with("key/") || a.resource.starts_with("alias/"))
-            && a.resource.len() > 4
+            && a.account.chars().all(|c| c.is_ascii_digit())
+            && a.resource.strip_prefix("key/").is_some_and(|id| {
+                !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            })
     })
 }
 
@@ -146,7 +149,7 @@ mod tests {
         assert!(is_kms_key_arn(
             "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
         ));
-        assert!(is_kms_key_arn(
+        assert!(!is_kms_key_arn(
             "arn:aws:kms:us-east-1:123456789012:alias/orders"
         ));
         assert!(!is_kms_key_arn("arn:aws:kms:us-east-1:123456789012:key/"));

@@ -3,6 +3,7 @@
 
 pub mod repository;
 
+pub use crate::arn::is_kms_key_arn;
 use std::collections::BTreeMap;
 
 use aws_sdk_ecr::types::Tag;
@@ -141,19 +142,6 @@ pub fn check_name(ctx: &CheckContext, name: &mut Option<String>, f: &mut Failure
              separators)"
         ),
     );
-}
-
-/// Whether `arn` is a KMS key ARN (`arn:<partition>:kms:<region>:<account>:key/<key id>`).
-pub fn is_kms_key_arn(arn: &str) -> bool {
-    let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    matches!(parts.as_slice(), ["arn", partition, "kms", region, account, resource]
-    if partition.starts_with("aws")
-        && !region.is_empty()
-        && account.len() == 12
-        && account.chars().all(|c| c.is_ascii_digit())
-        && resource.strip_prefix("key/").is_some_and(|id| {
-            !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        }))
 }
 
 #[cfg(test)]

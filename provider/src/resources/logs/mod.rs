@@ -4,6 +4,7 @@
 pub mod log_group;
 pub mod metric_filter;
 
+pub use crate::arn::is_kms_key_arn;
 use std::collections::BTreeMap;
 
 use aws_sdk_cloudwatchlogs::types::LogGroup;
@@ -124,20 +125,6 @@ pub fn check_log_group_name(property: &str, name: &str, f: &mut Failures) {
 /// Validates user tags against CloudWatch Logs' limits.
 pub fn check_tags(tags: Option<&BTreeMap<String, String>>, f: &mut Failures) {
     super::tags::check(tags, "CloudWatch Logs", f);
-}
-
-/// Whether `arn` is a KMS key ARN (`arn:<partition>:kms:<region>:<account>:key/<key id>`), the form
-/// CloudWatch Logs takes.
-pub fn is_kms_key_arn(arn: &str) -> bool {
-    let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    matches!(parts.as_slice(), ["arn", partition, "kms", region, account, resource]
-    if partition.starts_with("aws")
-        && !region.is_empty()
-        && account.len() == 12
-        && account.chars().all(|c| c.is_ascii_digit())
-        && resource.strip_prefix("key/").is_some_and(|id| {
-            !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        }))
 }
 
 #[cfg(test)]

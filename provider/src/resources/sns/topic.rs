@@ -3,6 +3,7 @@
 //! topic it is about to make adopts it only when it is the orphan of an interrupted create of this resource (see
 //! [`crate::lifecycle`]).
 
+use crate::arn::is_email;
 use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
@@ -70,19 +71,6 @@ pub struct Topic;
 
 fn is_topic_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '-' || c == '_'
-}
-
-fn is_email(s: &str) -> bool {
-    let Some((local, domain)) = s.split_once('@') else {
-        return false;
-    };
-    !local.is_empty()
-        && !domain.is_empty()
-        && !domain.contains('@')
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !s.chars().any(char::is_whitespace)
 }
 
 fn is_https_url(s: &str) -> bool {
