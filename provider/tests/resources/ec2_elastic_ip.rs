@@ -1,15 +1,16 @@
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
-use aws_sdk_ec2::types::{DomainType, ResourceType};
+use aws_sdk_ec2::types::{DomainType, ResourceType, Tag};
 use orderapi::error::ResourceError;
+use orderapi::lifecycle::IDENTITY_TAG;
 use orderapi::resource::{CheckContext, Context, CustomResource};
 use orderapi::resources::ec2::elastic_ip::{ElasticIp, ElasticIpInputs};
 use orderapi::resources::ec2::{filter, name_filter, tag_spec};
 
 use crate::moto::Moto;
 
-use super::pending;
+use super::ec2_identity as identity;
 
 fn inputs(name: &str) -> ElasticIpInputs {
     let raw = ElasticIpInputs {
@@ -57,7 +58,8 @@ async fn elastic_ip_lifecycle() {
     );
     assert_eq!(outputs.tags_all["ManagedBy"], "pulumi-orderapi");
     assert_eq!(outputs.tags_all["Name"], "eip-test-life");
-    pending::assert_finished(&ctx, &id).await;
+    assert_eq!(outputs.tags_all[IDENTITY_TAG], ctx.identity.as_str());
+    identity::assert_identity(&ctx, &id).await;
     let live = ctx
         .aws
         .ec2
@@ -109,7 +111,7 @@ async fn elastic_ip_lifecycle() {
             .is_none()
     );
     // moto releases an address even while a NAT gateway still uses it (it disassociates it), so the retry on
-    // InvalidIPAddress.InUse / AuthFailure that AWS needs while a NAT gateway lets go is not exercised here.
+    // InvalidIPAddress.InUse that AWS needs while a NAT gateway lets go is not exercised here.
 }
 
 /// The addresses named `name`.
@@ -129,16 +131,23 @@ async fn named(ctx: &Context, name: &str) -> Vec<String> {
 }
 
 #[tokio::test]
-async fn elastic_ip_create_adopts_only_an_unfinished_create_and_refuses_a_stranger() {
+async fn elastic_ip_create_adopts_only_its_unrecorded_leftover_and_refuses_others() {
     let moto = Moto::start().await;
     let ctx = moto.ctx().await;
     let inputs = inputs("eip-test-adopt");
-    // A crash after AllocateAddress and before the create's last step: the address exists with our tags and the
-    // create-pending marker, but Pulumi never recorded it.
+    // A crash (or a lost answer) right after AllocateAddress: the address exists with this resource's identity,
+    // but the engine never recorded it. Meanwhile a tag drifted.
     let (orphan, first) = ElasticIp::create(&ctx, &inputs)
         .await
         .expect("first create");
-    pending::crash_before_finish(&ctx, &orphan).await;
+    ctx.aws
+        .ec2
+        .create_tags()
+        .resources(&orphan)
+        .tags(Tag::builder().key("Team").value("stale").build())
+        .send()
+        .await
+        .expect("drift");
     let (adopted, second) = ElasticIp::create(&ctx, &inputs)
         .await
         .expect("retried create");
@@ -148,20 +157,38 @@ async fn elastic_ip_create_adopts_only_an_unfinished_create_and_refuses_a_strang
     );
     assert_eq!(second, first);
     assert_eq!(named(&ctx, "eip-test-adopt").await, vec![orphan.clone()]);
-    pending::assert_finished(&ctx, &orphan).await;
+    identity::assert_identity(&ctx, &orphan).await;
+    let (read_inputs, _) = ElasticIp::read(&ctx, &orphan, Some(&inputs))
+        .await
+        .expect("read")
+        .expect("exists");
+    assert_eq!(read_inputs, inputs, "tags brought in line");
 
-    // A finished create is recorded in some state: a create with identical inputs (`pulumi up --replace`, whose
-    // engine releases the old address next) allocates a second address and leaves the first alone.
-    let (twin, twin_outputs) = ElasticIp::create(&ctx, &inputs)
+    // A replacement (`pulumi up --replace`): the engine records the address, so a create with identical inputs
+    // allocates a second address and leaves the first alone (the engine releases it next).
+    let (twin, twin_outputs) = ElasticIp::create(&identity::replacing(&ctx, &orphan), &inputs)
         .await
         .expect("second create");
-    assert_ne!(twin, orphan, "a finished address must not be adopted");
+    assert_ne!(twin, orphan, "a recorded address must not be adopted");
     assert_ne!(twin_outputs.public_ip, first.public_ip);
     assert_eq!(named(&ctx, "eip-test-adopt").await.len(), 2);
-    pending::assert_finished(&ctx, &twin).await;
+    identity::assert_identity(&ctx, &twin).await;
+
+    // Another Pulumi resource's address with the same name is a conflict that names it.
+    let err = ElasticIp::create(&identity::other_resource(&ctx), &inputs)
+        .await
+        .expect_err("another resource's address");
+    assert!(matches!(err, ResourceError::Conflict(_)), "{err}");
+    assert!(
+        err.to_string().contains(&orphan) || err.to_string().contains(&twin),
+        "{err}"
+    );
+    assert!(err.to_string().contains("another Pulumi resource"), "{err}");
+    assert_eq!(named(&ctx, "eip-test-adopt").await.len(), 2);
 
     // An address with the same name that we do not own is a conflict, not adopted.
-    ctx.aws
+    let stranger = ctx
+        .aws
         .ec2
         .allocate_address()
         .domain(DomainType::Vpc)
@@ -172,14 +199,19 @@ async fn elastic_ip_create_adopts_only_an_unfinished_create_and_refuses_a_strang
         .send()
         .await
         .expect("stranger");
-    let err = ElasticIp::create(&ctx, &self::inputs("eip-test-stranger"))
-        .await
-        .expect_err("conflict");
+    let stranger = stranger.allocation_id().expect("id").to_string();
+    let err = ElasticIp::create(
+        &identity::resource(&ctx, "stranger"),
+        &self::inputs("eip-test-stranger"),
+    )
+    .await
+    .expect_err("conflict");
     assert!(matches!(err, ResourceError::Conflict(_)), "{err}");
     assert!(
         err.to_string().contains("not created by pulumi-orderapi"),
         "{err}"
     );
+    assert!(err.to_string().contains(&stranger), "{err}");
 }
 
 #[tokio::test]

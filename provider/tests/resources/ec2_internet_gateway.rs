@@ -1,16 +1,17 @@
 use std::collections::BTreeMap;
 
-use aws_sdk_ec2::types::ResourceType;
+use aws_sdk_ec2::types::{ResourceType, Tag};
 use orderapi::error::ResourceError;
+use orderapi::lifecycle::IDENTITY_TAG;
 use orderapi::resource::{CheckContext, Context, CustomResource};
 use orderapi::resources::ec2::internet_gateway::{
     InternetGateway, InternetGatewayInputs, InternetGatewayOutputs,
 };
-use orderapi::resources::ec2::{PENDING_TAG, name_filter, tag_spec};
+use orderapi::resources::ec2::{name_filter, tag_spec};
 
 use crate::moto::Moto;
 
-use super::pending;
+use super::ec2_identity as identity;
 
 /// A VPC made straight through the SDK; returns its ID and owner account.
 async fn vpc(ctx: &Context, cidr: &str) -> (String, String) {
@@ -73,7 +74,8 @@ async fn internet_gateway_lifecycle() {
     );
     assert_eq!(outputs.tags_all["ManagedBy"], "pulumi-orderapi");
     assert_eq!(outputs.tags_all["Name"], "igw-test-life");
-    pending::assert_finished(&ctx, &id).await;
+    assert_eq!(outputs.tags_all[IDENTITY_TAG], ctx.identity.as_str());
+    identity::assert_identity(&ctx, &id).await;
     assert_eq!(attached(&ctx, &id).await, vec![vpc_a.clone()]);
 
     // Read gives back exactly the declared inputs (no drift right after create).
@@ -121,7 +123,7 @@ async fn internet_gateway_lifecycle() {
 
     // Delete (detaching first), then delete again (already gone is success), and read says gone. moto never
     // answers DetachInternetGateway with DependencyViolation (AWS does while a NAT gateway or an Elastic IP is
-    // still mapped in the VPC), so that retry is not exercised here.
+    // still mapped in the VPC), so the blockers of a refused detach are not exercised here.
     InternetGateway::delete(&ctx, &id, &moved, &updated)
         .await
         .expect("delete");
@@ -165,18 +167,18 @@ async fn internet_gateway_failed_attach_returns_partial_state() {
     );
     assert_eq!(source.code(), Some("InvalidVpcID.NotFound"));
     assert!(attached(&ctx, &id).await.is_empty());
-    // The create did not finish: the gateway keeps the create-pending marker, and the recorded tagsAll says so.
-    assert!(pending::is_pending(&ctx, &id).await);
-    assert_eq!(outputs["tagsAll"][PENDING_TAG], "true");
+    // The gateway carries this resource's identity from its create call on, and the recorded tagsAll says so.
+    identity::assert_identity(&ctx, &id).await;
+    assert_eq!(outputs["tagsAll"][IDENTITY_TAG], ctx.identity.as_str());
     // The engine records the gateway; the next `pulumi up` updates it (here towards a fixed program without the
-    // missing VPC), which removes the marker with the other stale tags.
+    // missing VPC), which keeps the identity.
     let recorded: InternetGatewayOutputs = serde_json::from_value(outputs).expect("outputs decode");
     let fixed = self::inputs("igw-test-partial", None);
     let updated = InternetGateway::update(&ctx, &id, &inputs, &recorded, &fixed)
         .await
         .expect("update");
-    assert!(!updated.tags_all.contains_key(PENDING_TAG));
-    pending::assert_finished(&ctx, &id).await;
+    assert_eq!(updated.tags_all[IDENTITY_TAG], ctx.identity.as_str());
+    identity::assert_identity(&ctx, &id).await;
     let (read_inputs, read_outputs) = InternetGateway::read(&ctx, &id, Some(&fixed))
         .await
         .expect("read")
@@ -212,46 +214,83 @@ async fn named(ctx: &Context, name: &str) -> Vec<String> {
 }
 
 #[tokio::test]
-async fn internet_gateway_create_adopts_only_an_unfinished_create_and_refuses_a_stranger() {
+async fn internet_gateway_create_adopts_only_its_unrecorded_leftover_and_refuses_others() {
     let moto = Moto::start().await;
     let ctx = moto.ctx().await;
     let (vpc_id, _) = vpc(&ctx, "10.52.0.0/16").await;
     let inputs = inputs("igw-test-adopt", Some(&vpc_id));
-    // A crash after CreateInternetGateway/AttachInternetGateway and before the create's last step: the gateway
-    // exists with our tags and the create-pending marker, but Pulumi never recorded it.
-    let (orphan, first) = InternetGateway::create(&ctx, &inputs)
+    // A crash (or a lost answer) right after CreateInternetGateway: the gateway exists with this resource's
+    // identity, detached, but the engine never recorded it. Meanwhile a tag drifted.
+    let orphan = ctx
+        .aws
+        .ec2
+        .create_internet_gateway()
+        .tag_specifications(tag_spec(
+            ResourceType::InternetGateway,
+            &orderapi::resources::ec2::all_tags(&ctx, "igw-test-adopt", None),
+        ))
+        .send()
         .await
-        .expect("first create");
-    pending::crash_before_finish(&ctx, &orphan).await;
-    let (adopted, second) = InternetGateway::create(&ctx, &inputs)
+        .expect("orphan");
+    let orphan = orphan
+        .internet_gateway()
+        .and_then(|g| g.internet_gateway_id())
+        .expect("id")
+        .to_string();
+    ctx.aws
+        .ec2
+        .create_tags()
+        .resources(&orphan)
+        .tags(Tag::builder().key("Team").value("stale").build())
+        .send()
+        .await
+        .expect("drift");
+    let (adopted, outputs) = InternetGateway::create(&ctx, &inputs)
         .await
         .expect("retried create");
     assert_eq!(
         adopted, orphan,
         "the retried create must adopt, not duplicate"
     );
-    assert_eq!(second, first);
     assert_eq!(named(&ctx, "igw-test-adopt").await, vec![orphan.clone()]);
-    assert_eq!(attached(&ctx, &adopted).await, vec![vpc_id]);
-    pending::assert_finished(&ctx, &orphan).await;
+    assert_eq!(attached(&ctx, &adopted).await, vec![vpc_id.clone()]);
+    identity::assert_identity(&ctx, &orphan).await;
+    let (read_inputs, read_outputs) = InternetGateway::read(&ctx, &orphan, Some(&inputs))
+        .await
+        .expect("read")
+        .expect("exists");
+    assert_eq!(read_inputs, inputs, "attached and tags brought in line");
+    assert_eq!(read_outputs, outputs);
 
-    // A finished create is recorded in some state: a create with identical inputs (`pulumi up --replace`, whose
-    // engine deletes the old gateway next) makes a second gateway. Detached ones here: AWS lets a VPC have one
-    // internet gateway (moto does not check that).
+    // A replacement (`pulumi up --replace`): the engine records the gateway, so a create with identical inputs
+    // makes a second gateway and leaves the first alone. Detached ones here: AWS lets a VPC have one internet
+    // gateway (moto does not check that).
     let detached = self::inputs("igw-test-twin", None);
     let (one, _) = InternetGateway::create(&ctx, &detached)
         .await
         .expect("create");
-    let (two, _) = InternetGateway::create(&ctx, &detached)
+    let (two, _) = InternetGateway::create(&identity::replacing(&ctx, &one), &detached)
         .await
         .expect("second create");
-    assert_ne!(two, one, "a finished gateway must not be adopted");
+    assert_ne!(two, one, "a recorded gateway must not be adopted");
     assert_eq!(named(&ctx, "igw-test-twin").await.len(), 2);
-    pending::assert_finished(&ctx, &one).await;
-    pending::assert_finished(&ctx, &two).await;
+    identity::assert_identity(&ctx, &one).await;
+    identity::assert_identity(&ctx, &two).await;
+
+    // Another Pulumi resource's gateway with the same name is a conflict that names it.
+    let err = InternetGateway::create(&identity::other_resource(&ctx), &detached)
+        .await
+        .expect_err("another resource's gateway");
+    assert!(matches!(err, ResourceError::Conflict(_)), "{err}");
+    assert!(
+        err.to_string().contains(&one) || err.to_string().contains(&two),
+        "{err}"
+    );
+    assert!(err.to_string().contains("another Pulumi resource"), "{err}");
 
     // A gateway with the same name that we do not own is a conflict, not adopted.
-    ctx.aws
+    let stranger = ctx
+        .aws
         .ec2
         .create_internet_gateway()
         .tag_specifications(tag_spec(
@@ -261,14 +300,23 @@ async fn internet_gateway_create_adopts_only_an_unfinished_create_and_refuses_a_
         .send()
         .await
         .expect("stranger");
-    let err = InternetGateway::create(&ctx, &self::inputs("igw-test-stranger", None))
-        .await
-        .expect_err("conflict");
+    let stranger = stranger
+        .internet_gateway()
+        .and_then(|g| g.internet_gateway_id())
+        .expect("id")
+        .to_string();
+    let err = InternetGateway::create(
+        &identity::resource(&ctx, "stranger"),
+        &self::inputs("igw-test-stranger", None),
+    )
+    .await
+    .expect_err("conflict");
     assert!(matches!(err, ResourceError::Conflict(_)), "{err}");
     assert!(
         err.to_string().contains("not created by pulumi-orderapi"),
         "{err}"
     );
+    assert!(err.to_string().contains(&stranger), "{err}");
 }
 
 #[tokio::test]

@@ -1,8 +1,9 @@
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
-use aws_sdk_ec2::types::ResourceType;
+use aws_sdk_ec2::types::{ResourceType, Tag};
 use orderapi::error::ResourceError;
+use orderapi::lifecycle::IDENTITY_TAG;
 use orderapi::resource::{CheckContext, Context, CustomResource};
 use orderapi::resources::ec2::elastic_ip::{ElasticIp, ElasticIpInputs};
 use orderapi::resources::ec2::nat_gateway::{NatGateway, NatGatewayInputs};
@@ -10,7 +11,7 @@ use orderapi::resources::ec2::{filter, tag_spec};
 
 use crate::moto::Moto;
 
-use super::pending;
+use super::ec2_identity as identity;
 
 // moto makes NAT gateways `available` at once and deleted ones `deleted` at once, never `failed`, and ignores
 // ClientToken: the waits (and their status lines), the failure report with its hint and the client-token
@@ -66,7 +67,10 @@ async fn eip(ctx: &Context, name: &str) -> (String, String) {
         },
     )
     .expect("valid");
-    let (id, outputs) = ElasticIp::create(ctx, &inputs).await.expect("eip");
+    // Each address is its own resource: one identity per address.
+    let (id, outputs) = ElasticIp::create(&identity::resource(ctx, name), &inputs)
+        .await
+        .expect("eip");
     (id, outputs.public_ip)
 }
 
@@ -135,7 +139,8 @@ async fn nat_gateway_lifecycle() {
     );
     assert_eq!(outputs.tags_all["ManagedBy"], "pulumi-orderapi");
     assert_eq!(outputs.tags_all["Name"], "nat-test-life");
-    pending::assert_finished(&ctx, &id).await;
+    assert_eq!(outputs.tags_all[IDENTITY_TAG], ctx.identity.as_str());
+    identity::assert_identity(&ctx, &id).await;
 
     // Read gives back exactly the declared inputs (no drift right after create).
     let (read_inputs, read_outputs) = NatGateway::read(&ctx, &id, Some(&inputs))
@@ -232,18 +237,25 @@ async fn nat_gateway_private_has_no_public_address() {
 }
 
 #[tokio::test]
-async fn nat_gateway_create_adopts_only_an_unfinished_create_and_refuses_a_stranger() {
+async fn nat_gateway_create_adopts_only_its_unrecorded_leftover_and_refuses_others() {
     let moto = Moto::start().await;
     let ctx = moto.ctx().await;
     let subnet = public_subnet(&ctx, "10.62.0.0/16", "10.62.0.0/24").await;
     let (allocation, _) = eip(&ctx, "eip-nat-adopt").await;
     let inputs = inputs("nat-test-adopt", &subnet, Some(&allocation), None);
-    // A crash after CreateNatGateway and before the create's last step: the NAT gateway exists with our tags and
-    // the create-pending marker, but Pulumi never recorded it.
+    // A crash (or a lost answer) right after CreateNatGateway: the NAT gateway exists with this resource's
+    // identity, but the engine never recorded it. Meanwhile a tag drifted.
     let (orphan, first) = NatGateway::create(&ctx, &inputs)
         .await
         .expect("first create");
-    pending::crash_before_finish(&ctx, &orphan).await;
+    ctx.aws
+        .ec2
+        .create_tags()
+        .resources(&orphan)
+        .tags(Tag::builder().key("Team").value("stale").build())
+        .send()
+        .await
+        .expect("drift");
     let (adopted, second) = NatGateway::create(&ctx, &inputs)
         .await
         .expect("retried create");
@@ -253,12 +265,17 @@ async fn nat_gateway_create_adopts_only_an_unfinished_create_and_refuses_a_stran
     );
     assert_eq!(second, first);
     assert_eq!(live_in(&ctx, &subnet).await, vec![orphan.clone()]);
-    pending::assert_finished(&ctx, &orphan).await;
+    identity::assert_identity(&ctx, &orphan).await;
+    let (read_inputs, _) = NatGateway::read(&ctx, &orphan, Some(&inputs))
+        .await
+        .expect("read")
+        .expect("exists");
+    assert_eq!(read_inputs, inputs, "tags brought in line");
 
     // A replacement (another Elastic IP forces one) must not adopt its predecessor, which the engine deletes next.
     let (other_allocation, _) = eip(&ctx, "eip-nat-adopt-2").await;
     let replacement = self::inputs("nat-test-adopt", &subnet, Some(&other_allocation), None);
-    let (new_id, _) = NatGateway::create(&ctx, &replacement)
+    let (new_id, _) = NatGateway::create(&identity::replacing(&ctx, &orphan), &replacement)
         .await
         .expect("replacement");
     assert_ne!(new_id, orphan);
@@ -267,8 +284,8 @@ async fn nat_gateway_create_adopts_only_an_unfinished_create_and_refuses_a_stran
         .expect("delete predecessor");
     assert_eq!(live_in(&ctx, &subnet).await, vec![new_id.clone()]);
 
-    // A deleted NAT gateway with our name is not adopted either: the next create makes a new one. (Private here:
-    // moto, unlike AWS, leaves the Elastic IP associated with a deleted NAT gateway.)
+    // A deleted NAT gateway of this resource is not adopted either: the next create makes a new one. (Private
+    // here: moto, unlike AWS, leaves the Elastic IP associated with a deleted NAT gateway.)
     let private = self::inputs("nat-test-deleted", &subnet, None, Some("private"));
     let (gone, gone_outputs) = NatGateway::create(&ctx, &private).await.expect("private");
     NatGateway::delete(&ctx, &gone, &private, &gone_outputs)
@@ -284,22 +301,35 @@ async fn nat_gateway_create_adopts_only_an_unfinished_create_and_refuses_a_stran
         "the replacement and the fresh private NAT gateway"
     );
 
-    // A finished create is recorded in some state: a create with identical inputs (`pulumi up --replace`, whose
-    // engine deletes the old NAT gateway next) makes a second NAT gateway and leaves the first alone. (Private
-    // here: AWS does not let two NAT gateways share an Elastic IP. AWS answers the same client token with the
-    // first NAT gateway, which the create skips for the next token variant; moto ignores client tokens.)
-    let (again, _) = NatGateway::create(&ctx, &private)
+    // A replacement with identical inputs (`pulumi up --replace`): the engine records the NAT gateway, so the
+    // create makes a second one and leaves the first alone. (Private here: AWS does not let two NAT gateways share
+    // an Elastic IP. AWS would answer a reused client token with the first NAT gateway, which the create skips for
+    // the next token variant; moto ignores client tokens.)
+    let (again, _) = NatGateway::create(&identity::replacing(&ctx, &fresh), &private)
         .await
         .expect("second create");
-    assert_ne!(again, fresh, "a finished NAT gateway must not be adopted");
+    assert_ne!(again, fresh, "a recorded NAT gateway must not be adopted");
     let live = live_in(&ctx, &subnet).await;
     assert!(live.contains(&fresh) && live.contains(&again), "{live:?}");
     assert_eq!(live.len(), 3);
-    pending::assert_finished(&ctx, &again).await;
+    identity::assert_identity(&ctx, &again).await;
+
+    // Another Pulumi resource's live NAT gateway with the same name in the subnet is a conflict that names it.
+    let err = NatGateway::create(&identity::other_resource(&ctx), &private)
+        .await
+        .expect_err("another resource's NAT gateway");
+    assert!(matches!(err, ResourceError::Conflict(_)), "{err}");
+    assert!(
+        err.to_string().contains(&fresh) || err.to_string().contains(&again),
+        "{err}"
+    );
+    assert!(err.to_string().contains("another Pulumi resource"), "{err}");
+    assert_eq!(live_in(&ctx, &subnet).await.len(), 3);
 
     // A live NAT gateway with the same name that we do not own is a conflict, not adopted.
     let other_subnet = public_subnet(&ctx, "10.63.0.0/16", "10.63.0.0/24").await;
-    ctx.aws
+    let stranger = ctx
+        .aws
         .ec2
         .create_nat_gateway()
         .subnet_id(&other_subnet)
@@ -311,6 +341,11 @@ async fn nat_gateway_create_adopts_only_an_unfinished_create_and_refuses_a_stran
         .send()
         .await
         .expect("stranger");
+    let stranger = stranger
+        .nat_gateway()
+        .and_then(|n| n.nat_gateway_id())
+        .expect("id")
+        .to_string();
     let err = NatGateway::create(
         &ctx,
         &self::inputs("nat-test-stranger", &other_subnet, None, Some("private")),
@@ -322,6 +357,7 @@ async fn nat_gateway_create_adopts_only_an_unfinished_create_and_refuses_a_stran
         err.to_string().contains("not created by pulumi-orderapi"),
         "{err}"
     );
+    assert!(err.to_string().contains(&stranger), "{err}");
 }
 
 #[tokio::test]

@@ -4,14 +4,15 @@ use std::time::Duration;
 
 use aws_sdk_ec2::types::ResourceType;
 use orderapi::error::ResourceError;
+use orderapi::lifecycle::IDENTITY_TAG;
 use orderapi::resource::{CheckContext, Context, CustomResource};
 use orderapi::resources::ec2::route_table::{RouteTable, RouteTableInputs, RouteTableRoute};
-use orderapi::resources::ec2::{PENDING_TAG, all_tags, name_filter, pending_tags, tag_spec};
+use orderapi::resources::ec2::{all_tags, name_filter, tag_spec};
 use tokio_util::sync::CancellationToken;
 
 use crate::moto::Moto;
 
-use super::pending;
+use super::ec2_identity as identity;
 
 /// What the tests route through, created directly with the SDK (not through other kinds).
 struct Network {
@@ -166,7 +167,8 @@ async fn route_table_lifecycle() {
     assert!(id.starts_with("rtb-"));
     assert_eq!(outputs.tags_all["ManagedBy"], "pulumi-orderapi");
     assert_eq!(outputs.tags_all["Name"], "rtb-test-life");
-    pending::assert_finished(&ctx, &id).await;
+    assert_eq!(outputs.tags_all[IDENTITY_TAG], ctx.identity.as_str());
+    identity::assert_identity(&ctx, &id).await;
     assert_eq!(
         outputs.association_ids.keys().collect::<Vec<_>>(),
         sorted_subnets.iter().collect::<Vec<_>>()
@@ -359,21 +361,21 @@ async fn named(ctx: &Context, vpc: &str, name: &str) -> Vec<String> {
 }
 
 #[tokio::test]
-async fn route_table_create_adopts_only_an_unfinished_create_and_refuses_a_stranger() {
+async fn route_table_create_adopts_only_its_unrecorded_leftover_and_refuses_others() {
     let moto = Moto::start().await;
     let ctx = moto.ctx().await;
     let ec2 = &ctx.aws.ec2;
     let net = network(&ctx).await;
     let inputs = checked(raw("rtb-test-adopt", &net));
 
-    // A crash right after CreateRouteTable: the table exists with our tags and the create-pending marker (and a
-    // stray route nobody declared), but Pulumi never recorded it and none of the declared routes or associations
-    // were made.
-    let tags = all_tags(&ctx.aws, "rtb-test-adopt", inputs.tags.as_ref());
+    // A crash (or a lost answer) right after CreateRouteTable: the table exists with this resource's identity (and
+    // a stray route nobody declared), but the engine never recorded it and none of the declared routes or
+    // associations were made.
+    let tags = all_tags(&ctx, "rtb-test-adopt", inputs.tags.as_ref());
     let orphan = ec2
         .create_route_table()
         .vpc_id(&net.vpc)
-        .tag_specifications(tag_spec(ResourceType::RouteTable, &pending_tags(&tags)))
+        .tag_specifications(tag_spec(ResourceType::RouteTable, &tags))
         .send()
         .await
         .expect("orphan");
@@ -401,7 +403,7 @@ async fn route_table_create_adopts_only_an_unfinished_create_and_refuses_a_stran
         named(&ctx, &net.vpc, "rtb-test-adopt").await,
         vec![orphan.clone()]
     );
-    pending::assert_finished(&ctx, &orphan).await;
+    identity::assert_identity(&ctx, &orphan).await;
     let (read_inputs, read_outputs) = RouteTable::read(&ctx, &adopted, Some(&inputs))
         .await
         .expect("read")
@@ -412,23 +414,22 @@ async fn route_table_create_adopts_only_an_unfinished_create_and_refuses_a_stran
     );
     assert_eq!(read_outputs, outputs);
 
-    // A finished create is recorded in some state: a create with identical inputs (`pulumi up --replace`, whose
-    // engine deletes the old table next) makes a second table and leaves the first alone. (No subnets here: a
-    // subnet has one route table, so the second table would wait for the first to let go of them.)
+    // A replacement (`pulumi up --replace`): the engine records the table, so a create with identical inputs makes
+    // a second table and leaves the first alone (the engine deletes it next). (No subnets here: a subnet has one
+    // route table, so the second table would wait for the first to let go of them.)
     let twin = checked(RouteTableInputs {
         subnet_ids: None,
         ..raw("rtb-test-twin", &net)
     });
     let (one, one_outputs) = RouteTable::create(&ctx, &twin).await.expect("create");
-    let (two, two_outputs) = RouteTable::create(&ctx, &twin)
+    let (two, two_outputs) = RouteTable::create(&identity::replacing(&ctx, &one), &twin)
         .await
         .expect("second create");
-    assert_ne!(two, one, "a finished table must not be adopted");
+    assert_ne!(two, one, "a recorded table must not be adopted");
     assert_eq!(two_outputs, one_outputs);
-    pending::assert_finished(&ctx, &two).await;
-    // A crash before the second create's last step leaves the marker: the retry adopts that table, not the first.
-    pending::crash_before_finish(&ctx, &two).await;
-    let (three, three_outputs) = RouteTable::create(&ctx, &twin)
+    identity::assert_identity(&ctx, &two).await;
+    // When the answer of that replacement's create was lost, its retry adopts the new table, not the recorded one.
+    let (three, three_outputs) = RouteTable::create(&identity::replacing(&ctx, &one), &twin)
         .await
         .expect("retried create");
     assert_eq!(three, two);
@@ -438,8 +439,18 @@ async fn route_table_create_adopts_only_an_unfinished_create_and_refuses_a_stran
     let mut listed = named(&ctx, &net.vpc, "rtb-test-twin").await;
     listed.sort();
     assert_eq!(listed, both);
-    pending::assert_finished(&ctx, &two).await;
     assert_eq!(live_routes(&ctx, &one).await, live_routes(&ctx, &two).await);
+
+    // Another Pulumi resource's table with the same name in the VPC is a conflict that names it.
+    let err = RouteTable::create(&identity::other_resource(&ctx), &twin)
+        .await
+        .expect_err("another resource's table");
+    assert!(matches!(err, ResourceError::Conflict(_)), "{err}");
+    assert!(
+        err.to_string().contains(&one) || err.to_string().contains(&two),
+        "{err}"
+    );
+    assert!(err.to_string().contains("another Pulumi resource"), "{err}");
 
     // A table with the same name in the VPC that we do not own is a conflict, not adopted.
     ec2.create_route_table()
@@ -451,9 +462,12 @@ async fn route_table_create_adopts_only_an_unfinished_create_and_refuses_a_stran
         .send()
         .await
         .expect("stranger");
-    let err = RouteTable::create(&ctx, &checked(raw("rtb-test-stranger", &net)))
-        .await
-        .expect_err("conflict");
+    let err = RouteTable::create(
+        &identity::resource(&ctx, "stranger"),
+        &checked(raw("rtb-test-stranger", &net)),
+    )
+    .await
+    .expect_err("conflict");
     assert!(matches!(err, ResourceError::Conflict(_)), "{err}");
     assert!(
         err.to_string().contains("not created by pulumi-orderapi"),
@@ -487,9 +501,9 @@ async fn route_table_failed_route_reports_partial_state() {
     assert!(id.starts_with("rtb-"));
     assert!(source.to_string().contains("ec2:CreateRoute"), "{source}");
     assert_eq!(outputs["tagsAll"]["Name"], "rtb-test-partial");
-    // The create did not finish: the table keeps the create-pending marker, and the recorded tagsAll says so.
-    assert_eq!(outputs["tagsAll"][PENDING_TAG], "true");
-    assert!(pending::is_pending(&ctx, &id).await);
+    // The table carries this resource's identity from its create call on, and the recorded tagsAll says so.
+    assert_eq!(outputs["tagsAll"][IDENTITY_TAG], ctx.identity.as_str());
+    identity::assert_identity(&ctx, &id).await;
 
     // The next `pulumi up` updates the recorded table towards the (fixed) inputs.
     let fixed = checked(raw("rtb-test-partial", &net));
@@ -503,8 +517,8 @@ async fn route_table_failed_route_reports_partial_state() {
         .expect("exists");
     assert_eq!(read_inputs, fixed);
     assert_eq!(read_outputs, updated);
-    // The update removed the marker with the other stale tags.
-    pending::assert_finished(&ctx, &id).await;
+    // The update kept the identity.
+    identity::assert_identity(&ctx, &id).await;
     RouteTable::delete(&ctx, &id, &fixed, &updated)
         .await
         .expect("delete");

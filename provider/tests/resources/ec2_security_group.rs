@@ -2,16 +2,17 @@ use std::collections::BTreeMap;
 
 use aws_sdk_ec2::types::ResourceType;
 use orderapi::error::ResourceError;
+use orderapi::lifecycle::IDENTITY_TAG;
 use orderapi::resource::{Adapter, CheckContext, Context, CustomResource, DynResource};
 use orderapi::resources::ec2::security_group::{
     SecurityGroup, SecurityGroupInputs, SecurityGroupRule,
 };
-use orderapi::resources::ec2::{all_tags, filter, pending_tags, tag_spec};
+use orderapi::resources::ec2::{all_tags, filter, tag_spec};
 use orderapi::rpc::value::{PropertyMap, Value};
 
 use crate::moto::Moto;
 
-use super::pending;
+use super::ec2_identity as identity;
 
 async fn vpc(ctx: &Context) -> String {
     let out = ctx
@@ -174,7 +175,8 @@ async fn security_group_lifecycle() {
     );
     assert_eq!(outputs.tags_all["Name"], "app-test-life");
     assert_eq!(outputs.tags_all["ManagedBy"], "pulumi-orderapi");
-    pending::assert_finished(&ctx, &id).await;
+    assert_eq!(outputs.tags_all[IDENTITY_TAG], ctx.identity.as_str());
+    identity::assert_identity(&ctx, &id).await;
     // egress absent: AWS's default allow-all stays.
     assert_eq!(
         live(&ctx, &id, true).await,
@@ -284,7 +286,7 @@ async fn named(ctx: &Context, vpc: &str, name: &str) -> Vec<String> {
 }
 
 #[tokio::test]
-async fn security_group_create_adopts_only_an_unfinished_create_and_refuses_a_stranger() {
+async fn security_group_create_adopts_only_its_unrecorded_leftover_and_refuses_others() {
     let moto = Moto::start().await;
     let ctx = moto.ctx().await;
     let ec2 = &ctx.aws.ec2;
@@ -293,15 +295,15 @@ async fn security_group_create_adopts_only_an_unfinished_create_and_refuses_a_st
     raw_inputs.egress = Some(vec![cidrs(rule("tcp", 443, 443), &["0.0.0.0/0"])]);
     let inputs = checked(raw_inputs);
 
-    // A crash right after CreateSecurityGroup: the group exists with our tags, the create-pending marker and AWS's
-    // default egress, but Pulumi never recorded it and none of the rules were authorized.
-    let tags = all_tags(&ctx.aws, "app-test-adopt", inputs.tags.as_ref());
+    // A crash (or a lost answer) right after CreateSecurityGroup: the group exists with this resource's identity
+    // and AWS's default egress, but the engine never recorded it and none of the rules were authorized.
+    let tags = all_tags(&ctx, "app-test-adopt", inputs.tags.as_ref());
     let orphan = ec2
         .create_security_group()
         .group_name("app-test-adopt")
         .description("Managed by pulumi-orderapi")
         .vpc_id(&vpc)
-        .tag_specifications(tag_spec(ResourceType::SecurityGroup, &pending_tags(&tags)))
+        .tag_specifications(tag_spec(ResourceType::SecurityGroup, &tags))
         .send()
         .await
         .expect("orphan");
@@ -323,15 +325,15 @@ async fn security_group_create_adopts_only_an_unfinished_create_and_refuses_a_st
         "rules were brought in line; the default egress was revoked"
     );
     assert_eq!(read_outputs, outputs);
-    pending::assert_finished(&ctx, &orphan).await;
+    identity::assert_identity(&ctx, &orphan).await;
 
-    // A finished create is recorded in some state, typically the group a replacement takes the name from while it
-    // still exists (`pulumi up --replace`, whose engine deletes the old group next): never adopted. AWS keeps
-    // group names unique per VPC, so a create with identical inputs is a conflict that names the group and says
-    // what to do.
-    let err = SecurityGroup::create(&ctx, &inputs)
+    // The group the engine records is the one a replacement takes the name from while it still exists (`pulumi up
+    // --replace`, whose engine deletes the old group next): never adopted. AWS keeps group names unique per VPC,
+    // so a create with identical inputs is a conflict that names the group and says what to do.
+    let replacing = identity::replacing(&ctx, &orphan);
+    let err = SecurityGroup::create(&replacing, &inputs)
         .await
-        .expect_err("a finished group is not adopted");
+        .expect_err("a recorded group is not adopted");
     assert!(matches!(err, ResourceError::Conflict(_)), "{err}");
     let message = err.to_string();
     assert!(message.contains("'app-test-adopt'"), "{message}");
@@ -341,12 +343,11 @@ async fn security_group_create_adopts_only_an_unfinished_create_and_refuses_a_st
         named(&ctx, &vpc, "app-test-adopt").await,
         vec![orphan.clone()]
     );
-    pending::assert_finished(&ctx, &orphan).await;
     // The same for a replacement with another description (Diff asks to delete the old group first, see
     // security_group_replacement_deletes_first; a targeted replace does not ask Diff).
     let mut redescribed = inputs.clone();
     redescribed.description = Some("Orders API tasks".into());
-    let err = SecurityGroup::create(&ctx, &redescribed)
+    let err = SecurityGroup::create(&replacing, &redescribed)
         .await
         .expect_err("conflict");
     assert!(matches!(err, ResourceError::Conflict(_)), "{err}");
@@ -357,21 +358,28 @@ async fn security_group_create_adopts_only_an_unfinished_create_and_refuses_a_st
         .expect("exists");
     assert_eq!(unchanged, inputs, "the live group was left alone");
 
-    // A crash before the create's last step leaves the marker: the retry adopts the group, unless its description
-    // differs (AWS cannot change it in place), which is a conflict that says what to do.
-    pending::crash_before_finish(&ctx, &orphan).await;
+    // Unrecorded, the leftover is adopted again, unless its description differs (AWS cannot change it in place),
+    // which is a conflict that says what to do.
     let err = SecurityGroup::create(&ctx, &redescribed)
         .await
         .expect_err("conflict");
     assert!(matches!(err, ResourceError::Conflict(_)), "{err}");
-    assert!(err.to_string().contains("never finished"), "{err}");
+    assert!(err.to_string().contains("interrupted create"), "{err}");
     assert!(err.to_string().contains("another name"), "{err}");
     let (again, again_outputs) = SecurityGroup::create(&ctx, &inputs)
         .await
         .expect("retried create");
     assert_eq!(again, orphan);
     assert_eq!(again_outputs, outputs);
-    pending::assert_finished(&ctx, &orphan).await;
+    identity::assert_identity(&ctx, &orphan).await;
+
+    // Another Pulumi resource's group with the same name is a conflict that names it.
+    let err = SecurityGroup::create(&identity::other_resource(&ctx), &inputs)
+        .await
+        .expect_err("another resource's group");
+    assert!(matches!(err, ResourceError::Conflict(_)), "{err}");
+    assert!(err.to_string().contains(&orphan), "{err}");
+    assert!(err.to_string().contains("another Pulumi resource"), "{err}");
 
     // A same-named group we do not own is a name conflict.
     peer_group(&ctx, &vpc, "app-test-stranger").await;

@@ -1,14 +1,15 @@
 use std::collections::BTreeMap;
 
-use aws_sdk_ec2::types::ResourceType;
+use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType, Tag};
 use orderapi::error::ResourceError;
+use orderapi::lifecycle::IDENTITY_TAG;
 use orderapi::resource::{CheckContext, Context, CustomResource};
 use orderapi::resources::ec2::subnet::{Subnet, SubnetInputs};
 use orderapi::resources::ec2::{name_filter, tag_spec};
 
 use crate::moto::Moto;
 
-use super::pending;
+use super::ec2_identity as identity;
 
 /// A VPC made straight through the SDK; returns its ID and owner account.
 async fn vpc(ctx: &Context, cidr: &str) -> (String, String) {
@@ -78,7 +79,8 @@ async fn subnet_lifecycle() {
     );
     assert_eq!(outputs.tags_all["ManagedBy"], "pulumi-orderapi");
     assert_eq!(outputs.tags_all["Name"], "subnet-test-life");
-    pending::assert_finished(&ctx, &id).await;
+    assert_eq!(outputs.tags_all[IDENTITY_TAG], ctx.identity.as_str());
+    identity::assert_identity(&ctx, &id).await;
     // The declared default (off) is what AWS holds; create turns it off when AWS started with it on.
     assert_eq!(map_public_ip(&ctx, &id).await, Some(false));
 
@@ -124,7 +126,7 @@ async fn subnet_lifecycle() {
     assert_eq!(after_outputs, updated);
 
     // Delete, then delete again (already gone is success), and read says gone. moto deletes a subnet even while
-    // network interfaces remain in it, so the DependencyViolation retry of delete_with_retry is not exercised here.
+    // network interfaces remain in it, so the blockers of a refused delete are not exercised here (see the VPC's).
     Subnet::delete(&ctx, &id, &changed, &updated)
         .await
         .expect("delete");
@@ -156,15 +158,30 @@ async fn named(ctx: &Context, name: &str) -> Vec<String> {
 }
 
 #[tokio::test]
-async fn subnet_create_adopts_only_an_unfinished_create_and_refuses_a_stranger() {
+async fn subnet_create_adopts_only_its_unrecorded_leftover_and_refuses_others() {
     let moto = Moto::start().await;
     let ctx = moto.ctx().await;
     let (vpc_id, _) = vpc(&ctx, "10.41.0.0/16").await;
     let inputs = inputs("subnet-test-adopt", &vpc_id, "10.41.1.0/24");
-    // A crash after CreateSubnet and before the create's last step: the subnet exists with our tags and the
-    // create-pending marker, but Pulumi never recorded it.
+    // A crash (or a lost answer) right after CreateSubnet: the subnet exists with this resource's identity, but
+    // the engine never recorded it. Meanwhile its tags and public-IP setting drifted.
     let (orphan, first) = Subnet::create(&ctx, &inputs).await.expect("first create");
-    pending::crash_before_finish(&ctx, &orphan).await;
+    ctx.aws
+        .ec2
+        .create_tags()
+        .resources(&orphan)
+        .tags(Tag::builder().key("Team").value("stale").build())
+        .send()
+        .await
+        .expect("drift");
+    ctx.aws
+        .ec2
+        .modify_subnet_attribute()
+        .subnet_id(&orphan)
+        .map_public_ip_on_launch(AttributeBooleanValue::builder().value(true).build())
+        .send()
+        .await
+        .expect("drift");
     let (adopted, outputs) = Subnet::create(&ctx, &inputs).await.expect("retried create");
     assert_eq!(
         adopted, orphan,
@@ -173,25 +190,49 @@ async fn subnet_create_adopts_only_an_unfinished_create_and_refuses_a_stranger()
     assert_eq!(outputs, first);
     assert_eq!(outputs.tags_all["Team"], "orders");
     assert_eq!(named(&ctx, "subnet-test-adopt").await, vec![orphan.clone()]);
-    pending::assert_finished(&ctx, &orphan).await;
-
-    // A finished create is recorded in some state and is never adopted. Identical inputs cannot coexist in AWS
-    // (the blocks overlap), so AWS refuses the second subnet; replacements delete the old subnet first.
-    let err = Subnet::create(&ctx, &inputs)
+    assert_eq!(map_public_ip(&ctx, &orphan).await, Some(false));
+    identity::assert_identity(&ctx, &orphan).await;
+    let (read_inputs, _) = Subnet::read(&ctx, &orphan, Some(&inputs))
         .await
-        .expect_err("a finished subnet is not adopted");
-    assert_eq!(err.code(), Some("InvalidSubnet.Conflict"), "{err}");
-    assert!(err.to_string().contains("ec2:CreateSubnet"), "{err}");
+        .expect("read")
+        .expect("exists");
+    assert_eq!(read_inputs, inputs);
+
+    // A replacement (the engine records the subnet) never adopts it. Identical blocks cannot coexist in a VPC, so
+    // the create is a conflict that names the subnet (replacements delete the old subnet first).
+    let err = Subnet::create(&identity::replacing(&ctx, &orphan), &inputs)
+        .await
+        .expect_err("a recorded subnet is not adopted");
+    assert!(matches!(err, ResourceError::Conflict(_)), "{err}");
+    assert!(err.to_string().contains(&orphan), "{err}");
+    assert!(err.to_string().contains("replaces"), "{err}");
     assert_eq!(named(&ctx, "subnet-test-adopt").await, vec![orphan.clone()]);
-    pending::assert_finished(&ctx, &orphan).await;
     // With a block of its own, the same name makes a second subnet beside the first.
     let moved = self::inputs("subnet-test-adopt", &vpc_id, "10.41.4.0/24");
-    let (second, _) = Subnet::create(&ctx, &moved).await.expect("second subnet");
+    let (second, _) = Subnet::create(&identity::replacing(&ctx, &orphan), &moved)
+        .await
+        .expect("second subnet");
     assert_ne!(second, orphan);
     assert_eq!(named(&ctx, "subnet-test-adopt").await.len(), 2);
 
+    // Another Pulumi resource's subnet with the same name is a conflict that names it.
+    let other = identity::other_resource(&ctx);
+    let err = Subnet::create(
+        &other,
+        &self::inputs("subnet-test-adopt", &vpc_id, "10.41.5.0/24"),
+    )
+    .await
+    .expect_err("another resource's subnet");
+    assert!(matches!(err, ResourceError::Conflict(_)), "{err}");
+    assert!(
+        err.to_string().contains(&orphan) || err.to_string().contains(&second),
+        "{err}"
+    );
+    assert!(err.to_string().contains("another Pulumi resource"), "{err}");
+
     // A subnet with the same name that we do not own is a conflict, not adopted.
-    ctx.aws
+    let stranger = ctx
+        .aws
         .ec2
         .create_subnet()
         .vpc_id(&vpc_id)
@@ -203,6 +244,11 @@ async fn subnet_create_adopts_only_an_unfinished_create_and_refuses_a_stranger()
         .send()
         .await
         .expect("stranger");
+    let stranger = stranger
+        .subnet()
+        .and_then(|s| s.subnet_id())
+        .expect("id")
+        .to_string();
     let err = Subnet::create(
         &ctx,
         &self::inputs("subnet-test-stranger", &vpc_id, "10.41.3.0/24"),
@@ -214,16 +260,27 @@ async fn subnet_create_adopts_only_an_unfinished_create_and_refuses_a_stranger()
         err.to_string().contains("not created by pulumi-orderapi"),
         "{err}"
     );
+    assert!(err.to_string().contains(&stranger), "{err}");
 
-    // An overlapping block is AWS's to refuse; the error names the operation and the code.
+    // A block overlapping a subnet that is not this resource's is a conflict naming that subnet, found before
+    // AWS is asked.
     let err = Subnet::create(
         &ctx,
-        &self::inputs("subnet-test-overlap", &vpc_id, "10.41.1.0/25"),
+        &self::inputs("subnet-test-overlap", &vpc_id, "10.41.2.0/25"),
     )
     .await
     .expect_err("overlap");
-    assert_eq!(err.code(), Some("InvalidSubnet.Conflict"), "{err}");
-    assert!(err.to_string().contains("ec2:CreateSubnet"), "{err}");
+    assert!(matches!(err, ResourceError::Conflict(_)), "{err}");
+    assert!(
+        err.to_string()
+            .contains(&format!("subnet {stranger} (10.41.2.0/24)")),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("not created by pulumi-orderapi"),
+        "{err}"
+    );
+    assert!(named(&ctx, "subnet-test-overlap").await.is_empty());
 }
 
 #[tokio::test]

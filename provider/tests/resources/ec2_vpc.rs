@@ -1,13 +1,16 @@
 use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
 
+use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType, Tag};
 use orderapi::error::ResourceError;
+use orderapi::lifecycle::{BLOCKED_GRACE, IDENTITY_TAG};
 use orderapi::resource::{CheckContext, CustomResource};
+use orderapi::resources::ec2::tag_spec;
 use orderapi::resources::ec2::vpc::{Vpc, VpcInputs};
-use orderapi::resources::ec2::{PENDING_TAG, PENDING_VALUE};
 
 use crate::moto::Moto;
 
-use super::pending;
+use super::ec2_identity as identity;
 
 fn inputs(name: &str) -> VpcInputs {
     let raw = VpcInputs {
@@ -38,14 +41,21 @@ async fn vpc_lifecycle() {
     assert!(outputs.main_route_table_id.starts_with("rtb-"));
     assert_eq!(outputs.tags_all["ManagedBy"], "pulumi-orderapi");
     assert_eq!(outputs.tags_all["Name"], "vpc-test-life");
-    pending::assert_finished(&ctx, &id).await;
+    assert_eq!(outputs.tags_all[IDENTITY_TAG], ctx.identity.as_str());
+    identity::assert_identity(&ctx, &id).await;
 
-    // Read gives back exactly the declared inputs (no drift right after create).
+    // Read gives back exactly the declared inputs (no drift right after create): the identity is in tagsAll only.
     let (read_inputs, read_outputs) = Vpc::read(&ctx, &id, Some(&inputs))
         .await
         .expect("read")
         .expect("exists");
     assert_eq!(read_inputs, inputs);
+    assert!(
+        !read_inputs
+            .tags
+            .as_ref()
+            .is_some_and(|t| t.contains_key(IDENTITY_TAG))
+    );
     assert_eq!(read_outputs, outputs);
 
     // In-place update: DNS hostnames off, a tag changed and one added.
@@ -59,6 +69,7 @@ async fn vpc_lifecycle() {
         .await
         .expect("update");
     assert_eq!(updated.tags_all["Team"], "payments");
+    identity::assert_identity(&ctx, &id).await;
     let (after, _) = Vpc::read(&ctx, &id, Some(&changed))
         .await
         .expect("read")
@@ -111,27 +122,28 @@ async fn named(ctx: &orderapi::resource::Context, name: &str) -> Vec<String> {
 }
 
 #[tokio::test]
-async fn vpc_create_adopts_only_an_unfinished_create_and_refuses_a_stranger() {
+async fn vpc_create_adopts_only_its_unrecorded_leftover_and_refuses_others() {
     let moto = Moto::start().await;
     let ctx = moto.ctx().await;
+    let ec2 = &ctx.aws.ec2;
     let inputs = inputs("vpc-test-adopt");
-    // A crash after CreateVpc and before the create's last step: the VPC exists with our tags and the
-    // create-pending marker, but Pulumi never recorded it.
+    // A crash (or a lost answer) right after CreateVpc: the VPC exists with this resource's identity, but the
+    // engine never recorded it. Meanwhile its tags and DNS settings drifted.
     let (orphan, first) = Vpc::create(&ctx, &inputs).await.expect("first create");
-    pending::crash_before_finish(&ctx, &orphan).await;
-    // A refresh shows the marker as drift on `tags` (only that), so an update would remove it.
-    let (read_inputs, read_outputs) = Vpc::read(&ctx, &orphan, Some(&inputs))
+    identity::assert_identity(&ctx, &orphan).await;
+    ec2.create_tags()
+        .resources(&orphan)
+        .tags(Tag::builder().key("Team").value("stale").build())
+        .tags(Tag::builder().key("Extra").value("x").build())
+        .send()
         .await
-        .expect("read")
-        .expect("exists");
-    let mut with_marker = inputs.clone();
-    with_marker
-        .tags
-        .get_or_insert_with(Default::default)
-        .insert(PENDING_TAG.to_string(), PENDING_VALUE.to_string());
-    assert_eq!(read_inputs, with_marker);
-    assert_eq!(read_outputs.arn, first.arn);
-    assert!(read_outputs.tags_all.contains_key(PENDING_TAG));
+        .expect("drift tags");
+    ec2.modify_vpc_attribute()
+        .vpc_id(&orphan)
+        .enable_dns_hostnames(AttributeBooleanValue::builder().value(false).build())
+        .send()
+        .await
+        .expect("drift dns");
     let (adopted, second) = Vpc::create(&ctx, &inputs).await.expect("retried create");
     assert_eq!(
         adopted, orphan,
@@ -139,42 +151,136 @@ async fn vpc_create_adopts_only_an_unfinished_create_and_refuses_a_stranger() {
     );
     assert_eq!(second, first);
     assert_eq!(named(&ctx, "vpc-test-adopt").await, vec![orphan.clone()]);
-    pending::assert_finished(&ctx, &orphan).await;
+    let (read_inputs, _) = Vpc::read(&ctx, &orphan, Some(&inputs))
+        .await
+        .expect("read")
+        .expect("exists");
+    assert_eq!(
+        read_inputs, inputs,
+        "tags and DNS settings brought to the declared inputs"
+    );
+    identity::assert_identity(&ctx, &orphan).await;
 
-    // A finished create is recorded in some state: a create with identical inputs (`pulumi up --replace`, whose
-    // engine deletes the old VPC next) makes a second VPC and leaves the first alone.
-    let (twin, _) = Vpc::create(&ctx, &inputs).await.expect("second create");
-    assert_ne!(twin, orphan, "a finished VPC must not be adopted");
+    // A replacement (`pulumi up --replace`): the engine records the VPC, so a create with identical inputs makes
+    // a second VPC and leaves the first alone (the engine deletes it next).
+    let replacing = identity::replacing(&ctx, &orphan);
+    let (twin, _) = Vpc::create(&replacing, &inputs).await.expect("replacement");
+    assert_ne!(twin, orphan, "a recorded VPC must not be adopted");
     let mut both = vec![orphan.clone(), twin.clone()];
     both.sort();
     assert_eq!(named(&ctx, "vpc-test-adopt").await, both);
-    pending::assert_finished(&ctx, &twin).await;
+    identity::assert_identity(&ctx, &twin).await;
 
-    // An unfinished VPC with another CIDR block is not this resource's leftover: not adopted either.
-    pending::crash_before_finish(&ctx, &twin).await;
+    // A leftover of this resource with another CIDR block is not what this create would make: not adopted.
     let mut other_cidr = inputs.clone();
     other_cidr.cidr_block = "10.21.0.0/16".into();
     let (third, _) = Vpc::create(&ctx, &other_cidr).await.expect("third create");
     assert!(third != orphan && third != twin);
-    assert!(pending::is_pending(&ctx, &twin).await);
+
+    // Another Pulumi resource's VPC with the same name is a conflict that names it.
+    let other = identity::other_resource(&ctx);
+    let err = Vpc::create(&other, &inputs)
+        .await
+        .expect_err("another resource's VPC");
+    assert!(matches!(err, ResourceError::Conflict(_)), "{err}");
+    let message = err.to_string();
+    assert!(message.contains("'vpc-test-adopt'"), "{message}");
+    assert!(
+        message.contains(&orphan) || message.contains(&twin),
+        "{message}"
+    );
+    assert!(message.contains("another Pulumi resource"), "{message}");
 
     // A VPC with the same name that we do not own is a conflict, not adopted.
-    ctx.aws
-        .ec2
+    let stranger = ec2
         .create_vpc()
         .cidr_block("10.30.0.0/16")
-        .tag_specifications(orderapi::resources::ec2::tag_spec(
-            aws_sdk_ec2::types::ResourceType::Vpc,
+        .tag_specifications(tag_spec(
+            ResourceType::Vpc,
             &BTreeMap::from([("Name".to_string(), "vpc-test-stranger".to_string())]),
         ))
         .send()
         .await
         .expect("stranger");
-    let err = Vpc::create(&ctx, &inputs_named("vpc-test-stranger"))
-        .await
-        .expect_err("conflict");
+    let stranger = stranger.vpc().and_then(|v| v.vpc_id()).expect("id");
+    let err = Vpc::create(
+        &identity::resource(&ctx, "stranger"),
+        &inputs_named("vpc-test-stranger"),
+    )
+    .await
+    .expect_err("conflict");
     assert!(matches!(err, ResourceError::Conflict(_)), "{err}");
     assert!(err.to_string().contains("not created by pulumi-orderapi"));
+    assert!(err.to_string().contains(stranger), "{err}");
+}
+
+#[tokio::test]
+async fn vpc_delete_names_what_blocks_it_instead_of_waiting() {
+    let moto = Moto::start().await;
+    let mut ctx = moto.ctx().await;
+    // The default 20-minute budget: the delete must fail long before it.
+    ctx.deadline = Instant::now() + Duration::from_secs(20 * 60);
+    let inputs = inputs("vpc-test-blocked");
+    let (id, outputs) = Vpc::create(&ctx, &inputs).await.expect("create");
+    // A route table made outside the stack, straight through the SDK.
+    let table = ctx
+        .aws
+        .ec2
+        .create_route_table()
+        .vpc_id(&id)
+        .tag_specifications(tag_spec(
+            ResourceType::RouteTable,
+            &BTreeMap::from([("Name".to_string(), "rtb-outside".to_string())]),
+        ))
+        .send()
+        .await
+        .expect("route table");
+    let table = table
+        .route_table()
+        .and_then(|t| t.route_table_id())
+        .expect("id")
+        .to_string();
+    let started = Instant::now();
+    let err = Vpc::delete(&ctx, &id, &inputs, &outputs)
+        .await
+        .expect_err("blocked");
+    let waited = started.elapsed();
+    assert!(
+        waited < BLOCKED_GRACE + Duration::from_secs(20),
+        "waited {waited:?}"
+    );
+    assert!(matches!(err, ResourceError::Conflict(_)), "{err}");
+    let message = err.to_string();
+    assert!(
+        message.contains(&format!("route table {table} (Name=rtb-outside)")),
+        "{message}"
+    );
+    assert!(message.contains(&id), "{message}");
+    assert!(message.contains("will not go away by itself"), "{message}");
+    // The main route table and the default security group are not blockers.
+    assert!(!message.contains(&outputs.main_route_table_id), "{message}");
+    assert!(
+        !message.contains(&outputs.default_security_group_id),
+        "{message}"
+    );
+
+    // Once it is gone, the delete goes through.
+    ctx.aws
+        .ec2
+        .delete_route_table()
+        .route_table_id(&table)
+        .send()
+        .await
+        .expect("delete the blocker");
+    Vpc::delete(&ctx, &id, &inputs, &outputs)
+        .await
+        .expect("delete");
+    assert!(
+        Vpc::read(&ctx, &id, Some(&inputs))
+            .await
+            .expect("read")
+            .is_none()
+    );
 }
 
 fn inputs_named(name: &str) -> VpcInputs {

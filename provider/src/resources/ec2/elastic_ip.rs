@@ -1,17 +1,24 @@
 //! `orderapi:ec2:ElasticIp` — an Elastic IP address for use in a VPC (e.g. by a NAT gateway).
+//!
+//! Address names are only tags: a create looks for this resource's address by identity (see the `ec2` module
+//! docs) and sends AllocateAddress with the SDK's retry off inside `create_once`, so a lost answer never
+//! allocates (and bills) a second address.
 
 use std::collections::BTreeMap;
 
-use aws_sdk_ec2::types::{Address, DomainType, ResourceType};
+use aws_sdk_ec2::types::{Address, DomainType, Filter, ResourceType};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Found, adopting, all_tags, check_name, check_tags, delete_with_retry, filter, finish_create,
-    found, name_conflict, name_filter, pending_tags, split_tags, sync_tags, tag_map, tag_spec,
+    Ec2Tags, all_tags, check_name, check_tags, filter, identity_filter, name_clash, name_filter,
+    split_tags, tag_map, tag_spec,
 };
 use crate::error::{ResourceError, aws_error};
+use crate::lifecycle::{conflict, create_once, delete_retrying_plain};
+use crate::no_retry;
 use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures};
+use crate::resources::tags;
 
 /// Inputs of an Elastic IP address.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -98,37 +105,39 @@ impl ElasticIp {
         }
     }
 
-    /// An existing VPC address with our name to adopt: the leftover of a create that never finished (ownership tag
-    /// and create-pending marker). A finished one of ours is recorded in some state (e.g. the address this one
-    /// replaces) and is left alone: address names are only tags, so a new address is allocated beside it. A
-    /// same-named address we do not own is a conflict.
+    /// The address to adopt: one allocated for this resource (its identity) that the engine does not record. One
+    /// the engine records (the address a replacement replaces) is left alone: a new address is allocated beside
+    /// it. A same-named address that is not this resource's is a conflict.
     async fn find_existing(ctx: &Context, name: &str) -> Result<Option<Address>, ResourceError> {
-        let out = ctx
-            .aws
-            .ec2
-            .describe_addresses()
-            .filters(name_filter(name))
-            .filters(filter("domain", "vpc"))
-            .send()
-            .await
-            .map_err(|e| aws_error("ec2:DescribeAddresses", e))?;
-        let mut adopt = None;
-        for address in out.addresses() {
-            match found(address.tags()) {
-                Found::Stranger => {
-                    return Err(name_conflict(
-                        "Elastic IP",
-                        name,
-                        address.allocation_id().unwrap_or_default(),
-                    ));
-                }
-                Found::Recorded => {}
-                Found::Unfinished => {
-                    adopt = adopt.or_else(|| Some(address.clone()));
-                }
+        let describe = |by: Filter| async move {
+            ctx.aws
+                .ec2
+                .describe_addresses()
+                .filters(by)
+                .filters(filter("domain", "vpc"))
+                .send()
+                .await
+                .map_err(|e| aws_error("ec2:DescribeAddresses", e))
+        };
+        let ours = describe(identity_filter(ctx)).await?;
+        for address in ours.addresses() {
+            let id = address.allocation_id().unwrap_or_default();
+            if ctx.is_orphan(id, &tag_map(address.tags())) {
+                ctx.adopting("Elastic IP", id);
+                return Ok(Some(address.clone()));
             }
         }
-        Ok(adopt)
+        let named = describe(name_filter(name)).await?;
+        for address in named.addresses() {
+            let id = address.allocation_id().unwrap_or_default();
+            if let Some(found) = name_clash(ctx, id, &tag_map(address.tags())) {
+                return Err(conflict(
+                    &format!("an Elastic IP named '{name}' ({id})"),
+                    &found,
+                ));
+            }
+        }
+        Ok(None)
     }
 }
 
@@ -155,45 +164,44 @@ impl CustomResource for ElasticIp {
         inputs: &ElasticIpInputs,
     ) -> Result<(String, ElasticIpOutputs), ResourceError> {
         let name = inputs.name.clone().unwrap_or_default();
-        let tags = all_tags(&ctx.aws, &name, inputs.tags.as_ref());
-        let create_tags = pending_tags(&tags);
-        let (address, live_tags) = match Self::find_existing(ctx, &name).await? {
-            Some(address) => {
-                adopting(ctx, address.allocation_id().unwrap_or_default(), &name);
-                let live_tags = tag_map(address.tags());
-                (address, live_tags)
-            }
-            None => {
+        let tags = all_tags(ctx, &name, inputs.tags.as_ref());
+        // Addresses are not unique: an attempt is never repeated without looking for the last one's address.
+        let made = create_once(
+            ctx,
+            &format!("Elastic IP {name}"),
+            || Self::find_existing(ctx, &name),
+            || async {
                 let out = ctx
                     .aws
                     .ec2
                     .allocate_address()
                     .domain(DomainType::Vpc)
-                    .tag_specifications(tag_spec(ResourceType::ElasticIp, &create_tags))
+                    .tag_specifications(tag_spec(ResourceType::ElasticIp, &tags))
+                    .customize()
+                    .config_override(no_retry!(aws_sdk_ec2))
                     .send()
                     .await
                     .map_err(|e| aws_error("ec2:AllocateAddress", e))?;
-                let address = Address::builder()
+                Ok(Address::builder()
                     .set_allocation_id(out.allocation_id().map(str::to_string))
                     .set_public_ip(out.public_ip().map(str::to_string))
-                    .build();
-                (address, create_tags.clone())
-            }
-        };
+                    .build())
+            },
+        )
+        .await?;
+        let adopted = made.is_adopted();
+        let address = made.into_inner();
         let id = address.allocation_id().unwrap_or_default().to_string();
-        // Until the last step the address holds the create-pending marker: a partial create records it in tagsAll,
-        // so the next update removes it.
-        let partial = Self::outputs(ctx, "", &address, create_tags.clone());
-        // An adopted address may carry stale tags: bring them in line (the marker stays until the end).
-        sync_tags(&ctx.aws, &id, &live_tags, &create_tags)
-            .await
-            .map_err(|e| e.partial(&id, &partial))?;
+        let partial = Self::outputs(ctx, "", &address, tags.clone());
+        // An adopted address may carry stale tags: bring them in line.
+        if adopted {
+            tags::sync::<Ec2Tags>(&ctx.aws, &id, &tag_map(address.tags()), &tags)
+                .await
+                .map_err(|e| e.partial(&id, &partial))?;
+        }
         let account = Self::account_id(ctx)
             .await
             .map_err(|e| e.partial(&id, &partial))?;
-        finish_create(ctx, &id)
-            .await
-            .map_err(|e| e.partial(&id, &Self::outputs(ctx, &account, &address, create_tags)))?;
         Ok((id, Self::outputs(ctx, &account, &address, tags)))
     }
 
@@ -225,11 +233,11 @@ impl CustomResource for ElasticIp {
         new: &ElasticIpInputs,
     ) -> Result<ElasticIpOutputs, ResourceError> {
         let tags = all_tags(
-            &ctx.aws,
+            ctx,
             new.name.as_deref().unwrap_or_default(),
             new.tags.as_ref(),
         );
-        sync_tags(&ctx.aws, id, &old_outputs.tags_all, &tags).await?;
+        tags::sync::<Ec2Tags>(&ctx.aws, id, &old_outputs.tags_all, &tags).await?;
         Ok(ElasticIpOutputs {
             tags_all: tags,
             ..old_outputs.clone()
@@ -243,9 +251,9 @@ impl CustomResource for ElasticIp {
         _: &ElasticIpOutputs,
     ) -> Result<(), ResourceError> {
         // While a NAT gateway that used the address is being deleted AWS refuses the release
-        // (`InvalidIPAddress.InUse`, or `AuthFailure` for an address still held by the NAT's interface): retried
-        // within the timeout. `InvalidAllocationID.NotFound` means it is already released.
-        delete_with_retry(ctx, &format!("Elastic IP {id}"), || async {
+        // (`InvalidIPAddress.InUse`): retried within the timeout. `InvalidAllocationID.NotFound` means it is already
+        // released. Access errors are not retried.
+        delete_retrying_plain(ctx, &format!("Elastic IP {id}"), || async {
             ctx.aws
                 .ec2
                 .release_address()

@@ -1,18 +1,25 @@
 //! `orderapi:ec2:InternetGateway` — an internet gateway, optionally attached to a VPC (the attachment is managed
 //! in place: changing `vpcId` detaches from the old VPC and attaches to the new one).
+//!
+//! Gateway names are only tags: a create looks for this resource's gateway by identity (see the `ec2` module
+//! docs) and sends CreateInternetGateway with the SDK's retry off inside `create_once`. A detach that public
+//! addresses outside the stack block fails naming them ([`super::internet_gateway_blockers`]).
 
 use std::collections::BTreeMap;
 
-use aws_sdk_ec2::types::{InternetGateway as LiveGateway, ResourceType};
+use aws_sdk_ec2::types::{Filter, InternetGateway as LiveGateway, ResourceType};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Found, adopting, all_tags, check_name, check_tags, delete_with_retry, finish_create, found,
-    name_conflict, name_filter, pending_tags, split_tags, sync_tags, tag_map, tag_spec,
+    Ec2Tags, all_tags, check_name, check_tags, identity_filter, internet_gateway_blockers,
+    name_clash, name_filter, split_tags, tag_map, tag_spec,
 };
-use crate::error::{ResourceError, aws_error};
+use crate::error::{ErrorClass, ResourceError, aws_error};
+use crate::lifecycle::{conflict, create_once, delete_retrying, delete_retrying_plain};
+use crate::no_retry;
 use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures};
+use crate::resources::tags;
 
 /// Inputs of an internet gateway.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -81,32 +88,24 @@ impl InternetGateway {
     }
 
     /// Detaches `id` from `vpc`. Already detached (or gone) is done; `DependencyViolation` (the VPC still has
-    /// mapped public addresses: a NAT gateway or an Elastic IP being released) is retried within the timeout.
+    /// mapped public addresses) is retried while those go away by themselves (a NAT gateway being deleted), and
+    /// otherwise reported by name.
     async fn detach(ctx: &Context, id: &str, vpc: &str) -> Result<(), ResourceError> {
-        delete_with_retry(
+        delete_retrying(
             ctx,
             &format!("the attachment of internet gateway {id} to {vpc}"),
             || async {
-                match ctx
-                    .aws
+                ctx.aws
                     .ec2
                     .detach_internet_gateway()
                     .internet_gateway_id(id)
                     .vpc_id(vpc)
                     .send()
                     .await
-                {
-                    Ok(_) => Ok(()),
-                    Err(e) => {
-                        let e = aws_error("ec2:DetachInternetGateway", e);
-                        if e.code() == Some("Gateway.NotAttached") {
-                            Ok(())
-                        } else {
-                            Err(e)
-                        }
-                    }
-                }
+                    .map_err(|e| aws_error("ec2:DetachInternetGateway", e))?;
+                Ok(())
             },
+            Some(|| internet_gateway_blockers(ctx, vpc)),
         )
         .await
     }
@@ -128,14 +127,16 @@ impl InternetGateway {
                     code,
                     message,
                     hint: None,
-                } if code == "Resource.AlreadyAssociated" => ResourceError::Aws {
-                    operation,
-                    code,
-                    message,
-                    hint: Some(format!(
-                        "a VPC takes one internet gateway and a gateway one VPC; detach the other gateway from {vpc} first"
-                    )),
-                },
+                } if crate::error::classify("ec2", &code) == ErrorClass::InUse => {
+                    ResourceError::Aws {
+                        operation,
+                        code,
+                        message,
+                        hint: Some(format!(
+                            "a VPC takes one internet gateway and a gateway one VPC; detach the other gateway from {vpc} first"
+                        )),
+                    }
+                }
                 other => other,
             }),
         }
@@ -160,39 +161,41 @@ impl InternetGateway {
         Ok(())
     }
 
-    /// An existing gateway with our name to adopt: the leftover of a create that never finished (ownership tag and
-    /// create-pending marker). A finished one of ours is recorded in some state (e.g. the gateway this one replaces)
-    /// and is left alone: gateway names are only tags, so a new gateway is created beside it. A same-named gateway
-    /// we do not own is a conflict.
+    /// The gateway to adopt: one made for this resource (its identity) that the engine does not record. One the
+    /// engine records (the gateway a replacement replaces) is left alone: a new gateway is created beside it. A
+    /// same-named gateway that is not this resource's is a conflict.
     async fn find_existing(
         ctx: &Context,
         name: &str,
     ) -> Result<Option<LiveGateway>, ResourceError> {
-        let out = ctx
-            .aws
-            .ec2
-            .describe_internet_gateways()
-            .filters(name_filter(name))
-            .send()
-            .await
-            .map_err(|e| aws_error("ec2:DescribeInternetGateways", e))?;
-        let mut adopt = None;
-        for igw in out.internet_gateways() {
-            match found(igw.tags()) {
-                Found::Stranger => {
-                    return Err(name_conflict(
-                        "internet gateway",
-                        name,
-                        igw.internet_gateway_id().unwrap_or_default(),
-                    ));
-                }
-                Found::Recorded => {}
-                Found::Unfinished => {
-                    adopt = adopt.or_else(|| Some(igw.clone()));
-                }
+        let describe = |by: Filter| async move {
+            ctx.aws
+                .ec2
+                .describe_internet_gateways()
+                .filters(by)
+                .send()
+                .await
+                .map_err(|e| aws_error("ec2:DescribeInternetGateways", e))
+        };
+        let ours = describe(identity_filter(ctx)).await?;
+        for igw in ours.internet_gateways() {
+            let id = igw.internet_gateway_id().unwrap_or_default();
+            if ctx.is_orphan(id, &tag_map(igw.tags())) {
+                ctx.adopting("internet gateway", id);
+                return Ok(Some(igw.clone()));
             }
         }
-        Ok(adopt)
+        let named = describe(name_filter(name)).await?;
+        for igw in named.internet_gateways() {
+            let id = igw.internet_gateway_id().unwrap_or_default();
+            if let Some(found) = name_clash(ctx, id, &tag_map(igw.tags())) {
+                return Err(conflict(
+                    &format!("an internet gateway named '{name}' ({id})"),
+                    &found,
+                ));
+            }
+        }
+        Ok(None)
     }
 }
 
@@ -225,53 +228,48 @@ impl CustomResource for InternetGateway {
         inputs: &InternetGatewayInputs,
     ) -> Result<(String, InternetGatewayOutputs), ResourceError> {
         let name = inputs.name.clone().unwrap_or_default();
-        let tags = all_tags(&ctx.aws, &name, inputs.tags.as_ref());
-        let create_tags = pending_tags(&tags);
-        let igw = match Self::find_existing(ctx, &name).await? {
-            Some(igw) => {
-                adopting(ctx, igw.internet_gateway_id().unwrap_or_default(), &name);
-                igw
-            }
-            None => ctx
-                .aws
-                .ec2
-                .create_internet_gateway()
-                .tag_specifications(tag_spec(ResourceType::InternetGateway, &create_tags))
-                .send()
-                .await
-                .map_err(|e| aws_error("ec2:CreateInternetGateway", e))?
-                .internet_gateway()
-                .cloned()
-                .ok_or_else(|| {
-                    ResourceError::Internal("ec2:CreateInternetGateway returned no gateway".into())
-                })?,
-        };
+        let tags = all_tags(ctx, &name, inputs.tags.as_ref());
+        // Gateways are not unique: an attempt is never repeated without looking for the last one's gateway.
+        let igw = create_once(
+            ctx,
+            &format!("internet gateway {name}"),
+            || Self::find_existing(ctx, &name),
+            || async {
+                ctx.aws
+                    .ec2
+                    .create_internet_gateway()
+                    .tag_specifications(tag_spec(ResourceType::InternetGateway, &tags))
+                    .customize()
+                    .config_override(no_retry!(aws_sdk_ec2))
+                    .send()
+                    .await
+                    .map_err(|e| aws_error("ec2:CreateInternetGateway", e))?
+                    .internet_gateway()
+                    .cloned()
+                    .ok_or_else(|| {
+                        ResourceError::Internal(
+                            "ec2:CreateInternetGateway returned no gateway".into(),
+                        )
+                    })
+            },
+        )
+        .await?
+        .into_inner();
         let id = igw.internet_gateway_id().unwrap_or_default().to_string();
-        // Until the last step the gateway holds the create-pending marker: a partial create records it in tagsAll,
-        // so the next update removes it.
         let outputs = InternetGatewayOutputs {
             arn: Self::arn(ctx, igw.owner_id().unwrap_or_default(), &id),
-            tags_all: create_tags.clone(),
+            tags_all: tags.clone(),
         };
         // From here on AWS holds the gateway: failures return it as partial state so the engine records it.
         let current = Self::attached_vpc(&igw);
         Self::reconcile_attachment(ctx, &id, current.as_deref(), inputs.vpc_id.as_deref())
             .await
             .map_err(|e| e.partial(&id, &outputs))?;
-        // An adopted gateway may carry stale tags: bring them in line (the marker stays until the end).
-        sync_tags(&ctx.aws, &id, &tag_map(igw.tags()), &create_tags)
+        // An adopted gateway may carry stale tags: bring them in line.
+        tags::sync::<Ec2Tags>(&ctx.aws, &id, &tag_map(igw.tags()), &tags)
             .await
             .map_err(|e| e.partial(&id, &outputs))?;
-        finish_create(ctx, &id)
-            .await
-            .map_err(|e| e.partial(&id, &outputs))?;
-        Ok((
-            id,
-            InternetGatewayOutputs {
-                tags_all: tags,
-                ..outputs
-            },
-        ))
+        Ok((id, outputs))
     }
 
     async fn read(
@@ -319,11 +317,11 @@ impl CustomResource for InternetGateway {
             .await?;
         }
         let tags = all_tags(
-            &ctx.aws,
+            ctx,
             new.name.as_deref().unwrap_or_default(),
             new.tags.as_ref(),
         );
-        sync_tags(&ctx.aws, id, &old_outputs.tags_all, &tags).await?;
+        tags::sync::<Ec2Tags>(&ctx.aws, id, &old_outputs.tags_all, &tags).await?;
         Ok(InternetGatewayOutputs {
             tags_all: tags,
             ..old_outputs.clone()
@@ -342,7 +340,7 @@ impl CustomResource for InternetGateway {
         for vpc in igw.attachments().iter().filter_map(|a| a.vpc_id()) {
             Self::detach(ctx, id, vpc).await?;
         }
-        delete_with_retry(ctx, &format!("internet gateway {id}"), || async {
+        delete_retrying_plain(ctx, &format!("internet gateway {id}"), || async {
             ctx.aws
                 .ec2
                 .delete_internet_gateway()

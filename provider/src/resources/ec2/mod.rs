@@ -1,17 +1,26 @@
-//! EC2 networking kinds, and what they share: tags (the `Name` tag is each one's physical name), ownership
-//! lookups for adoption, and NotFound handling.
+//! EC2 networking kinds, and what they share: tags (the `Name` tag is each one's physical name), identity lookups
+//! for adoption, and the blockers that explain a refused delete.
 //!
-//! # Which existing resource a create adopts
+//! # Which existing object a create adopts
 //!
-//! A create adopts a same-named resource only when it is the leftover of an earlier create of the same resource
-//! that succeeded in AWS but was never recorded by Pulumi (the provider crashed, or its answer was lost). Such a
-//! leftover carries the ownership tag *and* [`PENDING_TAG`]: every create puts that marker on atomically with the
-//! resource (in the create call's TagSpecifications) and removes it as its very last step. A same-named resource
-//! with the ownership tag but without the marker is a finished create, recorded in some Pulumi state: the engine
-//! also calls Create while the old resource still exists (create-before-delete replacements: `pulumi up
-//! --replace`, `replaceOnChanges`, `replaceWith`), and adopting it there would hand the engine the very resource
-//! it deletes next. The engine's random seed is fresh per deployment, so the marker is the only way to tell the
-//! two apart.
+//! See [`crate::lifecycle`]: every object carries the ownership tag and this resource's identity
+//! ([`IDENTITY_TAG`], a digest of the URN); a create adopts an object with its identity that the engine does not
+//! record (the leftover of a create whose answer was lost), and nothing else. EC2 keeps none of these kinds'
+//! names unique (names are only `Name` tags), so VPCs, subnets, internet gateways, Elastic IPs, NAT gateways and
+//! route tables are looked up by identity ([`identity_filter`]); one the engine records (the object a replacement
+//! replaces) is left alone and a new one is created beside it. A same-named object that is not this resource's
+//! (a stranger, or another resource's) is a conflict ([`name_clash`]). Security groups are unique by name per
+//! VPC: a same-named group is adopted only as an orphan, and is a conflict otherwise. Creates of the non-unique
+//! kinds go out with the SDK's retry off, inside [`crate::lifecycle::create_once`], so a lost answer is looked up
+//! before the call is repeated.
+//!
+//! # Deletes that explain
+//!
+//! A VPC, subnet, internet gateway (detach) or security group that AWS refuses to delete because something still
+//! uses it is retried only while what blocks it goes away by itself (a NAT gateway being deleted, the network
+//! interface of a deleted load balancer); otherwise the delete fails within [`crate::lifecycle::BLOCKED_GRACE`]
+//! naming the blockers ([`vpc_blockers`], [`subnet_blockers`], [`internet_gateway_blockers`],
+//! [`security_group_blockers`]) instead of waiting for the timeout.
 
 pub mod elastic_ip;
 pub mod internet_gateway;
@@ -21,16 +30,17 @@ pub mod security_group;
 pub mod subnet;
 pub mod vpc;
 
-use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::collections::{BTreeMap, BTreeSet};
 
-use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
+use aws_sdk_ec2::types::{
+    Filter, NatGateway as LiveNat, NetworkInterface, ResourceType, Tag, TagSpecification,
+};
 
-use super::tags;
-pub use super::tags::{Found, PENDING_TAG, PENDING_VALUE, pending_tags};
+use super::tags::{self, Tagging};
 use crate::aws::{Aws, OWNERSHIP_TAG};
 use crate::error::{ResourceError, aws_error};
-use crate::resource::{CheckContext, Context, Failures, Poll};
+use crate::lifecycle::{Blocker, Found, IDENTITY_TAG, Recorded};
+use crate::resource::{CheckContext, Context, Failures};
 
 /// Tags as AWS returns them, as a map.
 pub fn tag_map(tags: &[Tag]) -> BTreeMap<String, String> {
@@ -44,49 +54,59 @@ pub fn tag_map(tags: &[Tag]) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// Every tag a resource named `name` carries on create: effective tags plus `Name`.
+/// Every tag a resource named `name` carries: its own, the provider's, ownership and identity, plus `Name`.
 pub fn all_tags(
-    aws: &Aws,
+    ctx: &Context,
     name: &str,
     own: Option<&BTreeMap<String, String>>,
 ) -> BTreeMap<String, String> {
-    let mut tags = aws.effective_tags(own);
+    let mut tags = ctx.tags(own);
     tags.insert("Name".to_string(), name.to_string());
     tags
 }
 
-/// How long [`finish_create`] retries a NotFound answer (EC2's eventual consistency right after a create).
-const FINISH_WAIT: Duration = Duration::from_secs(60);
+/// The filter that finds the objects created for this resource (its [`IDENTITY_TAG`]).
+pub fn identity_filter(ctx: &Context) -> Filter {
+    filter(&format!("tag:{IDENTITY_TAG}"), ctx.identity.as_str())
+}
 
-/// The last step of a create that succeeded: removes [`PENDING_TAG`] from `id`, after which no create adopts it.
-/// EC2 is eventually consistent: right after a create the tagging API may not know the resource yet, so NotFound
-/// is retried with backoff for up to a minute (within the operation's timeout).
-pub async fn finish_create(ctx: &Context, id: &str) -> Result<(), ResourceError> {
-    let bounded = Context {
-        deadline: ctx.deadline.min(Instant::now() + FINISH_WAIT),
-        ..ctx.clone()
-    };
-    bounded
-        .wait_for(&format!("{id} to drop the {PENDING_TAG} tag"), || async {
-            match ctx
-                .aws
-                .ec2
-                .delete_tags()
-                .resources(id)
-                .tags(Tag::builder().key(PENDING_TAG).build())
-                .send()
-                .await
-                .map_err(|e| aws_error("ec2:DeleteTags", e))
-            {
-                Ok(_) => Ok(Poll::Ready(())),
-                Err(e) if e.is_not_found() => Ok(Poll::Pending(format!(
-                    "AWS says {}",
-                    e.code().unwrap_or_default()
-                ))),
-                Err(e) => Err(e),
-            }
-        })
-        .await
+/// EC2 tags objects by id.
+pub struct Ec2Tags;
+
+impl Tagging for Ec2Tags {
+    const SERVICE: &'static str = "ec2";
+
+    async fn tag(
+        aws: &Aws,
+        id: &str,
+        tags: &BTreeMap<String, String>,
+    ) -> Result<(), ResourceError> {
+        aws.ec2
+            .create_tags()
+            .resources(id)
+            .set_tags(Some(
+                tags.iter()
+                    .map(|(k, v)| Tag::builder().key(k).value(v).build())
+                    .collect(),
+            ))
+            .send()
+            .await
+            .map_err(|e| aws_error("ec2:CreateTags", e))?;
+        Ok(())
+    }
+
+    async fn untag(aws: &Aws, id: &str, keys: &[String]) -> Result<(), ResourceError> {
+        aws.ec2
+            .delete_tags()
+            .resources(id)
+            .set_tags(Some(
+                keys.iter().map(|k| Tag::builder().key(k).build()).collect(),
+            ))
+            .send()
+            .await
+            .map_err(|e| aws_error("ec2:DeleteTags", e))?;
+        Ok(())
+    }
 }
 
 /// The tag specification that tags a resource atomically with its creation.
@@ -110,46 +130,6 @@ pub fn split_tags(
     tags::split(aws, tag_map(live), prior)
 }
 
-/// Brings the live tags of `id` from `old` to `new` (create/overwrite changed ones, delete removed ones). When `old`
-/// holds [`PENDING_TAG`] (the `tagsAll` a partial create recorded) and `new` does not (desired tags never do), the
-/// marker is removed with the other stale tags.
-pub async fn sync_tags(
-    aws: &Aws,
-    id: &str,
-    old: &BTreeMap<String, String>,
-    new: &BTreeMap<String, String>,
-) -> Result<(), ResourceError> {
-    let removed: Vec<Tag> = old
-        .keys()
-        .filter(|k| !new.contains_key(*k))
-        .map(|k| Tag::builder().key(k).build())
-        .collect();
-    if !removed.is_empty() {
-        aws.ec2
-            .delete_tags()
-            .resources(id)
-            .set_tags(Some(removed))
-            .send()
-            .await
-            .map_err(|e| aws_error("ec2:DeleteTags", e))?;
-    }
-    let changed: Vec<Tag> = new
-        .iter()
-        .filter(|(k, v)| old.get(*k) != Some(*v))
-        .map(|(k, v)| Tag::builder().key(k).value(v).build())
-        .collect();
-    if !changed.is_empty() {
-        aws.ec2
-            .create_tags()
-            .resources(id)
-            .set_tags(Some(changed))
-            .send()
-            .await
-            .map_err(|e| aws_error("ec2:CreateTags", e))?;
-    }
-    Ok(())
-}
-
 /// A filter on one value.
 pub fn filter(name: &str, value: &str) -> Filter {
     Filter::builder().name(name).values(value).build()
@@ -160,31 +140,25 @@ pub fn name_filter(name: &str) -> Filter {
     filter("tag:Name", name)
 }
 
-/// Whether live tags carry this provider's ownership tag.
-pub fn is_owned(tags: &[Tag]) -> bool {
-    tags.iter()
-        .any(|t| t.key() == Some(OWNERSHIP_TAG.0) && t.value() == Some(OWNERSHIP_TAG.1))
+/// Whether the engine records object `id` for this resource (a replacement's predecessor).
+pub fn is_recorded(ctx: &Context, id: &str) -> bool {
+    matches!(&ctx.recorded, Recorded::Ids(ids) if ids.contains(id))
 }
 
-/// Whether live tags carry [`PENDING_TAG`]: the resource's create has not finished.
-pub fn is_pending(tags: &[Tag]) -> bool {
-    tags.iter().any(|t| t.key() == Some(PENDING_TAG))
+/// How a same-named object found at create time stands in the way, for the kinds EC2 does not keep unique:
+/// `None` when it does not (it has this resource's identity, so the identity lookup decides; or it is an earlier
+/// release's object that the engine records for this resource), `Some` with the classification to report
+/// ([`crate::lifecycle::conflict`]) when it belongs to someone else or to another resource.
+pub fn name_clash(ctx: &Context, id: &str, tags: &BTreeMap<String, String>) -> Option<Found> {
+    match ctx.found(id, tags) {
+        Found::Orphan | Found::Recorded => None,
+        Found::Other { .. } if is_recorded(ctx, id) => None,
+        other => Some(other),
+    }
 }
 
-/// Classifies a same-named resource by its live tags.
-pub fn found(tags: &[Tag]) -> Found {
-    tags::found(&tag_map(tags))
-}
-
-/// The debug line a create logs when it adopts the leftover `id` of a crashed create.
-pub fn adopting(ctx: &Context, id: &str, name: &str) {
-    ctx.debug(format!(
-        "adopting {id}: it carries this provider's ownership tag, name '{name}' and the {PENDING_TAG} marker of a \
-         create that never finished"
-    ));
-}
-
-/// The conflict error for a same-named resource this provider does not own.
+/// The conflict error for a same-named resource this provider does not own. (The EC2 kinds report conflicts with
+/// [`crate::lifecycle::conflict`]; ECS still uses this one.)
 pub fn name_conflict(kind: &str, name: &str, id: &str) -> ResourceError {
     ResourceError::Conflict(format!(
         "a {kind} named '{name}' already exists ({id}) and was not created by pulumi-orderapi (no {}={} tag); \
@@ -288,49 +262,364 @@ pub async fn availability_zones(aws: &Aws) -> Result<Vec<String>, ResourceError>
     Ok(zones)
 }
 
-/// Runs a delete call until AWS accepts it: `DependencyViolation` (something still attached, typically being
-/// deleted in parallel) is retried with backoff within the operation's timeout; NotFound means done.
-pub async fn delete_with_retry<F, Fut>(
+/// How a blocker is named in errors: `route table rtb-1 (Name=web, …)`.
+fn labelled(kind: &str, id: &str, tags: &[Tag], note: Option<&str>) -> String {
+    let mut notes: Vec<String> = Vec::new();
+    if let Some(name) = tags
+        .iter()
+        .find(|t| t.key() == Some("Name"))
+        .and_then(|t| t.value())
+    {
+        notes.push(format!("Name={name}"));
+    }
+    if let Some(note) = note.filter(|n| !n.is_empty()) {
+        notes.push(note.to_string());
+    }
+    if notes.is_empty() {
+        format!("{kind} {id}")
+    } else {
+        format!("{kind} {id} ({})", notes.join(", "))
+    }
+}
+
+fn nat_state(nat: &LiveNat) -> &str {
+    nat.state().map(|s| s.as_str()).unwrap_or_default()
+}
+
+/// The NAT gateways `by` selects (a `vpc-id` or `subnet-id` filter) that still hold their network interfaces.
+async fn nat_gateways(ctx: &Context, by: Filter) -> Result<Vec<LiveNat>, ResourceError> {
+    let out = ctx
+        .aws
+        .ec2
+        .describe_nat_gateways()
+        .filter(by)
+        .send()
+        .await
+        .map_err(|e| aws_error("ec2:DescribeNatGateways", e))?;
+    Ok(out
+        .nat_gateways()
+        .iter()
+        .filter(|n| !matches!(nat_state(n), "deleted" | "failed"))
+        .cloned()
+        .collect())
+}
+
+/// A NAT gateway in the way: one being deleted lets go by itself.
+fn nat_blocker(nat: &LiveNat) -> Blocker {
+    let state = nat_state(nat);
+    Blocker {
+        what: labelled(
+            "NAT gateway",
+            nat.nat_gateway_id().unwrap_or_default(),
+            nat.tags(),
+            Some(state),
+        ),
+        clears: state == "deleting",
+    }
+}
+
+/// The network interfaces of `nats`, by interface id.
+fn nat_interfaces(nats: &[LiveNat]) -> BTreeSet<String> {
+    nats.iter()
+        .flat_map(|n| n.nat_gateway_addresses())
+        .filter_map(|a| a.network_interface_id().map(str::to_string))
+        .collect()
+}
+
+async fn network_interfaces(
     ctx: &Context,
-    what: &str,
-    mut call: F,
-) -> Result<(), ResourceError>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<(), ResourceError>>,
-{
-    ctx.wait_for(&format!("{what} to be deleted"), || {
-        let fut = call();
-        async move {
-            match fut.await {
-                Ok(()) => Ok(Poll::Ready(())),
-                Err(e) if e.is_not_found() => Ok(Poll::Ready(())),
-                Err(e)
-                    if matches!(
-                        e.code(),
-                        Some(
-                            "DependencyViolation"
-                                | "InvalidIPAddress.InUse"
-                                | "AuthFailure"
-                                | "Resource.AlreadyAssociated"
-                        )
-                    ) =>
-                {
-                    Ok(Poll::Pending(format!(
-                        "AWS says {}",
-                        e.code().unwrap_or_default()
-                    )))
-                }
-                Err(e) => Err(e),
-            }
+    by: Filter,
+) -> Result<Vec<NetworkInterface>, ResourceError> {
+    let out = ctx
+        .aws
+        .ec2
+        .describe_network_interfaces()
+        .filters(by)
+        .send()
+        .await
+        .map_err(|e| aws_error("ec2:DescribeNetworkInterfaces", e))?;
+    Ok(out.network_interfaces().to_vec())
+}
+
+/// Whether the load balancer an interface described `ELB app/<name>/<id>` belongs to is gone (AWS then removes
+/// its interfaces within minutes).
+async fn load_balancer_gone(ctx: &Context, description: &str) -> Result<bool, ResourceError> {
+    let Some(name) = description
+        .strip_prefix("ELB ")
+        .and_then(|d| d.split('/').nth(1))
+    else {
+        return Ok(false);
+    };
+    match ctx
+        .aws
+        .elbv2
+        .describe_load_balancers()
+        .names(name)
+        .send()
+        .await
+    {
+        Ok(out) => Ok(out.load_balancers().is_empty()),
+        Err(e) => {
+            let e = aws_error("elbv2:DescribeLoadBalancers", e);
+            if e.is_not_found() { Ok(true) } else { Err(e) }
         }
+    }
+}
+
+/// A network interface in the way, and whether AWS removes it by itself: one of a NAT gateway being deleted (or
+/// already gone), of a deleted load balancer, of an ECS task, one being detached, or a released requester-managed
+/// one (AWS reclaims those). Anything else stays until someone deletes its owner.
+async fn interface_blocker(
+    ctx: &Context,
+    eni: &NetworkInterface,
+    nats: &[LiveNat],
+) -> Result<Blocker, ResourceError> {
+    let id = eni.network_interface_id().unwrap_or_default();
+    let description = eni.description().unwrap_or_default();
+    let status = eni.status().map(|s| s.as_str()).unwrap_or_default();
+    let kind = eni.interface_type().map(|t| t.as_str()).unwrap_or_default();
+    let detaching = eni
+        .attachment()
+        .and_then(|a| a.status())
+        .is_some_and(|s| matches!(s.as_str(), "detaching" | "detached"));
+    let nat = nats.iter().find(|n| {
+        n.nat_gateway_addresses()
+            .iter()
+            .any(|a| a.network_interface_id() == Some(id))
+    });
+    let (note, clears) = if let Some(nat) = nat {
+        let state = nat_state(nat);
+        (
+            format!(
+                "of NAT gateway {}, {state}",
+                nat.nat_gateway_id().unwrap_or_default()
+            ),
+            state == "deleting",
+        )
+    } else if kind == "nat_gateway" {
+        ("of a deleted NAT gateway".to_string(), true)
+    } else if let Some(lb) = description.strip_prefix("ELB ") {
+        let gone = load_balancer_gone(ctx, description).await?;
+        let note = if gone {
+            format!("of deleted load balancer {lb}")
+        } else {
+            format!("of load balancer {lb}")
+        };
+        (note, gone)
+    } else if eni.requester_managed() == Some(true) && description.starts_with("arn:aws:ecs:") {
+        // An ECS task's interface: AWS removes it when the task stops (its service is deleted first). A task that
+        // keeps running outside the stack holds it until the timeout.
+        (format!("of ECS task attachment {description}"), true)
+    } else if eni.requester_managed() == Some(true) && status == "available" {
+        (format!("{description}, released; AWS reclaims it"), true)
+    } else if detaching {
+        (format!("{description}, being detached"), true)
+    } else if description.is_empty() {
+        (format!("{kind} {status}").trim().to_string(), false)
+    } else {
+        (description.to_string(), false)
+    };
+    Ok(Blocker {
+        what: labelled("network interface", id, eni.tag_set(), Some(&note)),
+        clears,
     })
-    .await
+}
+
+/// The interfaces among `enis` that are not a listed NAT gateway's (the NAT gateway stands for those).
+async fn interface_blockers(
+    ctx: &Context,
+    enis: &[NetworkInterface],
+    nats: &[LiveNat],
+) -> Result<Vec<Blocker>, ResourceError> {
+    let of_nats = nat_interfaces(nats);
+    let mut out = Vec::new();
+    for eni in enis {
+        if of_nats.contains(eni.network_interface_id().unwrap_or_default()) {
+            continue;
+        }
+        out.push(interface_blocker(ctx, eni, nats).await?);
+    }
+    Ok(out)
+}
+
+/// What keeps VPC `vpc` from being deleted: subnets, route tables other than the main one, security groups other
+/// than the default one, attached internet gateways, NAT gateways, network interfaces and VPC endpoints.
+pub async fn vpc_blockers(ctx: &Context, vpc: &str) -> Result<Vec<Blocker>, ResourceError> {
+    let ec2 = &ctx.aws.ec2;
+    let by_vpc = || filter("vpc-id", vpc);
+    let mut out = Vec::new();
+    let subnets = ec2
+        .describe_subnets()
+        .filters(by_vpc())
+        .send()
+        .await
+        .map_err(|e| aws_error("ec2:DescribeSubnets", e))?;
+    for s in subnets.subnets() {
+        out.push(Blocker {
+            what: labelled(
+                "subnet",
+                s.subnet_id().unwrap_or_default(),
+                s.tags(),
+                s.cidr_block(),
+            ),
+            clears: false,
+        });
+    }
+    let tables = ec2
+        .describe_route_tables()
+        .filters(by_vpc())
+        .send()
+        .await
+        .map_err(|e| aws_error("ec2:DescribeRouteTables", e))?;
+    for t in tables.route_tables() {
+        if t.associations().iter().any(|a| a.main() == Some(true)) {
+            continue;
+        }
+        out.push(Blocker {
+            what: labelled(
+                "route table",
+                t.route_table_id().unwrap_or_default(),
+                t.tags(),
+                None,
+            ),
+            clears: false,
+        });
+    }
+    let groups = ec2
+        .describe_security_groups()
+        .filters(by_vpc())
+        .send()
+        .await
+        .map_err(|e| aws_error("ec2:DescribeSecurityGroups", e))?;
+    for g in groups.security_groups() {
+        if g.group_name() == Some("default") {
+            continue;
+        }
+        out.push(Blocker {
+            what: labelled(
+                "security group",
+                g.group_id().unwrap_or_default(),
+                g.tags(),
+                g.group_name(),
+            ),
+            clears: false,
+        });
+    }
+    let gateways = ec2
+        .describe_internet_gateways()
+        .filters(filter("attachment.vpc-id", vpc))
+        .send()
+        .await
+        .map_err(|e| aws_error("ec2:DescribeInternetGateways", e))?;
+    for g in gateways.internet_gateways() {
+        out.push(Blocker {
+            what: labelled(
+                "internet gateway",
+                g.internet_gateway_id().unwrap_or_default(),
+                g.tags(),
+                Some("attached"),
+            ),
+            clears: false,
+        });
+    }
+    let nats = nat_gateways(ctx, by_vpc()).await?;
+    out.extend(nats.iter().map(nat_blocker));
+    let enis = network_interfaces(ctx, by_vpc()).await?;
+    out.extend(interface_blockers(ctx, &enis, &nats).await?);
+    let endpoints = ec2
+        .describe_vpc_endpoints()
+        .filters(by_vpc())
+        .send()
+        .await
+        .map_err(|e| aws_error("ec2:DescribeVpcEndpoints", e))?;
+    for e in endpoints.vpc_endpoints() {
+        let state = e.state().map(|s| s.as_str()).unwrap_or_default();
+        if state.eq_ignore_ascii_case("deleted") {
+            continue;
+        }
+        out.push(Blocker {
+            what: labelled(
+                "VPC endpoint",
+                e.vpc_endpoint_id().unwrap_or_default(),
+                e.tags(),
+                e.service_name(),
+            ),
+            clears: state.eq_ignore_ascii_case("deleting"),
+        });
+    }
+    Ok(out)
+}
+
+/// What keeps subnet `subnet` from being deleted: NAT gateways and network interfaces in it.
+pub async fn subnet_blockers(ctx: &Context, subnet: &str) -> Result<Vec<Blocker>, ResourceError> {
+    let nats = nat_gateways(ctx, filter("subnet-id", subnet)).await?;
+    let enis = network_interfaces(ctx, filter("subnet-id", subnet)).await?;
+    let mut out: Vec<Blocker> = nats.iter().map(nat_blocker).collect();
+    out.extend(interface_blockers(ctx, &enis, &nats).await?);
+    Ok(out)
+}
+
+/// What keeps an internet gateway from being detached from `vpc`: public addresses mapped in the VPC (public NAT
+/// gateways, network interfaces with a public or Elastic IP address).
+pub async fn internet_gateway_blockers(
+    ctx: &Context,
+    vpc: &str,
+) -> Result<Vec<Blocker>, ResourceError> {
+    let nats: Vec<LiveNat> = nat_gateways(ctx, filter("vpc-id", vpc))
+        .await?
+        .into_iter()
+        .filter(|n| n.connectivity_type().is_none_or(|c| c.as_str() == "public"))
+        .collect();
+    let enis: Vec<NetworkInterface> = network_interfaces(ctx, filter("vpc-id", vpc))
+        .await?
+        .into_iter()
+        .filter(|e| e.association().and_then(|a| a.public_ip()).is_some())
+        .collect();
+    let mut out: Vec<Blocker> = nats.iter().map(nat_blocker).collect();
+    out.extend(interface_blockers(ctx, &enis, &nats).await?);
+    Ok(out)
+}
+
+/// What keeps security group `group` from being deleted: network interfaces it is attached to, and other groups
+/// whose rules reference it.
+pub async fn security_group_blockers(
+    ctx: &Context,
+    group: &str,
+) -> Result<Vec<Blocker>, ResourceError> {
+    let enis = network_interfaces(ctx, filter("group-id", group)).await?;
+    let mut out = interface_blockers(ctx, &enis, &[]).await?;
+    let mut seen = BTreeSet::new();
+    for by in ["ip-permission.group-id", "egress.ip-permission.group-id"] {
+        let groups = ctx
+            .aws
+            .ec2
+            .describe_security_groups()
+            .filters(filter(by, group))
+            .send()
+            .await
+            .map_err(|e| aws_error("ec2:DescribeSecurityGroups", e))?;
+        for g in groups.security_groups() {
+            let id = g.group_id().unwrap_or_default();
+            if id == group || !seen.insert(id.to_string()) {
+                continue;
+            }
+            let note = format!(
+                "{}, its rules reference this group",
+                g.group_name().unwrap_or_default()
+            );
+            out.push(Blocker {
+                what: labelled("security group", id, g.tags(), Some(&note)),
+                clears: false,
+            });
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lifecycle::LEGACY_PENDING_TAG;
 
     #[test]
     fn cidr_rules() {
@@ -349,54 +638,77 @@ mod tests {
         let live: Vec<Tag> = [
             ("Name", "vpc-a"),
             ("ManagedBy", "pulumi-orderapi"),
+            (IDENTITY_TAG, "0123"),
             ("CostCenter", "42"),
             ("Team", "x"),
-            (PENDING_TAG, PENDING_VALUE),
+            (LEGACY_PENDING_TAG, "true"),
         ]
         .iter()
         .map(|(k, v)| Tag::builder().key(*k).value(*v).build())
         .collect();
-        let (name, own, all) = split_tags(&aws, &live[..4], None);
+        let (name, own, all) = split_tags(&aws, &live[..5], None);
         assert_eq!(name.as_deref(), Some("vpc-a"));
         assert_eq!(
             own,
             Some(BTreeMap::from([("Team".to_string(), "x".to_string())]))
         );
-        assert_eq!(all.len(), 4);
-        // An unfinished create's marker shows as drift on the declared tags, so the next update removes it.
-        let (_, own, all) = split_tags(&aws, &live, None);
-        assert_eq!(
-            own.as_ref()
-                .and_then(|o| o.get(PENDING_TAG))
-                .map(String::as_str),
-            Some(PENDING_VALUE)
-        );
-        assert!(all.contains_key(PENDING_TAG));
+        assert_eq!(all.len(), 5);
+        assert_eq!(all.get(IDENTITY_TAG).map(String::as_str), Some("0123"));
+        // An earlier release's unfinished-create marker shows as drift on the declared tags, so the next update
+        // removes it.
+        let (_, own, _) = split_tags(&aws, &live, None);
+        assert!(own.is_some_and(|o| o.contains_key(LEGACY_PENDING_TAG)));
+    }
+
+    fn ctx(recorded: Recorded) -> Context {
+        Context::new(
+            std::sync::Arc::new(Aws::offline()),
+            "urn:pulumi:dev::p::orderapi:ec2:Vpc::a",
+            std::time::Duration::from_secs(5),
+            tokio_util::sync::CancellationToken::new(),
+        )
+        .with_recorded(recorded)
     }
 
     #[test]
-    fn only_an_unfinished_create_is_adoptable() {
-        let tags = |pairs: &[(&str, &str)]| -> Vec<Tag> {
-            pairs
-                .iter()
-                .map(|(k, v)| Tag::builder().key(*k).value(*v).build())
-                .collect()
-        };
-        let owned = (OWNERSHIP_TAG.0, OWNERSHIP_TAG.1);
-        let pending = (PENDING_TAG, PENDING_VALUE);
-        assert_eq!(found(&tags(&[("Name", "a")])), Found::Stranger);
-        assert_eq!(found(&tags(&[("Name", "a"), pending])), Found::Stranger);
-        assert_eq!(found(&tags(&[("Name", "a"), owned])), Found::Recorded);
+    fn only_strangers_and_other_resources_clash_by_name() {
+        let new = ctx(Recorded::Nothing);
+        let ours = all_tags(&new, "a", None);
+        assert_eq!(name_clash(&new, "vpc-1", &ours), None);
+        let stranger = BTreeMap::from([("Name".to_string(), "a".to_string())]);
+        assert_eq!(name_clash(&new, "vpc-1", &stranger), Some(Found::Stranger));
+        let mut theirs = ours.clone();
+        theirs.insert(IDENTITY_TAG.into(), "f".repeat(32));
+        assert!(matches!(
+            name_clash(&new, "vpc-1", &theirs),
+            Some(Found::Other { .. })
+        ));
+        // An earlier release's object (no identity) that the engine records for this resource is its
+        // predecessor, not another resource's.
+        let mut legacy = ours.clone();
+        legacy.remove(IDENTITY_TAG);
+        assert!(name_clash(&new, "vpc-1", &legacy).is_some());
+        let replacing = ctx(Recorded::Ids(BTreeSet::from(["vpc-1".to_string()])));
+        assert_eq!(name_clash(&replacing, "vpc-1", &legacy), None);
+        assert!(is_recorded(&replacing, "vpc-1"));
+        assert!(!is_recorded(&replacing, "vpc-2"));
+        assert!(!is_recorded(&ctx(Recorded::Unknown), "vpc-1"));
+    }
+
+    #[test]
+    fn blockers_are_named_with_their_name_tag() {
+        let tags = [Tag::builder().key("Name").value("web").build()];
         assert_eq!(
-            found(&tags(&[("Name", "a"), owned, pending])),
-            Found::Unfinished
+            labelled("route table", "rtb-1", &tags, None),
+            "route table rtb-1 (Name=web)"
         );
-        let desired = BTreeMap::from([("Name".to_string(), "a".to_string())]);
-        let create = pending_tags(&desired);
         assert_eq!(
-            create.get(PENDING_TAG).map(String::as_str),
-            Some(PENDING_VALUE)
+            labelled("subnet", "subnet-1", &tags, Some("10.0.0.0/24")),
+            "subnet subnet-1 (Name=web, 10.0.0.0/24)"
         );
-        assert_eq!(create.len(), 2);
+        assert_eq!(
+            labelled("subnet", "subnet-1", &[], Some("")),
+            "subnet subnet-1"
+        );
     }
 }

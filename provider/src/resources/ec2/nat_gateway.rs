@@ -1,7 +1,12 @@
 //! `orderapi:ec2:NatGateway` — a NAT gateway in one subnet: `public` (outbound internet through an Elastic IP and
 //! the VPC's internet gateway) or `private` (to other VPCs and on-premises networks).
+//!
+//! NAT gateway names are only tags: a create looks for this resource's NAT gateway by identity (see the `ec2`
+//! module docs) and sends CreateNatGateway with the SDK's retry off and a per-deployment client token
+//! ([`Context::client_token`]) inside `create_once`, so neither a lost answer nor an SDK retry makes a second one.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
 use aws_sdk_ec2::types::{
@@ -11,11 +16,14 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Found, adopting, all_tags, check_name, check_tags, filter, finish_create, found, name_conflict,
-    name_filter, pending_tags, split_tags, sync_tags, tag_map, tag_spec,
+    Ec2Tags, all_tags, check_name, check_tags, filter, identity_filter, is_recorded, name_clash,
+    name_filter, split_tags, tag_map, tag_spec,
 };
 use crate::error::{ResourceError, aws_error};
+use crate::lifecycle::{Found, conflict, create_once};
+use crate::no_retry;
 use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures, Poll};
+use crate::resources::tags;
 
 /// Inputs of a NAT gateway.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -56,9 +64,9 @@ pub struct NatGatewayOutputs {
 
 pub struct NatGateway;
 
-/// How many client-token variants a create walks through when earlier ones belong to NAT gateways it must not take:
-/// ones that have failed or been deleted since, or finished ones recorded in some state (AWS answers a reused token
-/// with the original NAT gateway).
+/// How many client-token variants a create walks through when AWS answers one with a NAT gateway it must not
+/// take: one that has failed or been deleted since, or one the engine records (AWS answers a reused token with
+/// the original NAT gateway).
 const TOKEN_VARIANTS: u32 = 5;
 
 /// What waiting for a freshly created NAT gateway found.
@@ -89,29 +97,12 @@ fn connectivity(nat: &LiveNat) -> &str {
         .unwrap_or("public")
 }
 
-/// A deterministic client token for the NAT gateway this resource declares: a retried create (after a crash or a
-/// lost response) gets the same NAT gateway back instead of a second one. The replace-forcing inputs are part of
-/// it, so a replacement gets a new token (AWS rejects a reused token with other parameters); a replacement with
-/// the same inputs (`pulumi up --replace`) is answered with its predecessor, which the create then skips for the
-/// next variant. 64 characters at most.
-pub fn client_token(inputs: &NatGatewayInputs, variant: u32) -> String {
-    // FNV-1a (64 bit): stable across builds and platforms, unlike std's hasher.
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    let fields = [
-        inputs.name.as_deref().unwrap_or_default(),
-        inputs.subnet_id.as_str(),
-        inputs.allocation_id.as_deref().unwrap_or_default(),
-        inputs.connectivity_type.as_deref().unwrap_or("public"),
-    ];
-    for byte in fields.join("\n").bytes() {
-        hash ^= u64::from(byte);
-        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    if variant == 0 {
-        format!("orderapi-nat-{hash:016x}")
-    } else {
-        format!("orderapi-nat-{hash:016x}-{variant}")
-    }
+/// The client token of create attempt `variant` of this resource with `inputs`: the same for every attempt of one
+/// deployment (a retry is answered with the NAT gateway the lost attempt made), different per variant, per
+/// replace-forcing input and per provider process (a later deployment finds the NAT gateway by identity
+/// instead). 64 characters at most.
+pub fn client_token(ctx: &Context, inputs: &NatGatewayInputs, variant: u32) -> String {
+    ctx.client_token(&(inputs, variant), 64)
 }
 
 /// What the user can do about a NAT gateway that ended in state `failed`.
@@ -186,53 +177,75 @@ impl NatGateway {
         }
     }
 
-    /// The NAT gateways of the subnet that carry our name. Returns the one to adopt (the leftover of a create that
-    /// never finished: ours, still carrying the create-pending marker, live, same allocation and connectivity, so
-    /// every replace-forcing input matches) and the IDs of our others, which a client token must not be answered
-    /// with: dead ones (failed, deleting, deleted) and finished ones, recorded in some state (e.g. the NAT gateway
-    /// this one replaces, which the engine deletes next). A live same-named NAT gateway this provider did not
-    /// create is a conflict.
+    /// The NAT gateway to adopt: one made for this resource (its identity) that the engine does not record, live,
+    /// in the declared subnet with the declared allocation and connectivity (so every replace-forcing input
+    /// matches). The ids of this resource's other NAT gateways go into `taken`, which a client token must not be
+    /// answered with: dead ones (failed, deleting, deleted) and the one the engine records (the NAT gateway a
+    /// replacement replaces). A live same-named NAT gateway in the subnet that is not this resource's is a
+    /// conflict.
     async fn find_existing(
         ctx: &Context,
         name: &str,
         inputs: &NatGatewayInputs,
-    ) -> Result<(Option<LiveNat>, BTreeSet<String>), ResourceError> {
-        let out = ctx
-            .aws
-            .ec2
-            .describe_nat_gateways()
-            .filter(filter("subnet-id", &inputs.subnet_id))
-            .filter(name_filter(name))
-            .send()
-            .await
-            .map_err(|e| aws_error("ec2:DescribeNatGateways", e))?;
-        let mut taken = BTreeSet::new();
+        taken: &Mutex<BTreeSet<String>>,
+    ) -> Result<Option<LiveNat>, ResourceError> {
+        let describe = |by: aws_sdk_ec2::types::Filter| async move {
+            ctx.aws
+                .ec2
+                .describe_nat_gateways()
+                .filter(filter("subnet-id", &inputs.subnet_id))
+                .filter(by)
+                .send()
+                .await
+                .map_err(|e| aws_error("ec2:DescribeNatGateways", e))
+        };
+        // moto ignores tag filters: the identity and the name are checked here too.
+        let ours = describe(identity_filter(ctx)).await?;
         let mut adopt = None;
-        // moto ignores the tag filter: check the name here too.
-        for nat in out
-            .nat_gateways()
-            .iter()
-            .filter(|n| tag_map(n.tags()).get("Name").map(String::as_str) == Some(name))
-        {
+        for nat in ours.nat_gateways() {
             let id = nat.nat_gateway_id().unwrap_or_default();
             let live = matches!(state_of(nat), "pending" | "available");
-            let unfinished = match found(nat.tags()) {
-                Found::Stranger if live => return Err(name_conflict("NAT gateway", name, id)),
-                Found::Stranger => continue,
-                Found::Recorded => false,
-                Found::Unfinished => true,
-            };
             let same_allocation =
                 primary(nat).and_then(|a| a.allocation_id()) == inputs.allocation_id.as_deref();
             let same_connectivity =
                 connectivity(nat) == inputs.connectivity_type.as_deref().unwrap_or("public");
-            if live && unfinished && same_allocation && same_connectivity && adopt.is_none() {
-                adopt = Some(nat.clone());
-            } else {
-                taken.insert(id.to_string());
+            match ctx.found(id, &tag_map(nat.tags())) {
+                Found::Orphan
+                    if live && same_allocation && same_connectivity && adopt.is_none() =>
+                {
+                    ctx.adopting("NAT gateway", id);
+                    adopt = Some(nat.clone());
+                }
+                Found::Orphan | Found::Recorded => {
+                    if let Ok(mut taken) = taken.lock() {
+                        taken.insert(id.to_string());
+                    }
+                }
+                Found::Other { .. } | Found::Stranger => {}
             }
         }
-        Ok((adopt, taken))
+        if adopt.is_some() {
+            return Ok(adopt);
+        }
+        let named = describe(name_filter(name)).await?;
+        for nat in named
+            .nat_gateways()
+            .iter()
+            .filter(|n| tag_map(n.tags()).get("Name").map(String::as_str) == Some(name))
+            .filter(|n| matches!(state_of(n), "pending" | "available"))
+        {
+            let id = nat.nat_gateway_id().unwrap_or_default();
+            if let Some(found) = name_clash(ctx, id, &tag_map(nat.tags())) {
+                return Err(conflict(
+                    &format!(
+                        "a NAT gateway named '{name}' ({id}) in {}",
+                        inputs.subnet_id
+                    ),
+                    &found,
+                ));
+            }
+        }
+        Ok(None)
     }
 
     /// Waits for `id` to become available. `created` is when AWS says it was created, `started` when this create
@@ -274,12 +287,13 @@ impl NatGateway {
     }
 
     /// Creates the NAT gateway with `tags` (walking client-token variants past the `taken` NAT gateways: dead ones
-    /// and recorded ones) and waits until it is available.
+    /// and recorded ones) and waits until it is available. Automatic SDK retries are off: `create_once` repeats a
+    /// lost call only after looking for its NAT gateway.
     async fn create_and_wait(
         ctx: &Context,
         inputs: &NatGatewayInputs,
         tags: &BTreeMap<String, String>,
-        taken: &BTreeSet<String>,
+        taken: &Mutex<BTreeSet<String>>,
     ) -> Result<LiveNat, ResourceError> {
         let started = SystemTime::now();
         let connectivity_type =
@@ -292,8 +306,10 @@ impl NatGateway {
                 .subnet_id(&inputs.subnet_id)
                 .set_allocation_id(inputs.allocation_id.clone())
                 .connectivity_type(connectivity_type.clone())
-                .client_token(client_token(inputs, variant))
+                .client_token(client_token(ctx, inputs, variant))
                 .tag_specifications(tag_spec(ResourceType::Natgateway, tags))
+                .customize()
+                .config_override(no_retry!(aws_sdk_ec2))
                 .send()
                 .await
                 .map_err(|e| aws_error("ec2:CreateNatGateway", e))?;
@@ -302,10 +318,11 @@ impl NatGateway {
                 .and_then(|n| n.nat_gateway_id())
                 .unwrap_or_default()
                 .to_string();
-            if taken.contains(&id) {
+            let skip = taken.lock().map(|t| t.contains(&id)).unwrap_or(false);
+            if skip || is_recorded(ctx, &id) {
                 ctx.debug(format!(
-                    "client token variant {variant} belongs to NAT gateway {id}, which is dead or recorded in a \
-                     state; trying the next"
+                    "client token variant {variant} belongs to NAT gateway {id}, which is dead or the one the \
+                     engine records; trying the next"
                 ));
                 continue;
             }
@@ -324,13 +341,15 @@ impl NatGateway {
                 Created::Dead(e) => return Err(e),
                 Created::Vanished => {
                     ctx.debug(format!("client token variant {variant} belongs to purged NAT gateway {id}; trying the next"));
+                    if let Ok(mut taken) = taken.lock() {
+                        taken.insert(id);
+                    }
                 }
             }
         }
         Err(ResourceError::Conflict(
-            "every client token this NAT gateway may use belongs to a failed, deleted or still recorded NAT gateway \
-             with the same name, subnet and Elastic IP; wait an hour for AWS to purge the deleted ones, or change the \
-             NAT gateway's `name`"
+            "AWS answered every client token this create tried with a NAT gateway it must not take (failed, \
+             deleted, or the one the engine records); run `pulumi up` again (a new deployment uses new tokens)"
                 .to_string(),
         ))
     }
@@ -388,51 +407,46 @@ impl CustomResource for NatGateway {
         inputs: &NatGatewayInputs,
     ) -> Result<(String, NatGatewayOutputs), ResourceError> {
         let name = inputs.name.clone().unwrap_or_default();
-        let tags = all_tags(&ctx.aws, &name, inputs.tags.as_ref());
-        // Until the last step the NAT gateway holds the create-pending marker: a partial create records it in
-        // tagsAll, so the next update removes it.
-        let create_tags = pending_tags(&tags);
-        let (existing, taken) = Self::find_existing(ctx, &name, inputs).await?;
-        let nat = match existing {
-            Some(nat) => {
-                let id = nat.nat_gateway_id().unwrap_or_default().to_string();
-                adopting(ctx, &id, &name);
-                let partial = NatGatewayOutputs {
-                    tags_all: create_tags.clone(),
-                    ..Default::default()
-                };
-                // It may still be pending.
-                match Self::wait_available(ctx, &id, None, SystemTime::now())
-                    .await
-                    .map_err(|e| e.partial(&id, &partial))?
-                {
-                    Created::Available(nat) => *nat,
-                    Created::Dead(e) => return Err(e),
-                    Created::Vanished => {
-                        return Err(ResourceError::Conflict(format!(
-                            "NAT gateway {id} vanished while being adopted; run `pulumi up` again"
-                        )));
-                    }
+        let tags = all_tags(ctx, &name, inputs.tags.as_ref());
+        let taken = Mutex::new(BTreeSet::new());
+        let made = create_once(
+            ctx,
+            &format!("NAT gateway {name}"),
+            || Self::find_existing(ctx, &name, inputs, &taken),
+            || Self::create_and_wait(ctx, inputs, &tags, &taken),
+        )
+        .await?;
+        let nat = if made.is_adopted() {
+            let nat = made.into_inner();
+            let id = nat.nat_gateway_id().unwrap_or_default().to_string();
+            let partial = NatGatewayOutputs {
+                tags_all: tags.clone(),
+                ..Default::default()
+            };
+            // It may still be pending.
+            match Self::wait_available(ctx, &id, None, SystemTime::now())
+                .await
+                .map_err(|e| e.partial(&id, &partial))?
+            {
+                Created::Available(live) => {
+                    // An adopted NAT gateway may carry stale tags: bring them in line.
+                    tags::sync::<Ec2Tags>(&ctx.aws, &id, &tag_map(nat.tags()), &tags)
+                        .await
+                        .map_err(|e| e.partial(&id, &partial))?;
+                    *live
+                }
+                Created::Dead(e) => return Err(e),
+                Created::Vanished => {
+                    return Err(ResourceError::Conflict(format!(
+                        "NAT gateway {id} vanished while being adopted; run `pulumi up` again"
+                    )));
                 }
             }
-            None => Self::create_and_wait(ctx, inputs, &create_tags, &taken).await?,
+        } else {
+            made.into_inner()
         };
         let id = nat.nat_gateway_id().unwrap_or_default().to_string();
-        let outputs = Self::outputs_of(&nat, create_tags.clone());
-        // An adopted NAT gateway may carry stale tags: bring them in line (the marker stays until the end).
-        sync_tags(&ctx.aws, &id, &tag_map(nat.tags()), &create_tags)
-            .await
-            .map_err(|e| e.partial(&id, &outputs))?;
-        finish_create(ctx, &id)
-            .await
-            .map_err(|e| e.partial(&id, &outputs))?;
-        Ok((
-            id,
-            NatGatewayOutputs {
-                tags_all: tags,
-                ..outputs
-            },
-        ))
+        Ok((id, Self::outputs_of(&nat, tags)))
     }
 
     async fn read(
@@ -459,11 +473,11 @@ impl CustomResource for NatGateway {
         new: &NatGatewayInputs,
     ) -> Result<NatGatewayOutputs, ResourceError> {
         let tags = all_tags(
-            &ctx.aws,
+            ctx,
             new.name.as_deref().unwrap_or_default(),
             new.tags.as_ref(),
         );
-        sync_tags(&ctx.aws, id, &old_outputs.tags_all, &tags).await?;
+        tags::sync::<Ec2Tags>(&ctx.aws, id, &old_outputs.tags_all, &tags).await?;
         Ok(NatGatewayOutputs {
             tags_all: tags,
             ..old_outputs.clone()
@@ -511,7 +525,14 @@ impl CustomResource for NatGateway {
 
 #[cfg(test)]
 mod tests {
-    use super::{NatGatewayInputs, client_token};
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use tokio_util::sync::CancellationToken;
+
+    use super::{NatGatewayInputs, TOKEN_VARIANTS, client_token};
+    use crate::aws::Aws;
+    use crate::resource::Context;
 
     fn inputs(name: &str, subnet: &str) -> NatGatewayInputs {
         NatGatewayInputs {
@@ -524,24 +545,24 @@ mod tests {
     }
 
     #[test]
-    fn client_token_is_deterministic_short_and_input_specific() {
-        let a = inputs(&"n".repeat(255), "subnet-0123456789abcdef0");
-        assert_eq!(client_token(&a, 0), client_token(&a.clone(), 0));
-        assert!(client_token(&a, TOKEN_MAX).len() <= 64);
-        assert_ne!(client_token(&a, 0), client_token(&a, 1));
-        assert_ne!(
-            client_token(&a, 0),
-            client_token(&inputs("other", "subnet-0123456789abcdef0"), 0)
+    fn client_token_is_stable_short_and_input_specific() {
+        let ctx = Context::new(
+            Arc::new(Aws::offline()),
+            "urn:pulumi:dev::p::orderapi:ec2:NatGateway::a",
+            Duration::from_secs(5),
+            CancellationToken::new(),
         );
+        let a = inputs(&"n".repeat(255), "subnet-0123456789abcdef0");
+        assert_eq!(client_token(&ctx, &a, 0), client_token(&ctx, &a.clone(), 0));
+        assert!(client_token(&ctx, &a, TOKEN_VARIANTS - 1).len() <= 64);
+        assert_ne!(client_token(&ctx, &a, 0), client_token(&ctx, &a, 1));
         assert_ne!(
-            client_token(&a, 0),
-            client_token(&inputs(&"n".repeat(255), "subnet-1"), 0)
+            client_token(&ctx, &a, 0),
+            client_token(&ctx, &inputs("other", "subnet-0123456789abcdef0"), 0)
         );
         let mut private = a.clone();
         private.allocation_id = None;
         private.connectivity_type = Some("private".into());
-        assert_ne!(client_token(&a, 0), client_token(&private, 0));
+        assert_ne!(client_token(&ctx, &a, 0), client_token(&ctx, &private, 0));
     }
-
-    const TOKEN_MAX: u32 = super::TOKEN_VARIANTS - 1;
 }

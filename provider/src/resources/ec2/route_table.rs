@@ -5,18 +5,21 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use aws_sdk_ec2::types::{
-    ResourceType, RouteOrigin, RouteTable as AwsRouteTable, RouteTableAssociationStateCode, Tag,
+    Filter, ResourceType, RouteOrigin, RouteTable as AwsRouteTable, RouteTableAssociationStateCode,
+    Tag,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Found, adopting, all_tags, check_cidr, check_name, check_tags, delete_with_retry, filter,
-    finish_create, found, name_conflict, name_filter, pending_tags, split_tags, sync_tags, tag_map,
-    tag_spec,
+    Ec2Tags, all_tags, check_cidr, check_name, check_tags, filter, identity_filter, name_clash,
+    name_filter, split_tags, tag_map, tag_spec,
 };
-use crate::error::{ResourceError, aws_error};
+use crate::error::{ErrorClass, ResourceError, aws_error};
+use crate::lifecycle::{conflict, create_once, delete_retrying_plain};
+use crate::no_retry;
 use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures, Poll};
+use crate::resources::tags;
 
 /// How long an association waits for another route table to release a subnet before it reports a conflict
 /// (within one `pulumi up`, the table giving the subnet up may be updated after the one taking it).
@@ -191,36 +194,44 @@ impl RouteTable {
         Ok(out.route_tables().first().map(Live::of))
     }
 
-    /// An existing table with our name in the VPC to adopt: the leftover of a create that never finished (ownership
-    /// tag and create-pending marker). A finished one of ours is recorded in some state (e.g. the table this one
-    /// replaces) and is left alone: table names are only tags, so a new table is created beside it. A same-named
-    /// table we do not own is a conflict.
+    /// The table to adopt: one made for this resource that the engine does not record (a create whose answer was
+    /// lost). Tables with this resource's identity that the engine records (the one a replacement replaces) are
+    /// left alone: table names are only tags, so a new table is created beside it. A same-named table in the VPC
+    /// that is not this resource's (a stranger's, or another resource's) is a conflict.
     async fn find_existing(
         ctx: &Context,
         name: &str,
         vpc_id: &str,
     ) -> Result<Option<String>, ResourceError> {
-        let out = ctx
-            .aws
-            .ec2
-            .describe_route_tables()
-            .filters(name_filter(name))
-            .filters(filter("vpc-id", vpc_id))
-            .send()
-            .await
-            .map_err(|e| aws_error("ec2:DescribeRouteTables", e))?;
-        let tables = out.route_tables();
-        if let Some(unfinished) = tables.iter().find(|t| found(t.tags()) == Found::Unfinished) {
-            return Ok(unfinished.route_table_id().map(str::to_string));
+        let describe = |by: Filter| async move {
+            ctx.aws
+                .ec2
+                .describe_route_tables()
+                .filters(by)
+                .filters(filter("vpc-id", vpc_id))
+                .send()
+                .await
+                .map_err(|e| aws_error("ec2:DescribeRouteTables", e))
+        };
+        let ours = describe(identity_filter(ctx)).await?;
+        for t in ours.route_tables() {
+            let id = t.route_table_id().unwrap_or_default();
+            if ctx.is_orphan(id, &tag_map(t.tags())) {
+                ctx.adopting("route table", id);
+                return Ok(Some(id.to_string()));
+            }
         }
-        match tables.iter().find(|t| found(t.tags()) == Found::Stranger) {
-            Some(stranger) => Err(name_conflict(
-                "route table",
-                name,
-                stranger.route_table_id().unwrap_or_default(),
-            )),
-            None => Ok(None),
+        let named = describe(name_filter(name)).await?;
+        for t in named.route_tables() {
+            let id = t.route_table_id().unwrap_or_default();
+            if let Some(found) = name_clash(ctx, id, &tag_map(t.tags())) {
+                return Err(conflict(
+                    &format!("a route table named '{name}' ({id})"),
+                    &found,
+                ));
+            }
         }
+        Ok(None)
     }
 
     /// Brings routes, then subnet associations, of table `id` from `live` to `inputs`. `associations` tracks the
@@ -400,9 +411,7 @@ impl RouteTable {
                         )),
                         Err(e) => match aws_error("ec2:AssociateRouteTable", e) {
                             // Another table took it between the check and the call.
-                            e if e.code() == Some("Resource.AlreadyAssociated") => {
-                                Ok(Poll::Pending(e.to_string()))
-                            }
+                            e if e.class() == ErrorClass::InUse => Ok(Poll::Pending(e.to_string())),
                             e => Err(e),
                         },
                     }
@@ -521,20 +530,23 @@ impl CustomResource for RouteTable {
         inputs: &RouteTableInputs,
     ) -> Result<(String, RouteTableOutputs), ResourceError> {
         let name = inputs.name.clone().unwrap_or_default();
-        let tags = all_tags(&ctx.aws, &name, inputs.tags.as_ref());
-        let create_tags = pending_tags(&tags);
-        let id = match Self::find_existing(ctx, &name, &inputs.vpc_id).await? {
-            Some(id) => {
-                adopting(ctx, &id, &name);
-                id
-            }
-            None => {
+        let tags = all_tags(ctx, &name, inputs.tags.as_ref());
+        // Route tables are not unique: an attempt is never repeated without looking for the last one's table.
+        let token = ctx.client_token(inputs, 64);
+        let id = create_once(
+            ctx,
+            &format!("route table {name}"),
+            || Self::find_existing(ctx, &name, &inputs.vpc_id),
+            || async {
                 let out = ctx
                     .aws
                     .ec2
                     .create_route_table()
                     .vpc_id(&inputs.vpc_id)
-                    .tag_specifications(tag_spec(ResourceType::RouteTable, &create_tags))
+                    .tag_specifications(tag_spec(ResourceType::RouteTable, &tags))
+                    .client_token(&token)
+                    .customize()
+                    .config_override(no_retry!(aws_sdk_ec2))
                     .send()
                     .await
                     .map_err(|e| aws_error("ec2:CreateRouteTable", e))?;
@@ -545,14 +557,14 @@ impl CustomResource for RouteTable {
                         ResourceError::Internal(
                             "ec2:CreateRouteTable returned no route table id".into(),
                         )
-                    })?
-            }
-        };
-        // Until the last step the table holds the create-pending marker: a partial create records it in tagsAll,
-        // so the next update removes it.
+                    })
+            },
+        )
+        .await?
+        .into_inner();
         let mut outputs = RouteTableOutputs {
             association_ids: BTreeMap::new(),
-            tags_all: create_tags.clone(),
+            tags_all: tags.clone(),
         };
         let live = ctx
             .wait_for(&format!("route table {name} to be visible"), || async {
@@ -564,19 +576,14 @@ impl CustomResource for RouteTable {
             .await
             .map_err(|e| e.partial(&id, &outputs))?;
         outputs.association_ids = live.subnets.clone();
-        // An adopted table may carry stale tags, routes and associations: bring them in line (the marker stays
-        // until the end).
-        sync_tags(&ctx.aws, &id, &tag_map(&live.tags), &create_tags)
+        // An adopted table may carry stale tags, routes and associations: bring them in line.
+        tags::sync::<Ec2Tags>(&ctx.aws, &id, &tag_map(&live.tags), &tags)
             .await
             .map_err(|e| e.partial(&id, &outputs))?;
         let mut associations = live.subnets.clone();
         let converged = Self::converge(ctx, &id, inputs, &live, &mut associations).await;
         outputs.association_ids = associations;
         converged.map_err(|e| e.partial(&id, &outputs))?;
-        finish_create(ctx, &id)
-            .await
-            .map_err(|e| e.partial(&id, &outputs))?;
-        outputs.tags_all = tags;
         Ok((id, outputs))
     }
 
@@ -614,11 +621,11 @@ impl CustomResource for RouteTable {
         new: &RouteTableInputs,
     ) -> Result<RouteTableOutputs, ResourceError> {
         let tags = all_tags(
-            &ctx.aws,
+            ctx,
             new.name.as_deref().unwrap_or_default(),
             new.tags.as_ref(),
         );
-        sync_tags(&ctx.aws, id, &old_outputs.tags_all, &tags).await?;
+        tags::sync::<Ec2Tags>(&ctx.aws, id, &old_outputs.tags_all, &tags).await?;
         // Converge against what AWS holds, not the old inputs: after a partial create or update the recorded
         // inputs may be ahead of AWS.
         let live = Self::describe(ctx, id).await?.ok_or_else(|| {
@@ -646,7 +653,7 @@ impl CustomResource for RouteTable {
         for association in &live.associations {
             Self::disassociate(ctx, association).await?;
         }
-        delete_with_retry(ctx, &format!("route table {id}"), || async {
+        delete_retrying_plain(ctx, &format!("route table {id}"), || async {
             ctx.aws
                 .ec2
                 .delete_route_table()

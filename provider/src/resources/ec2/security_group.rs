@@ -1,5 +1,11 @@
 //! `orderapi:ec2:SecurityGroup` — a VPC security group whose ingress (and, when declared, egress) rules are
 //! authoritative and updated in place, rule by rule.
+//!
+//! AWS keeps group names unique per VPC: a create adopts a same-named group only when it is this resource's
+//! unrecorded leftover (see the `ec2` module docs) and reports any other as a conflict; CreateSecurityGroup runs
+//! inside `create_once` (a lost answer's retry is refused with `InvalidGroup.Duplicate` and then found). A
+//! delete that network interfaces or other groups' rules outside the stack block fails naming them
+//! ([`super::security_group_blockers`]).
 
 use std::collections::BTreeMap;
 
@@ -11,11 +17,13 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Found, adopting, all_tags, check_cidr, check_tags, delete_with_retry, filter, finish_create,
-    found, name_conflict, pending_tags, split_tags, sync_tags, tag_map, tag_spec,
+    Ec2Tags, all_tags, check_cidr, check_tags, filter, security_group_blockers, split_tags,
+    tag_map, tag_spec,
 };
 use crate::error::{ResourceError, aws_error};
+use crate::lifecycle::{Found, conflict, create_once, delete_retrying};
 use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures, Poll};
+use crate::resources::tags;
 
 /// The description a group gets when the program sets none.
 pub const DEFAULT_DESCRIPTION: &str = "Managed by pulumi-orderapi";
@@ -463,10 +471,11 @@ impl SecurityGroup {
     }
 
     /// An existing group with our name in the VPC (AWS keeps group names unique per VPC). Adopted only when it is
-    /// the leftover of a create that never finished (ownership tag and create-pending marker) with the same
-    /// description. A finished group of ours is recorded in some state, typically the group this one replaces
-    /// while it still holds the name: a conflict that says to delete before replacing, never an adoption (the
-    /// engine would delete the adopted group next). A same-named group we do not own is a name conflict.
+    /// this resource's (its identity) and the engine does not record it (the leftover of a create whose answer was
+    /// lost), with the declared description (AWS cannot change it in place). The group the engine records for this
+    /// resource is the one a replacement takes the name from while it still exists: a conflict that says to delete
+    /// before replacing, never an adoption (the engine would delete the adopted group next). Anyone else's group
+    /// is a name conflict.
     async fn find_existing(
         ctx: &Context,
         name: &str,
@@ -485,30 +494,27 @@ impl SecurityGroup {
             return Ok(None);
         };
         let id = group.group_id().unwrap_or_default();
-        match found(group.tags()) {
-            Found::Stranger => return Err(name_conflict("security group", name, id)),
-            Found::Recorded => {
-                return Err(ResourceError::Conflict(format!(
-                    "security group '{name}' already exists in {} ({id}): a live group created by pulumi-orderapi \
-                     and recorded in a Pulumi stack, and AWS keeps group names unique per VPC. If this create \
-                     replaces that group (`pulumi up --replace`, replaceOnChanges, replaceWith), the old group \
-                     must go first: set the `deleteBeforeReplace` resource option on this resource; otherwise give \
-                     this group another `name`",
+        let found = ctx.found(id, &tag_map(group.tags()));
+        if found != Found::Orphan {
+            return Err(conflict(
+                &format!(
+                    "a security group named '{name}' in {} ({id})",
                     inputs.vpc_id
-                )));
-            }
-            Found::Unfinished => {}
+                ),
+                &found,
+            ));
         }
         let description = inputs.description.as_deref().unwrap_or(DEFAULT_DESCRIPTION);
         if group.description() != Some(description) {
             return Err(ResourceError::Conflict(format!(
-                "security group '{name}' ({id}) in {} was left by a create of pulumi-orderapi that never finished, \
-                 with the description '{}'; AWS cannot change a description in place, so it cannot be adopted: delete \
-                 it (aws ec2 delete-security-group --group-id {id}) or give this group another name",
+                "security group '{name}' ({id}) in {} was left by an interrupted create of this resource, with the \
+                 description '{}'; AWS cannot change a description in place, so it cannot be adopted: delete it \
+                 (aws ec2 delete-security-group --group-id {id}) or give this group another name",
                 inputs.vpc_id,
                 group.description().unwrap_or_default()
             )));
         }
+        ctx.adopting("security group", id);
         Ok(Some(id.to_string()))
     }
 
@@ -605,7 +611,7 @@ impl SecurityGroup {
             };
             match revoked {
                 // Already gone (revoked concurrently) is what we wanted.
-                Err(e) if e.code() != Some("InvalidPermission.NotFound") => return Err(e),
+                Err(e) if !e.is_not_found() => return Err(e),
                 _ => {}
             }
         }
@@ -740,14 +746,12 @@ impl CustomResource for SecurityGroup {
         inputs: &SecurityGroupInputs,
     ) -> Result<(String, SecurityGroupOutputs), ResourceError> {
         let name = inputs.name.clone().unwrap_or_default();
-        let tags = all_tags(&ctx.aws, &name, inputs.tags.as_ref());
-        let create_tags = pending_tags(&tags);
-        let id = match Self::find_existing(ctx, &name, inputs).await? {
-            Some(id) => {
-                adopting(ctx, &id, &name);
-                id
-            }
-            None => {
+        let tags = all_tags(ctx, &name, inputs.tags.as_ref());
+        let id = create_once(
+            ctx,
+            &format!("security group {name}"),
+            || Self::find_existing(ctx, &name, inputs),
+            || async {
                 let out = ctx
                     .aws
                     .ec2
@@ -755,19 +759,19 @@ impl CustomResource for SecurityGroup {
                     .group_name(&name)
                     .description(inputs.description.as_deref().unwrap_or(DEFAULT_DESCRIPTION))
                     .vpc_id(&inputs.vpc_id)
-                    .tag_specifications(tag_spec(ResourceType::SecurityGroup, &create_tags))
+                    .tag_specifications(tag_spec(ResourceType::SecurityGroup, &tags))
                     .send()
                     .await
                     .map_err(|e| aws_error("ec2:CreateSecurityGroup", e))?;
                 out.group_id().map(str::to_string).ok_or_else(|| {
                     ResourceError::Internal("ec2:CreateSecurityGroup returned no group id".into())
-                })?
-            }
-        };
-        // Until the last step the group holds the create-pending marker: a partial create records it in tagsAll,
-        // so the next update removes it.
+                })
+            },
+        )
+        .await?
+        .into_inner();
         let mut outputs = SecurityGroupOutputs {
-            tags_all: create_tags.clone(),
+            tags_all: tags.clone(),
             ..Default::default()
         };
         let group = ctx
@@ -779,18 +783,14 @@ impl CustomResource for SecurityGroup {
             })
             .await
             .map_err(|e| e.partial(&id, &outputs))?;
-        outputs = Self::outputs(ctx, &group, create_tags.clone());
-        // An adopted group may carry stale tags and rules: bring them in line (the marker stays until the end).
-        sync_tags(&ctx.aws, &id, &tag_map(group.tags()), &create_tags)
+        outputs = Self::outputs(ctx, &group, tags.clone());
+        // An adopted group may carry stale tags and rules: bring them in line.
+        tags::sync::<Ec2Tags>(&ctx.aws, &id, &tag_map(group.tags()), &tags)
             .await
             .map_err(|e| e.partial(&id, &outputs))?;
         Self::converge_all(ctx, &group, inputs, false)
             .await
             .map_err(|e| e.partial(&id, &outputs))?;
-        finish_create(ctx, &id)
-            .await
-            .map_err(|e| e.partial(&id, &outputs))?;
-        outputs.tags_all = tags;
         Ok((id, outputs))
     }
 
@@ -837,11 +837,11 @@ impl CustomResource for SecurityGroup {
         new: &SecurityGroupInputs,
     ) -> Result<SecurityGroupOutputs, ResourceError> {
         let tags = all_tags(
-            &ctx.aws,
+            ctx,
             new.name.as_deref().unwrap_or_default(),
             new.tags.as_ref(),
         );
-        sync_tags(&ctx.aws, id, &old_outputs.tags_all, &tags).await?;
+        tags::sync::<Ec2Tags>(&ctx.aws, id, &old_outputs.tags_all, &tags).await?;
         // Converge against what AWS holds, not the old inputs: after a partial create the recorded inputs may be
         // ahead of AWS, and rules changed outside Pulumi are put back.
         let group = Self::describe(ctx, id).await?.ok_or_else(|| {
@@ -862,18 +862,24 @@ impl CustomResource for SecurityGroup {
         _: &SecurityGroupInputs,
         _: &SecurityGroupOutputs,
     ) -> Result<(), ResourceError> {
-        // DependencyViolation while network interfaces use the group or other groups' rules reference it: those
-        // go away as their owners are deleted or updated in the same deployment, so keep trying.
-        delete_with_retry(ctx, &format!("security group {id}"), || async {
-            ctx.aws
-                .ec2
-                .delete_security_group()
-                .group_id(id)
-                .send()
-                .await
-                .map_err(|e| aws_error("ec2:DeleteSecurityGroup", e))?;
-            Ok(())
-        })
+        // DependencyViolation while network interfaces use the group or other groups' rules reference it: retried
+        // while those go away by themselves (interfaces of deleted load balancers, stopping tasks) or for a short
+        // grace (owners deleted in parallel), then reported by name.
+        delete_retrying(
+            ctx,
+            &format!("security group {id}"),
+            || async {
+                ctx.aws
+                    .ec2
+                    .delete_security_group()
+                    .group_id(id)
+                    .send()
+                    .await
+                    .map_err(|e| aws_error("ec2:DeleteSecurityGroup", e))?;
+                Ok(())
+            },
+            Some(|| security_group_blockers(ctx, id)),
+        )
         .await
     }
 }

@@ -1,18 +1,27 @@
 //! `orderapi:ec2:Subnet` — an IPv4 subnet of a VPC in one availability zone.
+//!
+//! Subnet names are only tags, but AWS keeps the blocks of a VPC's subnets from overlapping: a create looks at
+//! the VPC's subnets first, adopts this resource's unrecorded subnet with the declared block (see the `ec2`
+//! module docs) and reports any other subnet whose block overlaps by name; CreateSubnet goes out with the SDK's
+//! retry off inside `create_once` (a lost answer's retry is refused with `InvalidSubnet.Conflict` and then
+//! found). A delete that network interfaces outside the stack block fails naming them
+//! ([`super::subnet_blockers`]).
 
 use std::collections::BTreeMap;
 
-use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType};
+use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType, Subnet as AwsSubnet};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Found, adopting, all_tags, check_cidr, check_name, check_tags, delete_with_retry,
-    finish_create, found, name_conflict, name_filter, pending_tags, split_tags, sync_tags,
-    tag_spec,
+    Ec2Tags, all_tags, check_cidr, check_name, check_tags, filter, name_clash, name_filter,
+    split_tags, subnet_blockers, tag_map, tag_spec,
 };
 use crate::error::{ResourceError, aws_error};
+use crate::lifecycle::{Found, conflict, create_once, delete_retrying};
+use crate::no_retry;
 use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures, Poll};
+use crate::resources::tags;
 
 /// Inputs of a subnet.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -122,17 +131,58 @@ impl Subnet {
         Ok(())
     }
 
-    /// An existing subnet with our name to adopt: the leftover of a create that never finished (ownership tag and
-    /// create-pending marker) with the same VPC, CIDR block and (when declared) zone, i.e. every property that would
-    /// otherwise force a replacement. A finished one of ours is recorded in some state and is left alone (a new
-    /// subnet with an overlapping block is then AWS's to refuse: replacements delete the old subnet first). A
-    /// same-named subnet we do not own is a conflict.
+    /// The subnet to adopt: one made for this resource (its identity) that the engine does not record, in the
+    /// declared VPC with the declared block and (when declared) zone, i.e. every property that would otherwise
+    /// replace it. Any other subnet of the VPC whose block overlaps the declared one is a conflict naming it
+    /// (AWS would refuse the create), including the one a replacement replaces (subnets delete before replacing).
+    /// A same-named subnet elsewhere that is not this resource's is a conflict too.
     async fn find_existing(
         ctx: &Context,
         name: &str,
         inputs: &SubnetInputs,
     ) -> Result<Option<String>, ResourceError> {
-        let out = ctx
+        let in_vpc = ctx
+            .aws
+            .ec2
+            .describe_subnets()
+            .filters(filter("vpc-id", &inputs.vpc_id))
+            .send()
+            .await
+            .map_err(|e| aws_error("ec2:DescribeSubnets", e))?;
+        let declared = inputs.cidr_block.parse::<ipnet::Ipv4Net>().ok();
+        for s in in_vpc.subnets() {
+            let id = s.subnet_id().unwrap_or_default();
+            let found = ctx.found(id, &tag_map(s.tags()));
+            let live = s
+                .cidr_block()
+                .and_then(|c| c.parse::<ipnet::Ipv4Net>().ok());
+            let overlaps = match (live, declared) {
+                (Some(a), Some(b)) => a.contains(&b.network()) || b.contains(&a.network()),
+                _ => false,
+            };
+            let same_zone = inputs
+                .availability_zone
+                .as_deref()
+                .is_none_or(|z| s.availability_zone() == Some(z));
+            if found == Found::Orphan
+                && s.cidr_block() == Some(inputs.cidr_block.as_str())
+                && same_zone
+            {
+                ctx.adopting("subnet", id);
+                return Ok(Some(id.to_string()));
+            }
+            if overlaps {
+                return Err(Self::overlap(inputs, s, &found));
+            }
+            if found == Found::Orphan {
+                ctx.warn(format!(
+                    "subnet {id} ({}) was left by an earlier, interrupted create of this resource with other inputs; \
+                     it is not adopted: delete it (aws ec2 delete-subnet --subnet-id {id})",
+                    s.cidr_block().unwrap_or_default()
+                ));
+            }
+        }
+        let named = ctx
             .aws
             .ec2
             .describe_subnets()
@@ -140,25 +190,40 @@ impl Subnet {
             .send()
             .await
             .map_err(|e| aws_error("ec2:DescribeSubnets", e))?;
-        for s in out.subnets() {
+        for s in named.subnets() {
             let id = s.subnet_id().unwrap_or_default();
-            match found(s.tags()) {
-                Found::Stranger => return Err(name_conflict("subnet", name, id)),
-                Found::Recorded => continue,
-                Found::Unfinished => {}
-            }
-            let same_zone = inputs
-                .availability_zone
-                .as_deref()
-                .is_none_or(|z| s.availability_zone() == Some(z));
-            if s.vpc_id() == Some(inputs.vpc_id.as_str())
-                && s.cidr_block() == Some(inputs.cidr_block.as_str())
-                && same_zone
-            {
-                return Ok(Some(id.to_string()));
+            if let Some(found) = name_clash(ctx, id, &tag_map(s.tags())) {
+                return Err(conflict(&format!("a subnet named '{name}' ({id})"), &found));
             }
         }
         Ok(None)
+    }
+
+    /// The conflict of a subnet whose block overlaps the declared one.
+    fn overlap(inputs: &SubnetInputs, s: &AwsSubnet, found: &Found) -> ResourceError {
+        let id = s.subnet_id().unwrap_or_default();
+        let whose = match found {
+            Found::Stranger => "it was not created by pulumi-orderapi".to_string(),
+            Found::Other { .. } => {
+                "it belongs to another Pulumi resource (another stack or resource name)".to_string()
+            }
+            Found::Recorded => {
+                "it is the subnet this resource replaces; a subnet replacement deletes the old subnet first, so \
+                 do not override deleteBeforeReplace"
+                    .to_string()
+            }
+            Found::Orphan => format!(
+                "it was left by an earlier, interrupted create of this resource in zone {}",
+                s.availability_zone().unwrap_or_default()
+            ),
+        };
+        ResourceError::Conflict(format!(
+            "subnet {id} ({}) in {} overlaps cidrBlock {}, and {whose}; AWS keeps the blocks of a VPC's subnets \
+             from overlapping: choose another cidrBlock, or delete that subnet",
+            s.cidr_block().unwrap_or_default(),
+            inputs.vpc_id,
+            inputs.cidr_block
+        ))
     }
 }
 
@@ -215,14 +280,13 @@ impl CustomResource for Subnet {
         inputs: &SubnetInputs,
     ) -> Result<(String, SubnetOutputs), ResourceError> {
         let name = inputs.name.clone().unwrap_or_default();
-        let tags = all_tags(&ctx.aws, &name, inputs.tags.as_ref());
-        let create_tags = pending_tags(&tags);
-        let id = match Self::find_existing(ctx, &name, inputs).await? {
-            Some(id) => {
-                adopting(ctx, &id, &name);
-                id
-            }
-            None => {
+        let tags = all_tags(ctx, &name, inputs.tags.as_ref());
+        // Subnets are found by block, not name: an attempt is never repeated without looking for the last one's.
+        let id = create_once(
+            ctx,
+            &format!("subnet {name}"),
+            || Self::find_existing(ctx, &name, inputs),
+            || async {
                 let out = ctx
                     .aws
                     .ec2
@@ -230,20 +294,24 @@ impl CustomResource for Subnet {
                     .vpc_id(&inputs.vpc_id)
                     .cidr_block(&inputs.cidr_block)
                     .set_availability_zone(inputs.availability_zone.clone())
-                    .tag_specifications(tag_spec(ResourceType::Subnet, &create_tags))
+                    .tag_specifications(tag_spec(ResourceType::Subnet, &tags))
+                    .customize()
+                    .config_override(no_retry!(aws_sdk_ec2))
                     .send()
                     .await
                     .map_err(|e| aws_error("ec2:CreateSubnet", e))?;
                 out.subnet()
                     .and_then(|s| s.subnet_id())
-                    .unwrap_or_default()
-                    .to_string()
-            }
-        };
-        // Until the last step the subnet holds the create-pending marker: a partial create records it in tagsAll,
-        // so the next update removes it.
+                    .map(str::to_string)
+                    .ok_or_else(|| {
+                        ResourceError::Internal("ec2:CreateSubnet returned no subnet id".into())
+                    })
+            },
+        )
+        .await?
+        .into_inner();
         let partial = SubnetOutputs {
-            tags_all: create_tags.clone(),
+            tags_all: tags.clone(),
             ..Default::default()
         };
         let live = ctx
@@ -264,23 +332,15 @@ impl CustomResource for Subnet {
                 .await
                 .map_err(|e| e.partial(&id, &partial))?;
         }
-        // An adopted subnet may carry stale tags: bring them in line. The live tagsAll hides the marker, and the
-        // desired tags never hold it, so it stays until the end.
-        sync_tags(&ctx.aws, &id, &live.outputs.tags_all, &tags)
+        // An adopted subnet may carry stale tags: bring them in line.
+        tags::sync::<Ec2Tags>(&ctx.aws, &id, &live.outputs.tags_all, &tags)
             .await
             .map_err(|e| e.partial(&id, &partial))?;
-        let outputs = SubnetOutputs {
-            tags_all: create_tags,
-            ..live.outputs
-        };
-        finish_create(ctx, &id)
-            .await
-            .map_err(|e| e.partial(&id, &outputs))?;
         Ok((
             id,
             SubnetOutputs {
                 tags_all: tags,
-                ..outputs
+                ..live.outputs
             },
         ))
     }
@@ -307,11 +367,11 @@ impl CustomResource for Subnet {
             Self::set_map_public_ip(ctx, id, wanted).await?;
         }
         let tags = all_tags(
-            &ctx.aws,
+            ctx,
             new.name.as_deref().unwrap_or_default(),
             new.tags.as_ref(),
         );
-        sync_tags(&ctx.aws, id, &old_outputs.tags_all, &tags).await?;
+        tags::sync::<Ec2Tags>(&ctx.aws, id, &old_outputs.tags_all, &tags).await?;
         Ok(SubnetOutputs {
             tags_all: tags,
             ..old_outputs.clone()
@@ -324,18 +384,23 @@ impl CustomResource for Subnet {
         _: &SubnetInputs,
         _: &SubnetOutputs,
     ) -> Result<(), ResourceError> {
-        // DependencyViolation while network interfaces (NAT gateways, load balancers, tasks) are still being
-        // removed from the subnet: retried until they are gone or the timeout passes.
-        delete_with_retry(ctx, &format!("subnet {id}"), || async {
-            ctx.aws
-                .ec2
-                .delete_subnet()
-                .subnet_id(id)
-                .send()
-                .await
-                .map_err(|e| aws_error("ec2:DeleteSubnet", e))?;
-            Ok(())
-        })
+        // DependencyViolation while network interfaces are in the subnet: retried while they go away by themselves
+        // (NAT gateways, load balancers and tasks being deleted), otherwise reported by name.
+        delete_retrying(
+            ctx,
+            &format!("subnet {id}"),
+            || async {
+                ctx.aws
+                    .ec2
+                    .delete_subnet()
+                    .subnet_id(id)
+                    .send()
+                    .await
+                    .map_err(|e| aws_error("ec2:DeleteSubnet", e))?;
+                Ok(())
+            },
+            Some(|| subnet_blockers(ctx, id)),
+        )
         .await
     }
 }

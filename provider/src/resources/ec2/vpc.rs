@@ -1,18 +1,24 @@
 //! `orderapi:ec2:Vpc` — a VPC with DNS support and hostnames.
+//!
+//! VPC names are only tags: a create looks for this resource's VPC by identity (see the `ec2` module docs), sends
+//! CreateVpc with the SDK's retry off inside `create_once`, and a delete that something outside the stack blocks
+//! fails naming it ([`super::vpc_blockers`]).
 
 use std::collections::BTreeMap;
 
-use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType, Tenancy, VpcAttributeName};
+use aws_sdk_ec2::types::{AttributeBooleanValue, Filter, ResourceType, Tenancy, VpcAttributeName};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Found, adopting, all_tags, check_cidr, check_name, check_tags, delete_with_retry, filter,
-    finish_create, found, name_conflict, name_filter, pending_tags, split_tags, sync_tags,
-    tag_spec,
+    Ec2Tags, all_tags, check_cidr, check_name, check_tags, filter, identity_filter, name_clash,
+    name_filter, split_tags, tag_map, tag_spec, vpc_blockers,
 };
 use crate::error::{ResourceError, aws_error};
+use crate::lifecycle::{conflict, create_once, delete_retrying};
+use crate::no_retry;
 use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures, Poll};
+use crate::resources::tags;
 
 /// Inputs of a VPC.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -160,36 +166,49 @@ impl Vpc {
         })
     }
 
-    /// An existing VPC with our name to adopt: the leftover of a create that never finished (ownership tag and
-    /// create-pending marker) with the same CIDR block and tenancy. A finished one of ours is recorded in some state
-    /// (e.g. the VPC this one replaces) and is left alone: VPC names are only tags, so a new VPC is created beside
-    /// it. A same-named VPC we do not own is a conflict.
+    /// The VPC to adopt: one made for this resource (its identity) that the engine does not record, with the
+    /// declared CIDR block and tenancy (the properties that would otherwise replace it). One the engine records
+    /// (the VPC a replacement replaces) is left alone: a new VPC is created beside it. A leftover of this
+    /// resource with other replace-forcing properties is not adopted either, and is reported so it can be
+    /// deleted. A same-named VPC that is not this resource's is a conflict.
     async fn find_existing(
         ctx: &Context,
         name: &str,
         inputs: &VpcInputs,
     ) -> Result<Option<String>, ResourceError> {
-        let out = ctx
-            .aws
-            .ec2
-            .describe_vpcs()
-            .filters(name_filter(name))
-            .send()
-            .await
-            .map_err(|e| aws_error("ec2:DescribeVpcs", e))?;
+        let describe = |by: Filter| async move {
+            ctx.aws
+                .ec2
+                .describe_vpcs()
+                .filters(by)
+                .send()
+                .await
+                .map_err(|e| aws_error("ec2:DescribeVpcs", e))
+        };
         let tenancy = inputs.instance_tenancy.as_deref().unwrap_or("default");
-        for vpc in out.vpcs() {
+        let ours = describe(identity_filter(ctx)).await?;
+        for vpc in ours.vpcs() {
             let id = vpc.vpc_id().unwrap_or_default();
-            match found(vpc.tags()) {
-                Found::Stranger => return Err(name_conflict("VPC", name, id)),
-                Found::Recorded => {}
-                Found::Unfinished => {
-                    if vpc.cidr_block() == Some(inputs.cidr_block.as_str())
-                        && vpc.instance_tenancy().map(|t| t.as_str()) == Some(tenancy)
-                    {
-                        return Ok(Some(id.to_string()));
-                    }
-                }
+            if !ctx.is_orphan(id, &tag_map(vpc.tags())) {
+                continue;
+            }
+            if vpc.cidr_block() == Some(inputs.cidr_block.as_str())
+                && vpc.instance_tenancy().map(|t| t.as_str()) == Some(tenancy)
+            {
+                ctx.adopting("VPC", id);
+                return Ok(Some(id.to_string()));
+            }
+            ctx.warn(format!(
+                "VPC {id} ({}) was left by an earlier, interrupted create of this resource with other inputs; it is \
+                 not adopted: delete it (aws ec2 delete-vpc --vpc-id {id})",
+                vpc.cidr_block().unwrap_or_default()
+            ));
+        }
+        let named = describe(name_filter(name)).await?;
+        for vpc in named.vpcs() {
+            let id = vpc.vpc_id().unwrap_or_default();
+            if let Some(found) = name_clash(ctx, id, &tag_map(vpc.tags())) {
+                return Err(conflict(&format!("a VPC named '{name}' ({id})"), &found));
             }
         }
         Ok(None)
@@ -232,14 +251,13 @@ impl CustomResource for Vpc {
         inputs: &VpcInputs,
     ) -> Result<(String, VpcOutputs), ResourceError> {
         let name = inputs.name.clone().unwrap_or_default();
-        let tags = all_tags(&ctx.aws, &name, inputs.tags.as_ref());
-        let create_tags = pending_tags(&tags);
-        let id = match Self::find_existing(ctx, &name, inputs).await? {
-            Some(id) => {
-                adopting(ctx, &id, &name);
-                id
-            }
-            None => {
+        let tags = all_tags(ctx, &name, inputs.tags.as_ref());
+        // VPCs are not unique: an attempt is never repeated without looking for the last one's VPC.
+        let id = create_once(
+            ctx,
+            &format!("VPC {name}"),
+            || Self::find_existing(ctx, &name, inputs),
+            || async {
                 let out = ctx
                     .aws
                     .ec2
@@ -248,20 +266,24 @@ impl CustomResource for Vpc {
                     .instance_tenancy(Tenancy::from(
                         inputs.instance_tenancy.as_deref().unwrap_or("default"),
                     ))
-                    .tag_specifications(tag_spec(ResourceType::Vpc, &create_tags))
+                    .tag_specifications(tag_spec(ResourceType::Vpc, &tags))
+                    .customize()
+                    .config_override(no_retry!(aws_sdk_ec2))
                     .send()
                     .await
                     .map_err(|e| aws_error("ec2:CreateVpc", e))?;
                 out.vpc()
                     .and_then(|v| v.vpc_id())
-                    .unwrap_or_default()
-                    .to_string()
-            }
-        };
-        // Until the last step the VPC holds the create-pending marker: a partial create records it in tagsAll, so
-        // the next update removes it.
+                    .map(str::to_string)
+                    .ok_or_else(|| {
+                        ResourceError::Internal("ec2:CreateVpc returned no VPC id".into())
+                    })
+            },
+        )
+        .await?
+        .into_inner();
         let partial = VpcOutputs {
-            tags_all: create_tags.clone(),
+            tags_all: tags.clone(),
             ..Default::default()
         };
         let owner = ctx
@@ -291,7 +313,7 @@ impl CustomResource for Vpc {
         Self::set_dns(ctx, &id, inputs, None)
             .await
             .map_err(|e| e.partial(&id, &partial))?;
-        // An adopted VPC may carry stale tags: bring them in line (the marker stays until the end).
+        // An adopted VPC may carry stale tags (and DNS settings, set above): bring them in line.
         let live = ctx
             .aws
             .ec2
@@ -300,23 +322,14 @@ impl CustomResource for Vpc {
             .send()
             .await
             .map_err(|e| aws_error("ec2:DescribeVpcs", e).partial(&id, &partial))?;
-        let live_tags = super::tag_map(live.vpcs().first().map(|v| v.tags()).unwrap_or_default());
-        sync_tags(&ctx.aws, &id, &live_tags, &create_tags)
+        let live_tags = tag_map(live.vpcs().first().map(|v| v.tags()).unwrap_or_default());
+        tags::sync::<Ec2Tags>(&ctx.aws, &id, &live_tags, &tags)
             .await
             .map_err(|e| e.partial(&id, &partial))?;
-        let outputs = Self::outputs(ctx, &id, &owner, create_tags)
+        let outputs = Self::outputs(ctx, &id, &owner, tags)
             .await
             .map_err(|e| e.partial(&id, &partial))?;
-        finish_create(ctx, &id)
-            .await
-            .map_err(|e| e.partial(&id, &outputs))?;
-        Ok((
-            id,
-            VpcOutputs {
-                tags_all: tags,
-                ..outputs
-            },
-        ))
+        Ok((id, outputs))
     }
 
     async fn read(
@@ -367,11 +380,11 @@ impl CustomResource for Vpc {
     ) -> Result<VpcOutputs, ResourceError> {
         Self::set_dns(ctx, id, new, Some(old)).await?;
         let tags = all_tags(
-            &ctx.aws,
+            ctx,
             new.name.as_deref().unwrap_or_default(),
             new.tags.as_ref(),
         );
-        sync_tags(&ctx.aws, id, &old_outputs.tags_all, &tags).await?;
+        tags::sync::<Ec2Tags>(&ctx.aws, id, &old_outputs.tags_all, &tags).await?;
         Ok(VpcOutputs {
             tags_all: tags,
             ..old_outputs.clone()
@@ -384,16 +397,23 @@ impl CustomResource for Vpc {
         _: &VpcInputs,
         _: &VpcOutputs,
     ) -> Result<(), ResourceError> {
-        delete_with_retry(ctx, &format!("VPC {id}"), || async {
-            ctx.aws
-                .ec2
-                .delete_vpc()
-                .vpc_id(id)
-                .send()
-                .await
-                .map_err(|e| aws_error("ec2:DeleteVpc", e))?;
-            Ok(())
-        })
+        // Refused while something still lives in the VPC: retried while that goes away by itself (or for a short
+        // grace), then reported by name.
+        delete_retrying(
+            ctx,
+            &format!("VPC {id}"),
+            || async {
+                ctx.aws
+                    .ec2
+                    .delete_vpc()
+                    .vpc_id(id)
+                    .send()
+                    .await
+                    .map_err(|e| aws_error("ec2:DeleteVpc", e))?;
+                Ok(())
+            },
+            Some(|| vpc_blockers(ctx, id)),
+        )
         .await
     }
 }
