@@ -37,7 +37,7 @@ use aws_sdk_ec2::types::{
 };
 
 use super::tags::{self, Tagging};
-use crate::aws::{Aws, OWNERSHIP_TAG};
+use crate::aws::Aws;
 use crate::error::{ResourceError, aws_error};
 use crate::lifecycle::{Blocker, Found, IDENTITY_TAG, Recorded};
 use crate::resource::{CheckContext, Context, Failures};
@@ -155,16 +155,6 @@ pub fn name_clash(ctx: &Context, id: &str, tags: &BTreeMap<String, String>) -> O
         Found::Other { .. } if is_recorded(ctx, id) => None,
         other => Some(other),
     }
-}
-
-/// The conflict error for a same-named resource this provider does not own. (The EC2 kinds report conflicts with
-/// [`crate::lifecycle::conflict`]; ECS still uses this one.)
-pub fn name_conflict(kind: &str, name: &str, id: &str) -> ResourceError {
-    ResourceError::Conflict(format!(
-        "a {kind} named '{name}' already exists ({id}) and was not created by pulumi-orderapi (no {}={} tag); \
-         choose another name (environment/environmentSuffix), or delete or import that {kind}",
-        OWNERSHIP_TAG.0, OWNERSHIP_TAG.1
-    ))
 }
 
 /// Fills `name` with an autoname when unset, and validates an EC2 `Name` tag (1-255 characters).
