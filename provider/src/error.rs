@@ -150,19 +150,39 @@ pub fn classify(service: &str, code: &str) -> ErrorClass {
         return class;
     }
     match code {
-        "RequestFailed" | "InternalError" | "InternalFailure" | "InternalServerError"
-        | "InternalServiceError" | "InternalServerException" | "ServiceUnavailable"
-        | "ServiceUnavailableException" | "ServiceException" | "ServerException"
-        | "RequestTimeout" | "RequestTimeoutException" | "Unavailable" => Transient,
-        "Throttling" | "ThrottlingException" | "RequestLimitExceeded" | "TooManyRequestsException"
-        | "RequestThrottled" | "RequestThrottledException" | "SlowDown"
-        | "PriorRequestNotComplete" | "ProvisionedThroughputExceededException"
+        "RequestFailed"
+        | "InternalError"
+        | "InternalFailure"
+        | "InternalServerError"
+        | "InternalServiceError"
+        | "InternalServerException"
+        | "ServiceUnavailable"
+        | "ServiceUnavailableException"
+        | "ServiceException"
+        | "ServerException"
+        | "RequestTimeout"
+        | "RequestTimeoutException"
+        | "Unavailable" => Transient,
+        "Throttling"
+        | "ThrottlingException"
+        | "RequestLimitExceeded"
+        | "TooManyRequestsException"
+        | "RequestThrottled"
+        | "RequestThrottledException"
+        | "SlowDown"
+        | "PriorRequestNotComplete"
+        | "ProvisionedThroughputExceededException"
         | "ConcurrentModificationException" => Throttled,
-        "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation" | "AuthFailure"
-        | "InvalidClientTokenId" | "UnrecognizedClientException" | "ExpiredToken"
-        | "ExpiredTokenException" | "SignatureDoesNotMatch" | "MissingAuthenticationToken" => {
-            AccessDenied
-        }
+        "AccessDenied"
+        | "AccessDeniedException"
+        | "UnauthorizedOperation"
+        | "AuthFailure"
+        | "InvalidClientTokenId"
+        | "UnrecognizedClientException"
+        | "ExpiredToken"
+        | "ExpiredTokenException"
+        | "SignatureDoesNotMatch"
+        | "MissingAuthenticationToken" => AccessDenied,
         c if c.contains("NotFound")
             || c.starts_with("NoSuch")
             || c.contains("Nonexistent")
@@ -170,7 +190,10 @@ pub fn classify(service: &str, code: &str) -> ErrorClass {
         {
             NotFound
         }
-        c if c.contains("AlreadyExists") || c.starts_with("Duplicate") || c.contains("Duplicate") => {
+        c if c.contains("AlreadyExists")
+            || c.starts_with("Duplicate")
+            || c.contains("Duplicate") =>
+        {
             Exists
         }
         c if c.contains("InUse") || c.contains("DependencyViolation") => InUse,

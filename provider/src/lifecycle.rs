@@ -52,13 +52,7 @@ pub struct Identity(String);
 impl Identity {
     pub fn of(urn: &str) -> Identity {
         let digest = Sha256::digest(urn.as_bytes());
-        Identity(
-            digest
-                .iter()
-                .take(16)
-                .map(|b| format!("{b:02x}"))
-                .collect(),
-        )
+        Identity(digest.iter().take(16).map(|b| format!("{b:02x}")).collect())
     }
 
     pub fn as_str(&self) -> &str {
@@ -79,7 +73,8 @@ pub enum Recorded {
 }
 
 impl Recorded {
-    fn holds(&self, id: &str) -> bool {
+    /// Whether the engine may record object `id` for this URN.
+    pub fn holds(&self, id: &str) -> bool {
         match self {
             Recorded::Nothing => false,
             Recorded::Ids(ids) => ids.contains(id),
@@ -157,6 +152,11 @@ impl Context {
         let owned = tags.get(OWNERSHIP_TAG.0).map(String::as_str) == Some(OWNERSHIP_TAG.1);
         if !owned {
             return Found::Stranger;
+        }
+        // An earlier release's object (no identity) that the engine records for this resource is its own.
+        let recorded_here = matches!(&self.recorded, Recorded::Ids(ids) if ids.contains(id));
+        if recorded_here && !tags.contains_key(IDENTITY_TAG) {
+            return Found::Recorded;
         }
         let ours = match tags.get(IDENTITY_TAG) {
             Some(identity) => identity == self.identity.as_str(),
@@ -461,8 +461,7 @@ where
 #[macro_export]
 macro_rules! no_retry {
     ($sdk:ident) => {
-        $sdk::config::Builder::default()
-            .retry_config(aws_config::retry::RetryConfig::disabled())
+        $sdk::config::Builder::default().retry_config(aws_config::retry::RetryConfig::disabled())
     };
 }
 pub use no_retry;
@@ -518,10 +517,9 @@ mod tests {
         assert_eq!(unknown.found("vpc-2", &own), Found::Recorded);
         // An earlier release's object: adopted only while it carries the create-pending marker.
         let legacy = tags(&[(OWNERSHIP_TAG.0, OWNERSHIP_TAG.1)]);
-        assert_eq!(
-            new.found("vpc-3", &legacy),
-            Found::Other { identity: None }
-        );
+        assert_eq!(new.found("vpc-3", &legacy), Found::Other { identity: None });
+        let recorded_legacy = ctx(Recorded::Ids(BTreeSet::from(["vpc-3".to_string()])));
+        assert_eq!(recorded_legacy.found("vpc-3", &legacy), Found::Recorded);
         let mut unfinished = legacy.clone();
         unfinished.insert(LEGACY_PENDING_TAG.into(), "true".into());
         assert_eq!(new.found("vpc-3", &unfinished), Found::Orphan);
@@ -638,7 +636,10 @@ mod tests {
         )
         .await
         .expect_err("blocked");
-        assert!(started.elapsed() < Duration::from_secs(10), "must not wait for the deadline");
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "must not wait for the deadline"
+        );
         let text = err.to_string();
         assert!(text.contains("route table rtb-9"), "{text}");
         assert!(text.contains("will not go away by itself"), "{text}");

@@ -86,7 +86,11 @@ fn fill_object(root: &Json, schema: &Json, m: &mut Map<String, Json>) {
 
 fn zero_value(root: &Json, prop: &Json) -> Json {
     let prop = resolve(root, prop);
-    if let Some(first) = prop.get("enum").and_then(Json::as_array).and_then(|e| e.first()) {
+    if let Some(first) = prop
+        .get("enum")
+        .and_then(Json::as_array)
+        .and_then(|e| e.first())
+    {
         return first.clone();
     }
     let ty = match prop.get("type") {

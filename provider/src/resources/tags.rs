@@ -1,31 +1,13 @@
-//! Tag bookkeeping every kind shares, whatever the service's tag type: the create-pending marker (see
-//! `ec2`'s module docs for why it exists) and splitting live tags into what the program declared and what the
-//! provider added.
+//! Tag bookkeeping every kind shares, whatever the service's tag type: splitting live tags into what the program
+//! declared and what the provider added, one sync through each service's [`Tagging`], and the shared tag rules.
 
 use std::collections::BTreeMap;
-
 use std::future::Future;
 
 use crate::aws::{Aws, OWNERSHIP_TAG};
 use crate::error::ResourceError;
-use crate::lifecycle::IDENTITY_TAG;
+use crate::lifecycle::{IDENTITY_TAG, LEGACY_PENDING_TAG as PENDING_TAG};
 use crate::resource::Failures;
-
-/// The create-pending marker: on the resource from its create call until the create's last step (see the module
-/// docs). A create that fails half-way (`ResourceError::Partial`) leaves it; the engine records the resource with
-/// the marker in `tagsAll`, and the next update's `sync_tags` removes it (desired tags never hold it).
-pub const PENDING_TAG: &str = "orderapi:create-pending";
-
-/// The value [`PENDING_TAG`] has.
-pub const PENDING_VALUE: &str = "true";
-
-/// The tags a create call puts on the resource: `tags` plus [`PENDING_TAG`]. Also what the resource holds until the
-/// create's last step, so a partial create records these as `tagsAll`.
-pub fn pending_tags(tags: &BTreeMap<String, String>) -> BTreeMap<String, String> {
-    let mut pending = tags.clone();
-    pending.insert(PENDING_TAG.to_string(), PENDING_VALUE.to_string());
-    pending
-}
 
 /// Live tags split into `(name, declared tags, all tags)`.
 pub type Split = (
@@ -35,9 +17,9 @@ pub type Split = (
 );
 
 /// Splits live tags into the declared `name` (the `Name` tag), the declared `tags` (without the ones the provider
-/// adds: `Name`, the ownership tag, and default tags the program did not set itself) and all tags.
-/// [`PENDING_TAG`] stays in both when the live resource still carries it (a create that failed part-way, or was
-/// interrupted, and was recorded): a refresh then shows it as drift on `tags`, and the next `pulumi up` updates the
+/// adds: `Name`, the ownership and identity tags, and default tags the program did not set itself) and all tags.
+/// [`PENDING_TAG`] of an earlier release stays in both when the live resource still carries it (a create of that
+/// release that failed part-way, or was interrupted, and was recorded): a refresh then shows it as drift on `tags`, and the next `pulumi up` updates the
 /// resource to the declared tags, which removes the marker, instead of leaving it on a recorded resource forever.
 pub fn split(
     aws: &Aws,
@@ -49,7 +31,10 @@ pub fn split(
         .iter()
         .filter(|(k, v)| {
             let key = k.as_str();
-            if key == "Name" || key == OWNERSHIP_TAG.0 || key == IDENTITY_TAG || key.starts_with("aws:")
+            if key == "Name"
+                || key == OWNERSHIP_TAG.0
+                || key == IDENTITY_TAG
+                || key.starts_with("aws:")
             {
                 return false;
             }
@@ -64,27 +49,6 @@ pub fn split(
         Some(own)
     };
     (name, own, all)
-}
-
-/// What a same-named resource found at create time is to this provider.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Found {
-    /// No ownership tag: created by someone else. A name conflict.
-    Stranger,
-    /// Ours, and its create finished: recorded in some Pulumi state. Never adopted.
-    Recorded,
-    /// Ours, and its create never finished (it carries [`PENDING_TAG`]): adopted by a retried create.
-    Unfinished,
-}
-
-/// Classifies a resource by its live tags.
-pub fn found(tags: &BTreeMap<String, String>) -> Found {
-    let owned = tags.get(OWNERSHIP_TAG.0).map(String::as_str) == Some(OWNERSHIP_TAG.1);
-    match (owned, tags.contains_key(PENDING_TAG)) {
-        (false, _) => Found::Stranger,
-        (true, false) => Found::Recorded,
-        (true, true) => Found::Unfinished,
-    }
 }
 
 /// How one service tags and untags an object (by id or ARN). Each service module implements it once; [`sync`]

@@ -2,12 +2,12 @@ use std::collections::BTreeMap;
 
 use orderapi::error::ResourceError;
 use orderapi::lifecycle::IDENTITY_TAG;
+use orderapi::lifecycle::LEGACY_PENDING_TAG as PENDING_TAG;
 use orderapi::resource::{Adapter, CheckContext, Context, CustomResource, DynResource};
 use orderapi::resources::ecr::live_tags;
 use orderapi::resources::ecr::repository::{
     Repository, RepositoryInputs, RepositoryLifecyclePolicy,
 };
-use orderapi::resources::tags::PENDING_TAG;
 use orderapi::rpc::value::{PropertyMap, Value};
 
 use super::ecs_cluster::{other_resource, replacing};

@@ -2,11 +2,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use orderapi::error::ResourceError;
+use orderapi::lifecycle::LEGACY_PENDING_TAG as PENDING_TAG;
 use orderapi::lifecycle::{IDENTITY_TAG, Recorded};
 use orderapi::resource::{Adapter, CheckContext, Context, CustomResource, DynResource};
 use orderapi::resources::ecs::CapacityProviderStrategy;
 use orderapi::resources::ecs::cluster::{Cluster, ClusterInputs};
-use orderapi::resources::tags::PENDING_TAG;
 use orderapi::rpc::value::{PropertyMap, Value};
 use tokio_util::sync::CancellationToken;
 

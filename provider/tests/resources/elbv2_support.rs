@@ -8,9 +8,9 @@ use aws_sdk_elasticloadbalancingv2::types::{
     Action, ActionTypeEnum, FixedResponseActionConfig, ProtocolEnum, TargetTypeEnum,
 };
 use orderapi::lifecycle::IDENTITY_TAG;
+use orderapi::lifecycle::LEGACY_PENDING_TAG as PENDING_TAG;
 use orderapi::resource::Context;
 use orderapi::resources::elbv2::live_tags;
-use orderapi::resources::tags::PENDING_TAG;
 use orderapi::rpc::value::{PropertyMap, Value};
 
 /// A VPC, two subnets in distinct zones (plus a third for subnet changes) and two security groups.

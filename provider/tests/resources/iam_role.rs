@@ -15,13 +15,13 @@ use std::collections::BTreeMap;
 
 use orderapi::error::ResourceError;
 use orderapi::lifecycle::IDENTITY_TAG;
+use orderapi::lifecycle::LEGACY_PENDING_TAG as PENDING_TAG;
 use orderapi::resource::{Adapter, CheckContext, Context, CustomResource, DynResource};
 use orderapi::resources::iam::policy::{
     Effect, PolicyDocument, PolicyStatement, Principal, TrustPolicyDocument, TrustStatement,
 };
 use orderapi::resources::iam::role::{Role, RoleInputs};
 use orderapi::resources::iam::role_tags;
-use orderapi::resources::tags::PENDING_TAG;
 use orderapi::rpc::value::{PropertyMap, Value};
 
 use super::ecs_cluster::{other_resource, replacing};

@@ -152,7 +152,6 @@ pub fn is_recorded(ctx: &Context, id: &str) -> bool {
 pub fn name_clash(ctx: &Context, id: &str, tags: &BTreeMap<String, String>) -> Option<Found> {
     match ctx.found(id, tags) {
         Found::Orphan | Found::Recorded => None,
-        Found::Other { .. } if is_recorded(ctx, id) => None,
         other => Some(other),
     }
 }

@@ -12,10 +12,11 @@ use aws_sdk_ecs::types::{CapacityProviderStrategyItem, Tag};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::tags::{PENDING_TAG, Tagging};
+use super::tags::Tagging;
 use crate::aws::{Aws, OWNERSHIP_TAG};
 use crate::error::{ResourceError, aws_error};
 use crate::lifecycle::IDENTITY_TAG;
+use crate::lifecycle::LEGACY_PENDING_TAG as PENDING_TAG;
 use crate::resource::{CheckContext, Failures};
 
 /// The Fargate capacity providers a cluster and its services may use.

@@ -27,9 +27,10 @@ use std::time::Duration;
 use aws_sdk_iam::types::Tag;
 
 use super::tags;
-use super::tags::{PENDING_TAG, Tagging};
+use super::tags::Tagging;
 use crate::aws::{Aws, OWNERSHIP_TAG};
 use crate::error::{ErrorClass, ResourceError, aws_error};
+use crate::lifecycle::LEGACY_PENDING_TAG as PENDING_TAG;
 use crate::lifecycle::{IDENTITY_TAG, retry_while};
 use crate::resource::{Context, Failures};
 

@@ -236,10 +236,17 @@ impl CustomResource for Parameter {
                         ctx.adopting("SSM parameter", &name);
                         Ok(Some(Some(live)))
                     }
-                    other => Err(conflict(&format!("an SSM parameter named '{name}'"), &other)),
+                    other => Err(conflict(
+                        &format!("an SSM parameter named '{name}'"),
+                        &other,
+                    )),
                 }
             },
-            || async { Self::put(ctx, inputs, false, Some(&tags)).await.map(|_| None) },
+            || async {
+                Self::put(ctx, inputs, false, Some(&tags))
+                    .await
+                    .map(|_| None)
+            },
         )
         .await?;
         let mut outputs = ParameterOutputs {
