@@ -12,6 +12,8 @@ Which scenarios run is chosen with environment variables (``make chaos`` sets ``
 ``CHAOS_FAST_KILL_AFTER``  the fast slice's kill point (default 20: see test_platform_chaos.py)
 ``CHAOS_MAX_UPS``          ``up`` runs tried before a scenario counts as not converging (default 3)
 ``CHAOS_DESTROY_FAULTS``   ``1`` (default): fault scenarios also destroy with faults on; ``0``: destroy clean
+``CHAOS_FAULTS``           fault mix of the fault scenarios, e.g. ``reset-after`` (ad hoc; default all five)
+``CHAOS_MUTATING_ONLY``    ``1``: faults on mutating calls only (ad hoc; default ``0``)
 ``CHAOS_RESULTS``          JSON lines file the results are appended to (default: under pytest's basetemp)
 =========================  =================================================================================
 """
@@ -89,17 +91,18 @@ def summary_lines(results: list[harness.Result]) -> list[str]:
     if harness.PROVIDER_INFO:
         info = harness.PROVIDER_INFO
         lines.append(f"provider {info.get('binary')} v{info.get('version')} sha256:{info.get('sha256')}")
-    clean = [r.mutating_calls_up for r in results if r.scenario == "baseline" and r.mutating_calls_up]
-    if clean:
-        lines.append(
-            f"mutating calls in a clean platform `up`: {clean[0]} (destroy: {results[0].mutating_calls_destroy})"
-        )
+    for r in results:
+        if r.scenario == "baseline" and r.mutating_calls_up:
+            lines.append(
+                f"a clean platform `up` through the proxy: {r.mutating_calls_up} mutating calls, {r.live_objects} "
+                f"objects in the emulator; its destroy: {r.mutating_calls_destroy} mutating calls"
+            )
     families: dict[str, list[harness.Result]] = defaultdict(list)
     for r in results:
         families[r.scenario].append(r)
     header = (
         f"{'scenario':<15} {'runs':>4} {'conv@1':>6} {'conv@2':>6} {'conv@3+':>7} {'never':>5} {'no-op':>5} "
-        f"{'dup runs':>8} {'dups':>5} {'missing':>7} {'left runs':>9} {'left':>5} {'passed':>6}"
+        f"{'dup runs':>8} {'dups':>5} {'missing':>7} {'left runs':>9} {'left':>5} {'artifacts':>9} {'passed':>6}"
     )
     lines += ["", header, "-" * len(header)]
     for family, rs in families.items():
@@ -110,21 +113,25 @@ def summary_lines(results: list[harness.Result]) -> list[str]:
             f"{sum(1 for r in rs if r.no_op):>5} "
             f"{sum(1 for r in rs if r.duplicates):>8} {sum(r.duplicates or 0 for r in rs):>5} "
             f"{sum(r.missing or 0 for r in rs):>7} {sum(1 for r in rs if r.left):>9} {sum(r.left or 0 for r in rs):>5} "
-            f"{sum(1 for r in rs if not r.failures):>6}"
+            f"{sum(r.artifacts for r in rs):>9} {sum(1 for r in rs if not r.failures):>6}"
         )
-    lines += ["", "per run:"]
+    lines += [
+        "",
+        "per run (conv: ups until one succeeded; destr: destroys until one succeeded; art: emulator artifacts):",
+    ]
     head = (
         f"  {'name':<28} {'kill@':>5} {'fired':>5} {'ups':>3} {'conv':>4} {'no-op':>5} {'dup':>3} {'miss':>4} "
-        f"{'destr':>5} {'left':>4} {'mut':>4} {'faults':<40} {'s':>5}  result"
+        f"{'destr':>5} {'left':>4} {'art':>3} {'live':>4} {'mut':>4} {'faults':<40} {'s':>5}  result"
     )
     lines.append(head)
     for r in results:
         faults = ",".join(f"{k}:{v}" for k, v in sorted(r.faults.items()))
+        verdict = "ok" if not r.failures else "FAIL: " + "; ".join(r.failures)
         lines.append(
             f"  {r.name:<28} {_fmt(r.kill_point):>5} {_fmt(r.kill_fired):>5} {r.up_runs:>3} "
             f"{_fmt(r.converged_after):>4} {_fmt(r.no_op):>5} {_fmt(r.duplicates):>3} {_fmt(r.missing):>4} "
-            f"{_fmt(r.destroyed_after):>5} {_fmt(r.left):>4} {_fmt(r.mutating_calls_up):>4} {faults:<40} "
-            f"{r.seconds:>5.0f}  {'ok' if not r.failures else 'FAIL: ' + '; '.join(r.failures)}"
+            f"{_fmt(r.destroyed_after):>5} {_fmt(r.left):>4} {r.artifacts:>3} {_fmt(r.live_objects):>4} "
+            f"{_fmt(r.mutating_calls_up):>4} {faults:<40} {r.seconds:>5.0f}  {verdict}"
         )
         if r.kill_action:
             lines.append(f"  {'':<28} killed at {r.kill_action} pids={r.killed_pids}")

@@ -299,6 +299,8 @@ class Live:
     label: str
     ids: frozenset[str]
     tags: dict[str, str] = field(default_factory=dict)
+    #: Set when AWS itself owns the object (not the platform); says why it is not counted as the platform's.
+    aws_owned: str = ""
 
     @property
     def tagged(self) -> bool:
@@ -353,9 +355,13 @@ KIND_TYPES: dict[str, tuple[str, ...]] = {
     "cloudwatch:dashboard": ("orderapi:cloudwatch:Dashboard",),
     "ssm:parameter": ("orderapi:ssm:Parameter",),
 }
-#: Kinds also recorded when one of their ids appears among these state types' outputs (RDS creates the master
-#: secret; the cluster's outputs carry its ARN).
-OUTPUT_MATCHED: dict[str, tuple[str, ...]] = {"secretsmanager:secret": ("orderapi:rds:Cluster",)}
+#: Kinds also recorded when one of their ids appears among these state types' outputs: RDS creates the master
+#: secret (the cluster's outputs carry its ARN); Application Auto Scaling creates the target-tracking alarms (the
+#: scaling policy's outputs list them).
+OUTPUT_MATCHED: dict[str, tuple[str, ...]] = {
+    "secretsmanager:secret": ("orderapi:rds:Cluster",),
+    "cloudwatch:alarm": ("orderapi:appautoscaling:ScalingPolicy",),
+}
 #: The API call that creates each kind (to point at the call-log lines behind a duplicate).
 CREATE_ACTIONS: dict[str, tuple[str, ...]] = {
     "ec2:vpc": ("CreateVpc",),
@@ -388,6 +394,20 @@ CREATE_ACTIONS: dict[str, tuple[str, ...]] = {
     "cloudwatch:alarm": ("PutMetricAlarm",),
     "cloudwatch:dashboard": ("PutDashboard",),
     "ssm:parameter": ("PutParameter",),
+}
+
+
+#: Why unrecorded target-tracking alarms are emulator artifacts, not the platform's duplicates.
+TARGET_TRACKING_ALARMS = (
+    "AWS-owned target-tracking alarm: moto 5.2.5's PutScalingPolicy on an existing policy creates a new pair of "
+    "alarms and orphans the old pair (DeleteScalingPolicy removes only the newest); AWS updates the policy's own "
+    "alarms in place"
+)
+#: Kinds whose create call AWS documents as idempotent for identical settings while moto 5.2.5 creates another
+#: object: a duplicate of these comes from a retried create, as elsewhere, but would not happen against AWS.
+MOTO_NOT_IDEMPOTENT: dict[str, str] = {
+    "elbv2:listener": "AWS returns the existing listener for an identical CreateListener; moto creates another",
+    "elbv2:load_balancer": "AWS returns the existing load balancer for an identical CreateLoadBalancer; moto does not",
 }
 
 
@@ -830,7 +850,12 @@ class Auditor:
         cw = self.client("cloudwatch")
         found = cw.describe_alarms()
         return [
-            Live("cloudwatch:alarm", a["AlarmName"], _ids(a["AlarmName"], a.get("AlarmArn")))
+            Live(
+                "cloudwatch:alarm",
+                a["AlarmName"],
+                _ids(a["AlarmName"], a.get("AlarmArn")),
+                aws_owned=TARGET_TRACKING_ALARMS if a["AlarmName"].startswith("TargetTracking-") else "",
+            )
             for a in (found.get("MetricAlarms") or []) + (found.get("CompositeAlarms") or [])
         ]
 
@@ -860,6 +885,11 @@ class Audit:
     state_counts: dict[str, int]
     pending_operations: list[str]
     problems: list[str]
+    artifacts: dict[str, list[str]] = field(default_factory=dict)  # AWS-owned objects the emulator leaks
+
+    @property
+    def artifact_count(self) -> int:
+        return sum(len(v) for v in self.artifacts.values())
 
     @property
     def duplicate_count(self) -> int:
@@ -876,6 +906,8 @@ class Audit:
             for kind, items in sorted(self.duplicates.items()):
                 live, recorded = self.live_counts.get(kind, 0), self.state_counts.get(kind, 0)
                 lines.append(f"  {kind}: {len(items)} unrecorded of {live} live, state has {recorded}")
+                if kind in MOTO_NOT_IDEMPOTENT:
+                    lines.append(f"    (note: {MOTO_NOT_IDEMPOTENT[kind]})")
                 lines += [f"    - {item}" for item in items]
         if self.missing:
             lines.append(f"MISSING ({self.missing_count}: in the state, not in the emulator):")
@@ -883,6 +915,10 @@ class Audit:
                 lines += [f"  {kind}: {item}" for item in items]
         if self.pending_operations:
             lines.append(f"PENDING OPERATIONS in the state: {self.pending_operations}")
+        if self.artifacts:
+            lines.append(f"EMULATOR ARTIFACTS ({self.artifact_count}, not counted as duplicates):")
+            for kind, items in sorted(self.artifacts.items()):
+                lines += [f"  {kind}: {item}" for item in items]
         if self.problems:
             lines.append(f"AUDITOR PROBLEMS: {self.problems}")
         return "\n".join(lines) or "audit clean: no duplicates, nothing missing"
@@ -892,8 +928,6 @@ def _strings(value: Any) -> Iterable[str]:
     if isinstance(value, str):
         yield value
     elif isinstance(value, Mapping):
-        if "ciphertext" in value and value.get("4dabf18193072939515e22adb298388d") is not None:
-            return
         for item in value.values():
             yield from _strings(item)
     elif isinstance(value, list):
@@ -914,6 +948,7 @@ def audit(auditor: Auditor, deployment: Mapping[str, Any]) -> Audit:
     for r in resources:
         outputs_by_type.setdefault(r["type"], set()).update(_strings(r.get("outputs") or {}))
     duplicates: dict[str, list[str]] = {}
+    artifacts: dict[str, list[str]] = {}
     live_ids_by_type: dict[str, set[str]] = {}
     state_counts: dict[str, int] = {}
     for kind, items in live.items():
@@ -924,7 +959,11 @@ def audit(auditor: Auditor, deployment: Mapping[str, Any]) -> Audit:
         for item in items:
             for t in types:
                 live_ids_by_type.setdefault(t, set()).update(item.ids)
-            if not (item.ids & recorded_ids or item.ids & also):
+            if item.ids & recorded_ids or item.ids & also:
+                continue
+            if item.aws_owned:
+                artifacts.setdefault(kind, []).append(f"{item.show()} -- {item.aws_owned}")
+            else:
                 duplicates.setdefault(kind, []).append(item.show())
     missing: dict[str, list[str]] = {}
     audited_types = {t for types in KIND_TYPES.values() for t in types}
@@ -942,12 +981,22 @@ def audit(auditor: Auditor, deployment: Mapping[str, Any]) -> Audit:
         state_counts=state_counts,
         pending_operations=pending,
         problems=list(auditor.problems),
+        artifacts=artifacts,
     )
 
 
+ARTIFACTS_KEY = "(emulator artifacts)"
+
+
 def leftovers(auditor: Auditor, deployment: Mapping[str, Any]) -> dict[str, list[str]]:
-    """After a destroy: every object still in the emulator, and every orderapi resource still in the state."""
-    left = {kind: [i.show() for i in items] for kind, items in auditor.live().items() if items}
+    """After a destroy: every object still in the emulator, and every orderapi resource still in the state. AWS-owned
+    objects the emulator leaks are listed under ``(emulator artifacts)``, which does not count as left."""
+    live = auditor.live()
+    left = {kind: [i.show() for i in items if not i.aws_owned] for kind, items in live.items()}
+    left = {kind: items for kind, items in left.items() if items}
+    artifacts = [f"{i.show()} -- {i.aws_owned}" for items in live.values() for i in items if i.aws_owned]
+    if artifacts:
+        left[ARTIFACTS_KEY] = artifacts
     in_state = [
         r["urn"].rsplit("::", 1)[-1] + f" ({r['type']})"
         for r in deployment.get("resources") or []
@@ -984,6 +1033,8 @@ class Result:
     destroy_runs: int = 0
     destroyed_after: int | None = None
     left: int | None = None
+    artifacts: int = 0  # AWS-owned objects the emulator leaked (not failures; see TARGET_TRACKING_ALARMS)
+    live_objects: int | None = None  # what the emulator held after the ups (the platform's objects and any extra)
     mutating_calls_up: int | None = None
     mutating_calls_destroy: int | None = None
     faults: dict[str, int] = field(default_factory=dict)
@@ -1154,7 +1205,15 @@ class Scenario:
         found = audit(self.auditor, self.export())
         self.result.duplicates = found.duplicate_count
         self.result.missing = found.missing_count
-        if found.duplicate_count or found.missing_count or found.pending_operations or found.problems:
+        self.result.live_objects = sum(found.live_counts.values())
+        self.result.artifacts += found.artifact_count
+        if (
+            found.duplicate_count
+            or found.missing_count
+            or found.pending_operations
+            or found.problems
+            or found.artifacts
+        ):
             self.result.details.append(found.report() + self.duplicate_calls(found))
         return found
 
@@ -1182,10 +1241,11 @@ class Scenario:
                 break
             self.result.details.append(f"{label}-{attempt} failed:\n{self.last_output(40)}")
         left = leftovers(self.auditor, self.export())
-        self.result.left = sum(len(v) for k, v in left.items() if not k.startswith("(auditor"))
+        self.result.left = sum(len(v) for k, v in left.items() if not k.startswith("("))
+        self.result.artifacts = max(self.result.artifacts, len(left.get(ARTIFACTS_KEY, [])))
         if left:
             listed = "\n".join(f"  {kind}: {items}" for kind, items in sorted(left.items()))
-            self.result.details.append(f"LEFT after destroy ({self.result.left}):\n{listed}")
+            self.result.details.append(f"LEFT after destroy ({self.result.left} counted):\n{listed}")
 
     def phase_summary(self, phase_prefix: str) -> dict[str, Any]:
         phases = self.log.phases()
