@@ -7,7 +7,7 @@ import * as outputs from "../types/output";
 import * as utilities from "../utilities";
 
 /**
- * A CloudWatch dashboard of typed metric and text widgets on the 24-column grid. Not tagged; a create never adopts an existing dashboard of the same name.
+ * A CloudWatch dashboard of typed metric and text widgets on the 24-column grid. Not taggable: a create adopts a same-named dashboard only when its body is the one this create writes (the leftover of an interrupted create).
  */
 export class Dashboard extends pulumi.CustomResource {
     /**

@@ -70,7 +70,7 @@ class Dashboard(pulumi.CustomResource):
                  widgets: pulumi.Input[Optional[Sequence[pulumi.Input[Union['DashboardWidgetArgs', 'DashboardWidgetArgsDict', 'outputs.DashboardWidget']]]]] = None,
                  __props__=None):
         """
-        A CloudWatch dashboard of typed metric and text widgets on the 24-column grid. Not tagged; a create never adopts an existing dashboard of the same name.
+        A CloudWatch dashboard of typed metric and text widgets on the 24-column grid. Not taggable: a create adopts a same-named dashboard only when its body is the one this create writes (the leftover of an interrupted create).
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
@@ -85,7 +85,7 @@ class Dashboard(pulumi.CustomResource):
                  args: DashboardArgs,
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
-        A CloudWatch dashboard of typed metric and text widgets on the 24-column grid. Not tagged; a create never adopts an existing dashboard of the same name.
+        A CloudWatch dashboard of typed metric and text widgets on the 24-column grid. Not taggable: a create adopts a same-named dashboard only when its body is the one this create writes (the leftover of an interrupted create).
 
         :param str resource_name: The name of the resource.
         :param DashboardArgs args: The arguments to use to populate this resource's properties.
