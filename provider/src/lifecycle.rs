@@ -35,7 +35,7 @@ use sha2::{Digest, Sha256};
 
 use crate::aws::OWNERSHIP_TAG;
 use crate::error::{ErrorClass, ResourceError};
-use crate::resource::Context;
+use crate::resource::{Context, Poll};
 
 /// The tag holding [`Identity`]: which Pulumi resource (URN) the object was created for.
 pub const IDENTITY_TAG: &str = "orderapi:urn";
@@ -402,6 +402,45 @@ where
         ctx.sleep(&waiting_for, delay).await?;
         delay = (delay * 3 / 2).min(Duration::from_secs(10));
     }
+}
+
+/// Deletes an object with `call` and waits until `exists` no longer finds it (AWS lets go of some objects after
+/// the call returns). Already gone (NotFound) counts as deleted; while AWS says the object is in use, throttles or
+/// does not answer, the call is repeated until the operation's deadline; anything else fails.
+pub async fn delete_and_wait<T, C, CFut, E, EFut>(
+    ctx: &Context,
+    what: &str,
+    mut call: C,
+    mut exists: E,
+) -> Result<(), ResourceError>
+where
+    C: FnMut() -> CFut,
+    CFut: Future<Output = Result<T, ResourceError>>,
+    E: FnMut() -> EFut,
+    EFut: Future<Output = Result<bool, ResourceError>>,
+{
+    ctx.wait_for(&format!("{what} to be deleted"), || {
+        let deleting = call();
+        let looking = exists();
+        async move {
+            match deleting.await {
+                Ok(_) => {}
+                Err(e) => match e.class() {
+                    ErrorClass::NotFound => return Ok(Poll::Ready(())),
+                    ErrorClass::InUse | ErrorClass::Throttled | ErrorClass::Transient => {
+                        return Ok(Poll::Pending(format!("AWS says {e}")));
+                    }
+                    _ => return Err(e),
+                },
+            }
+            Ok(if looking.await? {
+                Poll::Pending("still there".into())
+            } else {
+                Poll::Ready(())
+            })
+        }
+    })
+    .await
 }
 
 /// `delete_retrying` without a blockers lookup.

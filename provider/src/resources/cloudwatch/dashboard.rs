@@ -19,8 +19,8 @@ use serde_json::{Map, Value, json};
 use super::is_valid_period;
 use super::metric_alarm::STATISTICS;
 use crate::error::{ResourceError, aws_error};
-use crate::lifecycle::{Found, conflict, create_once};
-use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures, Poll};
+use crate::lifecycle::{Found, conflict, create_once, delete_and_wait};
+use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures};
 
 /// The largest dashboard body AWS accepts (1 MB).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -465,25 +465,20 @@ impl CustomResource for Dashboard {
         _: &DashboardInputs,
         _: &DashboardOutputs,
     ) -> Result<(), ResourceError> {
-        ctx.wait_for(&format!("dashboard {id} to be deleted"), || async {
-            match ctx
-                .aws
-                .cloudwatch
-                .delete_dashboards()
-                .dashboard_names(id)
-                .send()
-                .await
-                .map_err(|e| aws_error("cloudwatch:DeleteDashboards", e))
-            {
-                Ok(_) => {}
-                Err(e) if e.is_not_found() => {}
-                Err(e) => return Err(e),
-            }
-            Ok(match Self::get(ctx, id).await? {
-                None => Poll::Ready(()),
-                Some(_) => Poll::Pending("still exists".into()),
-            })
-        })
+        delete_and_wait(
+            ctx,
+            &format!("dashboard {id}"),
+            || async {
+                ctx.aws
+                    .cloudwatch
+                    .delete_dashboards()
+                    .dashboard_names(id)
+                    .send()
+                    .await
+                    .map_err(|e| aws_error("cloudwatch:DeleteDashboards", e))
+            },
+            || async { Ok(Self::get(ctx, id).await?.is_some()) },
+        )
         .await
     }
 }

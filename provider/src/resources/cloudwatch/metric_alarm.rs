@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{CloudWatchTags, check_tags, cw_tags, is_arn, is_valid_period, live_tags};
 use crate::error::{ResourceError, aws_error};
-use crate::lifecycle::{Found, conflict, create_once};
-use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures, Poll};
+use crate::lifecycle::{Found, conflict, create_once, delete_and_wait};
+use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures};
 use crate::resources::tags;
 
 /// The statistics of a single-metric alarm.
@@ -699,26 +699,20 @@ impl CustomResource for MetricAlarm {
         _: &MetricAlarmInputs,
         _: &MetricAlarmOutputs,
     ) -> Result<(), ResourceError> {
-        ctx.wait_for(&format!("alarm {id} to be deleted"), || async {
-            // DeleteAlarms succeeds for names that do not exist.
-            match ctx
-                .aws
-                .cloudwatch
-                .delete_alarms()
-                .alarm_names(id)
-                .send()
-                .await
-                .map_err(|e| aws_error("cloudwatch:DeleteAlarms", e))
-            {
-                Ok(_) => {}
-                Err(e) if e.is_not_found() => {}
-                Err(e) => return Err(e),
-            }
-            Ok(match Self::describe(ctx, id).await? {
-                None => Poll::Ready(()),
-                Some(_) => Poll::Pending("still described".into()),
-            })
-        })
+        delete_and_wait(
+            ctx,
+            &format!("alarm {id}"),
+            || async {
+                ctx.aws
+                    .cloudwatch
+                    .delete_alarms()
+                    .alarm_names(id)
+                    .send()
+                    .await
+                    .map_err(|e| aws_error("cloudwatch:DeleteAlarms", e))
+            },
+            || async { Ok(Self::describe(ctx, id).await?.is_some()) },
+        )
         .await
     }
 }

@@ -122,6 +122,16 @@ impl InternetGateway {
         {
             Ok(_) => Ok(()),
             Err(e) => Err(match aws_error("ec2:AttachInternetGateway", e) {
+                // The lost answer of an earlier attempt (the SDK retried it): already attached where it belongs.
+                e if e.class() == ErrorClass::InUse
+                    && Self::describe(ctx, id)
+                        .await?
+                        .and_then(|igw| Self::attached_vpc(&igw))
+                        .as_deref()
+                        == Some(vpc) =>
+                {
+                    return Ok(());
+                }
                 ResourceError::Aws {
                     operation,
                     code,

@@ -292,7 +292,8 @@ impl RouteTable {
         id: &str,
         route: &RouteTableRoute,
     ) -> Result<(), ResourceError> {
-        ctx.aws
+        match ctx
+            .aws
             .ec2
             .create_route()
             .route_table_id(id)
@@ -301,8 +302,13 @@ impl RouteTable {
             .set_nat_gateway_id(route.nat_gateway_id.clone())
             .send()
             .await
-            .map_err(|e| aws_error("ec2:CreateRoute", e))?;
-        Ok(())
+            .map_err(|e| aws_error("ec2:CreateRoute", e))
+        {
+            // The route is there: the lost answer of an earlier attempt (the SDK retried it), or a route made
+            // since the table was read. Point it at the declared target.
+            Err(e) if e.class() == ErrorClass::Exists => Self::replace_route(ctx, id, route).await,
+            other => other.map(|_| ()),
+        }
     }
 
     async fn replace_route(

@@ -20,7 +20,7 @@ use super::{
     Ec2Tags, all_tags, check_cidr, check_tags, filter, security_group_blockers, split_tags,
     tag_map, tag_spec,
 };
-use crate::error::{ResourceError, aws_error};
+use crate::error::{ErrorClass, ResourceError, aws_error};
 use crate::lifecycle::{Found, conflict, create_once, delete_retrying};
 use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures, Poll};
 use crate::resources::tags;
@@ -550,24 +550,39 @@ impl SecurityGroup {
             .map(Flat::permission)
             .collect();
         let ec2 = &ctx.aws.ec2;
-        if !authorize.is_empty() {
+        let authorize_all = |permissions: Vec<IpPermission>| async move {
             match direction {
                 Direction::Ingress => ec2
                     .authorize_security_group_ingress()
                     .group_id(id)
-                    .set_ip_permissions(Some(authorize))
+                    .set_ip_permissions(Some(permissions))
                     .send()
                     .await
                     .map(|_| ())
-                    .map_err(|e| aws_error("ec2:AuthorizeSecurityGroupIngress", e))?,
+                    .map_err(|e| aws_error("ec2:AuthorizeSecurityGroupIngress", e)),
                 Direction::Egress => ec2
                     .authorize_security_group_egress()
                     .group_id(id)
-                    .set_ip_permissions(Some(authorize))
+                    .set_ip_permissions(Some(permissions))
                     .send()
                     .await
                     .map(|_| ())
-                    .map_err(|e| aws_error("ec2:AuthorizeSecurityGroupEgress", e))?,
+                    .map_err(|e| aws_error("ec2:AuthorizeSecurityGroupEgress", e)),
+            }
+        };
+        if !authorize.is_empty() {
+            match authorize_all(authorize.clone()).await {
+                // A rule is there already: the lost answer of an earlier attempt (the SDK retried it) took effect,
+                // in whole or part. AWS refuses the whole call for one duplicate, so add the rules one by one.
+                Err(e) if e.class() == ErrorClass::Exists => {
+                    for permission in authorize {
+                        match authorize_all(vec![permission]).await {
+                            Err(e) if e.class() == ErrorClass::Exists => {}
+                            other => other?,
+                        }
+                    }
+                }
+                other => other?,
             }
         }
         if !redescribe.is_empty() {

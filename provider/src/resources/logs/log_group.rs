@@ -12,9 +12,9 @@ use super::{
     LogsTags, check_log_group_name, check_tags, describe_log_group, is_kms_key_arn,
     is_log_group_char, live_tags, tagging_arn,
 };
-use crate::error::{ErrorClass, ResourceError, aws_error};
-use crate::lifecycle::{Found, conflict, create_once};
-use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures, Poll};
+use crate::error::{ResourceError, aws_error};
+use crate::lifecycle::{Found, conflict, create_once, delete_and_wait};
+use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures};
 use crate::resources::tags;
 
 /// The retention periods (days) CloudWatch Logs accepts.
@@ -321,28 +321,20 @@ impl CustomResource for LogGroup {
         _: &LogGroupOutputs,
     ) -> Result<(), ResourceError> {
         // OperationAbortedException: another operation on the group (e.g. a metric filter change) is in flight.
-        ctx.wait_for(&format!("log group {id} to be deleted"), || async {
-            match ctx
-                .aws
-                .logs
-                .delete_log_group()
-                .log_group_name(id)
-                .send()
-                .await
-                .map_err(|e| aws_error("logs:DeleteLogGroup", e))
-            {
-                Ok(_) => {}
-                Err(e) if e.is_not_found() => {}
-                Err(e) if e.class() == ErrorClass::Throttled => {
-                    return Ok(Poll::Pending(format!("AWS says {e}")));
-                }
-                Err(e) => return Err(e),
-            }
-            Ok(match describe_log_group(&ctx.aws, id).await? {
-                None => Poll::Ready(()),
-                Some(_) => Poll::Pending("still listed".into()),
-            })
-        })
+        delete_and_wait(
+            ctx,
+            &format!("log group {id}"),
+            || async {
+                ctx.aws
+                    .logs
+                    .delete_log_group()
+                    .log_group_name(id)
+                    .send()
+                    .await
+                    .map_err(|e| aws_error("logs:DeleteLogGroup", e))
+            },
+            || async { Ok(describe_log_group(&ctx.aws, id).await?.is_some()) },
+        )
         .await
     }
 }

@@ -26,10 +26,10 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::check_log_group_name;
-use crate::error::{ErrorClass, ResourceError, aws_error};
-use crate::lifecycle::{Found, conflict, create_once};
+use crate::error::{ResourceError, aws_error};
+use crate::lifecycle::{Found, conflict, create_once, delete_and_wait};
 use crate::no_retry;
-use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures, Poll};
+use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures};
 
 /// The units CloudWatch metrics accept (`StandardUnit`).
 pub const UNITS: &[&str] = &[
@@ -444,29 +444,21 @@ impl CustomResource for MetricFilter {
         let (log_group, name) = split_id(id)?;
         // Deleted when no longer listed; each round deletes again (OperationAbortedException: another change to
         // the log group is in flight).
-        ctx.wait_for(&format!("metric filter {id} to be deleted"), || async {
-            match ctx
-                .aws
-                .logs
-                .delete_metric_filter()
-                .log_group_name(log_group)
-                .filter_name(name)
-                .send()
-                .await
-                .map_err(|e| aws_error("logs:DeleteMetricFilter", e))
-            {
-                Ok(_) => {}
-                Err(e) if e.is_not_found() => return Ok(Poll::Ready(())),
-                Err(e) if e.class() == ErrorClass::Throttled => {
-                    return Ok(Poll::Pending(format!("AWS says {e}")));
-                }
-                Err(e) => return Err(e),
-            }
-            Ok(match Self::describe(ctx, log_group, name).await? {
-                None => Poll::Ready(()),
-                Some(_) => Poll::Pending("still listed".into()),
-            })
-        })
+        delete_and_wait(
+            ctx,
+            &format!("metric filter {id}"),
+            || async {
+                ctx.aws
+                    .logs
+                    .delete_metric_filter()
+                    .log_group_name(log_group)
+                    .filter_name(name)
+                    .send()
+                    .await
+                    .map_err(|e| aws_error("logs:DeleteMetricFilter", e))
+            },
+            || async { Ok(Self::describe(ctx, log_group, name).await?.is_some()) },
+        )
         .await
     }
 }

@@ -9,9 +9,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{RdsTags, check_tags, live_tags, tag_list};
-use crate::error::{ErrorClass, ResourceError, aws_error};
-use crate::lifecycle::{Found, conflict, create_once};
-use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures, Poll};
+use crate::error::{ResourceError, aws_error};
+use crate::lifecycle::{Found, conflict, create_once, delete_and_wait};
+use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures};
 use crate::resources::tags;
 
 const WHAT: &str = "DB subnet group";
@@ -285,28 +285,20 @@ impl CustomResource for DbSubnetGroup {
         _: &DbSubnetGroupOutputs,
     ) -> Result<(), ResourceError> {
         // A group still used by a cluster that is being deleted is `InvalidDBSubnetGroupStateFault`: retry.
-        ctx.wait_for(&format!("DB subnet group {id} to be deleted"), || async {
-            match ctx
-                .aws
-                .rds
-                .delete_db_subnet_group()
-                .db_subnet_group_name(id)
-                .send()
-                .await
-                .map_err(|e| aws_error("rds:DeleteDBSubnetGroup", e))
-            {
-                Ok(_) => {}
-                Err(e) if e.is_not_found() => {}
-                Err(e) if e.class() == ErrorClass::InUse => {
-                    return Ok(Poll::Pending("still in use".into()));
-                }
-                Err(e) => return Err(e),
-            }
-            Ok(match Self::describe(ctx, id).await? {
-                None => Poll::Ready(()),
-                Some(_) => Poll::Pending("still listed".into()),
-            })
-        })
+        delete_and_wait(
+            ctx,
+            &format!("DB subnet group {id}"),
+            || async {
+                ctx.aws
+                    .rds
+                    .delete_db_subnet_group()
+                    .db_subnet_group_name(id)
+                    .send()
+                    .await
+                    .map_err(|e| aws_error("rds:DeleteDBSubnetGroup", e))
+            },
+            || async { Ok(Self::describe(ctx, id).await?.is_some()) },
+        )
         .await
     }
 }

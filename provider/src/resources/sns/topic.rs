@@ -10,9 +10,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{SnsTags, check_tags, find_topic, is_arn_of, live_tags, sns_tags};
-use crate::error::{ErrorClass, ResourceError, aws_error};
-use crate::lifecycle::{Found, conflict, create_once};
-use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures, Poll};
+use crate::error::{ResourceError, aws_error};
+use crate::lifecycle::{Found, conflict, create_once, delete_and_wait};
+use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures};
 use crate::resources::tags;
 
 /// The protocols a subscription may use.
@@ -473,28 +473,20 @@ impl CustomResource for Topic {
         _: &TopicInputs,
         _: &TopicOutputs,
     ) -> Result<(), ResourceError> {
-        ctx.wait_for(&format!("SNS topic {id} to be deleted"), || async {
-            match ctx
-                .aws
-                .sns
-                .delete_topic()
-                .topic_arn(id)
-                .send()
-                .await
-                .map_err(|e| aws_error("sns:DeleteTopic", e))
-            {
-                Ok(_) => {}
-                Err(e) if e.is_not_found() => {}
-                Err(e) if e.class() == ErrorClass::Throttled => {
-                    return Ok(Poll::Pending(format!("AWS says {e}")));
-                }
-                Err(e) => return Err(e),
-            }
-            Ok(match Self::attributes(ctx, id).await? {
-                None => Poll::Ready(()),
-                Some(_) => Poll::Pending("still exists".into()),
-            })
-        })
+        delete_and_wait(
+            ctx,
+            &format!("SNS topic {id}"),
+            || async {
+                ctx.aws
+                    .sns
+                    .delete_topic()
+                    .topic_arn(id)
+                    .send()
+                    .await
+                    .map_err(|e| aws_error("sns:DeleteTopic", e))
+            },
+            || async { Ok(Self::attributes(ctx, id).await?.is_some()) },
+        )
         .await
     }
 }

@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{SsmTags, check_tags, describe_parameter, live_tags, tag_list};
 use crate::error::{ResourceError, aws_error};
-use crate::lifecycle::{Found, conflict, create_once};
-use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures, Poll};
+use crate::lifecycle::{Found, conflict, create_once, delete_and_wait};
+use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures};
 use crate::resources::tags;
 
 /// Inputs of a parameter.
@@ -379,25 +379,20 @@ impl CustomResource for Parameter {
         _: &ParameterInputs,
         _: &ParameterOutputs,
     ) -> Result<(), ResourceError> {
-        ctx.wait_for(&format!("parameter {id} to be deleted"), || async {
-            match ctx
-                .aws
-                .ssm
-                .delete_parameter()
-                .name(id)
-                .send()
-                .await
-                .map_err(|e| aws_error("ssm:DeleteParameter", e))
-            {
-                Ok(_) => {}
-                Err(e) if e.is_not_found() => {}
-                Err(e) => return Err(e),
-            }
-            Ok(match describe_parameter(&ctx.aws, id).await? {
-                None => Poll::Ready(()),
-                Some(_) => Poll::Pending("still listed".into()),
-            })
-        })
+        delete_and_wait(
+            ctx,
+            &format!("SSM parameter {id}"),
+            || async {
+                ctx.aws
+                    .ssm
+                    .delete_parameter()
+                    .name(id)
+                    .send()
+                    .await
+                    .map_err(|e| aws_error("ssm:DeleteParameter", e))
+            },
+            || async { Ok(describe_parameter(&ctx.aws, id).await?.is_some()) },
+        )
         .await
     }
 }
