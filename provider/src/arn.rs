@@ -13,7 +13,7 @@ pub struct Arn {
     pub service: String,
     /// Empty for global services (IAM).
     pub region: String,
-    /// Empty for some resources (S3 buckets).
+    /// Empty for some resources (S3 buckets); not always an account (`arn:aws:automate:<region>:ec2:stop`).
     pub account: String,
     /// Everything after the account: `role/name`, `repository/team/orders`, `function:notify`.
     pub resource: String,
@@ -65,10 +65,7 @@ impl FromStr for Arn {
         let parts: Vec<&str> = s.splitn(6, ':').collect();
         match parts.as_slice() {
             ["arn", partition, service, region, account, resource]
-                if partition.starts_with("aws")
-                    && !service.is_empty()
-                    && !resource.is_empty()
-                    && account.chars().all(|c| c.is_ascii_digit() || c == '-') =>
+                if partition.starts_with("aws") && !service.is_empty() && !resource.is_empty() =>
             {
                 Ok(Arn {
                     partition: partition.to_string(),

@@ -246,3 +246,64 @@ fn hint_for<E, R>(code: &str, err: &SdkError<E, R>) -> Option<String> {
     };
     Some(hint.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ErrorClass::*;
+
+    #[test]
+    fn each_services_spelling_lands_in_one_class() {
+        let table = [
+            ("ec2", "InvalidVpcID.NotFound", NotFound),
+            ("ec2", "InvalidSubnetID.Malformed", Other),
+            ("ec2", "InvalidRouteTableId.Malformed", NotFound),
+            ("ec2", "DependencyViolation", InUse),
+            ("ec2", "InvalidSubnet.Conflict", Exists),
+            ("ec2", "InvalidPermission.Duplicate", Exists),
+            ("ec2", "RouteAlreadyExists", Exists),
+            ("ec2", "RequestLimitExceeded", Throttled),
+            ("ec2", "AuthFailure", AccessDenied),
+            ("ec2", "Gateway.NotAttached", NotFound),
+            ("iam", "NoSuchEntity", NotFound),
+            ("iam", "EntityAlreadyExists", Exists),
+            ("iam", "DeleteConflict", InUse),
+            ("ssm", "ParameterAlreadyExists", Exists),
+            ("ssm", "ParameterNotFound", NotFound),
+            ("rds", "DBInstanceAlreadyExists", Exists),
+            ("rds", "DBClusterNotFoundFault", NotFound),
+            ("rds", "InvalidDBSubnetGroupStateFault", InUse),
+            ("wafv2", "WAFNonexistentItemException", NotFound),
+            ("wafv2", "WAFOptimisticLockException", Throttled),
+            ("wafv2", "WAFDuplicateItemException", Exists),
+            ("elasticloadbalancing", "PriorityInUse", Exists),
+            ("elasticloadbalancing", "DuplicateTargetGroupName", Exists),
+            ("logs", "ResourceAlreadyExistsException", Exists),
+            ("ecr", "RepositoryNotFoundException", NotFound),
+            ("ecs", "ClusterContainsServicesException", InUse),
+            ("sns", "InternalError", Transient),
+            ("any", "RequestFailed", Transient),
+            ("any", "ServiceUnavailable", Transient),
+            ("any", "ThrottlingException", Throttled),
+            ("any", "ValidationError", Other),
+        ];
+        for (service, code, class) in table {
+            assert_eq!(classify(service, code), class, "{service}:{code}");
+        }
+    }
+
+    #[test]
+    fn partial_and_conflict_errors_keep_their_class() {
+        let aws = ResourceError::Aws {
+            operation: "rds:CreateDBCluster",
+            code: "DBClusterAlreadyExistsFault".into(),
+            message: String::new(),
+            hint: None,
+        };
+        assert_eq!(aws.class(), Exists);
+        let partial = aws.partial("c-1", &serde_json::json!({}));
+        assert_eq!(partial.class(), Exists);
+        assert_eq!(ResourceError::Conflict("x".into()).class(), Conflict);
+        assert_eq!(ResourceError::Cancelled.class(), Other);
+    }
+}

@@ -81,12 +81,9 @@ pub fn check_tags(tags: Option<&BTreeMap<String, String>>, f: &mut Failures) {
     super::tags::check(tags, "CloudWatch", f);
 }
 
-/// Whether `arn` looks like an ARN: `arn:<partition>:<service>:<region>:<account>:<resource>` with a non-empty
-/// partition, service and resource.
+/// Whether `arn` looks like an ARN: `arn:<partition>:<service>:<region>:<account>:<resource>`.
 pub fn is_arn(arn: &str) -> bool {
-    let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    matches!(parts.as_slice(), ["arn", partition, service, _, _, resource]
-        if partition.starts_with("aws") && !service.is_empty() && !resource.is_empty())
+    arn.parse::<crate::arn::Arn>().is_ok()
 }
 
 /// Whether `period` (seconds) is one CloudWatch accepts: 10, 20, 30 or a multiple of 60.
