@@ -82,7 +82,7 @@ impl ElasticIp {
         ElasticIpOutputs {
             allocation_id: id.to_string(),
             public_ip: address.public_ip().unwrap_or_default().to_string(),
-            arn: format!("arn:aws:ec2:{}:{account}:elastic-ip/{id}", ctx.aws.region),
+            arn: ctx.aws.arn("ec2", account, &format!("elastic-ip/{id}")),
             tags_all,
         }
     }

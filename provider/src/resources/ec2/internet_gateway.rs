@@ -51,10 +51,7 @@ pub struct InternetGateway;
 
 impl InternetGateway {
     fn arn(ctx: &Context, owner: &str, id: &str) -> String {
-        format!(
-            "arn:aws:ec2:{}:{owner}:internet-gateway/{id}",
-            ctx.aws.region
-        )
+        ctx.aws.arn("ec2", owner, &format!("internet-gateway/{id}"))
     }
 
     /// The VPC the gateway is attached (or attaching) to.

@@ -460,9 +460,7 @@ impl SecurityGroup {
         let arn = group
             .security_group_arn()
             .map(str::to_string)
-            .unwrap_or_else(|| {
-                format!("arn:aws:ec2:{}:{owner}:security-group/{id}", ctx.aws.region)
-            });
+            .unwrap_or_else(|| ctx.aws.arn("ec2", &owner, &format!("security-group/{id}")));
         SecurityGroupOutputs {
             arn,
             owner_id: owner,

@@ -97,7 +97,7 @@ impl Subnet {
         let arn = s
             .subnet_arn()
             .map(str::to_string)
-            .unwrap_or_else(|| format!("arn:aws:ec2:{}:{owner}:subnet/{id}", ctx.aws.region));
+            .unwrap_or_else(|| ctx.aws.arn("ec2", owner, &format!("subnet/{id}")));
         Ok(Some(Live {
             inputs: SubnetInputs {
                 name,

@@ -149,7 +149,7 @@ impl Vpc {
             .await
             .map_err(|e| aws_error("ec2:DescribeRouteTables", e))?;
         Ok(VpcOutputs {
-            arn: format!("arn:aws:ec2:{}:{owner}:vpc/{id}", ctx.aws.region),
+            arn: ctx.aws.arn("ec2", owner, &format!("vpc/{id}")),
             default_security_group_id: sgs
                 .security_groups()
                 .first()
