@@ -61,6 +61,22 @@ impl ResourceError {
         }
     }
 
+    /// A one-line account of the failure for status lines: the operation and the code, without the SDK's detail.
+    pub fn brief(&self) -> String {
+        match self {
+            ResourceError::Aws {
+                operation, code, ..
+            } if code == "RequestFailed" => {
+                format!("{operation}: no answer (the request failed in transit)")
+            }
+            ResourceError::Aws {
+                operation, code, ..
+            } => format!("{operation}: {code}"),
+            ResourceError::Partial { source, .. } => source.brief(),
+            other => other.to_string(),
+        }
+    }
+
     /// True when AWS says the thing does not exist (any service's spelling of NotFound).
     pub fn is_not_found(&self) -> bool {
         self.class() == ErrorClass::NotFound

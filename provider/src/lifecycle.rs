@@ -300,7 +300,8 @@ where
             return Err(err);
         }
         ctx.status(format!(
-            "{what}: {err}; looking it up before trying again ({attempt}/{CREATE_ATTEMPTS})"
+            "{what}: {}; looking it up before trying again ({attempt}/{CREATE_ATTEMPTS})",
+            err.brief()
         ));
         ctx.sleep(what, delay).await?;
         delay = (delay * 2).min(Duration::from_secs(8));
@@ -370,7 +371,7 @@ where
         }
         let since = *first_refusal.get_or_insert_with(Instant::now);
         let state = match blockers.as_mut() {
-            None => format!("AWS says {err}"),
+            None => format!("AWS says {}", err.brief()),
             Some(lookup) => {
                 let found = ctx.bounded(&waiting_for, lookup()).await??;
                 let names = found
@@ -428,7 +429,7 @@ where
                 Err(e) => match e.class() {
                     ErrorClass::NotFound => return Ok(Poll::Ready(())),
                     ErrorClass::InUse | ErrorClass::Throttled | ErrorClass::Transient => {
-                        return Ok(Poll::Pending(format!("AWS says {e}")));
+                        return Ok(Poll::Pending(format!("AWS says {}", e.brief())));
                     }
                     _ => return Err(e),
                 },
@@ -489,7 +490,7 @@ where
             // AWS's own words are the news, not the end of this wait.
             return Err(ResourceError::Conflict(format!("{what}: {err}")));
         }
-        ctx.status(format!("{what}: {err}; retrying"));
+        ctx.status(format!("{what}: {}; retrying", err.brief()));
         ctx.sleep(what, delay).await?;
         delay = (delay * 3 / 2).min(Duration::from_secs(10));
     }
