@@ -58,11 +58,12 @@ test: lint check-proto check-sdks unit sdk-compile e2e
 
 # Chaos suite (tests/chaos/README.md): the platform deployed through a fault-injecting proxy -- 10 % and 30 % faults
 # x 5 seeds, SIGKILL of the provider at >= 20 points of an up and 4 of a destroy -- audited with boto3, then a
-# summary table. CHAOS_MATRIX=fast runs the quick slice; results land in $(ORDERAPI_CACHE)/chaos/.
+# summary table. CHAOS_MATRIX=fast runs the quick slice. Call logs and command outputs of every scenario are kept in
+# $(ORDERAPI_CACHE)/chaos/run-<time>/, the results in run-<time>.jsonl.
 chaos: tools build
-	mkdir -p $(ORDERAPI_CACHE)/chaos
-	CHAOS_MATRIX=$${CHAOS_MATRIX:-full} CHAOS_RESULTS=$${CHAOS_RESULTS:-$(ORDERAPI_CACHE)/chaos/results-$$(date +%Y%m%d-%H%M%S).jsonl} \
-	  $(MOTO_VENV)/bin/python -m pytest tests/chaos
+	run=$(ORDERAPI_CACHE)/chaos/run-$$(date +%Y%m%d-%H%M%S) && mkdir -p $$run && \
+	CHAOS_MATRIX=$${CHAOS_MATRIX:-full} CHAOS_RESULTS=$${CHAOS_RESULTS:-$$run.jsonl} \
+	  $(MOTO_VENV)/bin/python -m pytest tests/chaos --basetemp=$$run
 
 demo: tools build
 	bash scripts/demo.sh up

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import sys
 from collections import defaultdict
 from collections.abc import Iterator
@@ -52,9 +53,10 @@ def results_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def tools(tmp_path_factory: pytest.TempPathFactory) -> harness.Tools:
+def tools(tmp_path_factory: pytest.TempPathFactory) -> Iterator[harness.Tools]:
     """The CLI, the YAML host, moto and the provider -- installed once into a PULUMI_HOME shared by every scenario
-    (a copy of the binary as it was when the session started, whatever rebuilds happen meanwhile)."""
+    (a copy of the binary as it was when the session started, whatever rebuilds happen meanwhile; removed at the end,
+    the scenarios' logs stay)."""
     for name in e2e.PULUMI_TOOLS:
         e2e.require_tool(name)
     binary = e2e.require_tool("pulumi-resource-orderapi")
@@ -62,11 +64,16 @@ def tools(tmp_path_factory: pytest.TempPathFactory) -> harness.Tools:
     home = tmp_path_factory.mktemp("pulumi-home") / "home"
     home.mkdir()
     version = harness.install_plugin(home, binary)
-    digest = hashlib.sha256(Path(binary).read_bytes()).hexdigest()[:12]
+    plugins = home / "plugins"
+    installed = next(plugins.rglob("pulumi-resource-orderapi"), None)
+    digest = hashlib.sha256((installed or Path(binary)).read_bytes()).hexdigest()[:12]
     harness.PROVIDER_INFO.update(binary=binary, version=version, sha256=digest, mtime=os.path.getmtime(binary))
-    return harness.Tools(
-        moto_server=moto_server, pulumi_home=home, provider_version=version, program=e2e.example("yaml")
-    )
+    try:
+        yield harness.Tools(
+            moto_server=moto_server, pulumi_home=home, provider_version=version, program=e2e.example("yaml")
+        )
+    finally:
+        shutil.rmtree(plugins, ignore_errors=True)
 
 
 @pytest.fixture

@@ -403,6 +403,11 @@ TARGET_TRACKING_ALARMS = (
     "alarms and orphans the old pair (DeleteScalingPolicy removes only the newest); AWS updates the policy's own "
     "alarms in place"
 )
+#: Why unrecorded RDS-managed master secrets are emulator artifacts.
+RDS_MANAGED_SECRETS = (
+    "AWS-owned RDS master secret: moto 5.2.5 creates one even for a CreateDBCluster it refuses (an identifier that "
+    "exists), and DeleteDBCluster removes only one; AWS creates it with the cluster and deletes it with the cluster"
+)
 #: Kinds whose create call AWS documents as idempotent for identical settings while moto 5.2.5 creates another
 #: object: a duplicate of these comes from a retried create, as elsewhere, but would not happen against AWS.
 MOTO_NOT_IDEMPOTENT: dict[str, str] = {
@@ -803,7 +808,13 @@ class Auditor:
     def _secrets(self) -> list[Live]:
         client = self.client("secretsmanager")
         return [
-            Live("secretsmanager:secret", s["Name"], _ids(s["ARN"], s["Name"]), _tags(s.get("Tags")))
+            Live(
+                "secretsmanager:secret",
+                s["Name"],
+                _ids(s["ARN"], s["Name"]),
+                _tags(s.get("Tags")),
+                aws_owned=RDS_MANAGED_SECRETS if s["Name"].startswith("rds!") else "",
+            )
             for s in e2e.list_all(client, "list_secrets", "SecretList")
             if not s.get("DeletedDate")
         ]

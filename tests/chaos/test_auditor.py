@@ -65,6 +65,7 @@ def test_duplicates_missing_and_lingering_deleted_items(auditor: harness.Auditor
     ecs.create_cluster(clusterName="ecs-gone")
     ecs.delete_cluster(cluster="ecs-gone")  # INACTIVE
     master = sm.create_secret(Name="rds!cluster-1234", SecretString="x")["ARN"]
+    sm.create_secret(Name="rds!cluster-leaked", SecretString="x")  # what moto leaks on a refused CreateDBCluster
     sm.create_secret(Name="secret-gone", SecretString="x")
     sm.delete_secret(SecretId="secret-gone")  # scheduled for deletion
     deployment = {
@@ -89,6 +90,7 @@ def test_duplicates_missing_and_lingering_deleted_items(auditor: harness.Auditor
         "orderapi:rds:Cluster": ["aurora-chaos-cx1 id=aurora-chaos-cx1"],
     }
     assert found.pending_operations == ["creating nat-a"]
+    assert [item.split(" -- ")[0] for item in found.artifacts["secretsmanager:secret"]] == ["rds!cluster-leaked"]
     assert "DUPLICATES (1" in found.report() and "MISSING (2" in found.report()
 
     left = harness.leftovers(auditor, {"resources": deployment["resources"][:1]})
@@ -97,7 +99,11 @@ def test_duplicates_missing_and_lingering_deleted_items(auditor: harness.Auditor
         [f"{recorded_table} in {vpc}", f"{second_table} in {vpc} [ManagedBy, create-pending]"]
     )
     assert left["ecs:cluster"] == ["ecs-chaos-cx1"]
-    assert left["secretsmanager:secret"] == ["rds!cluster-1234"]
+    assert "secretsmanager:secret" not in left
+    assert sorted(item.split(" -- ")[0] for item in left[harness.ARTIFACTS_KEY]) == [
+        "rds!cluster-1234",
+        "rds!cluster-leaked",
+    ]
     assert "ec2:nat_gateway" not in left, "a deleted NAT gateway counts as gone"
     assert left["(state)"] == [f"{vpc} (orderapi:ec2:Vpc)"]
 
