@@ -21,8 +21,10 @@
 //! # Exactly once under lost responses
 //!
 //! [`create_once`] looks for the object before each create call, and again after a call whose answer was lost or
-//! that AWS refused because the object already exists; kinds AWS does not keep unique (VPCs, subnets, route tables,
-//! gateways, addresses, task definition revisions) send their create with the SDK's automatic retry turned off
+//! that AWS refused because the object already exists. Creates whose blind repetition could make a second object or
+//! a side effect (VPCs, subnets, route tables, gateways, addresses, task definition revisions, metric filters, load
+//! balancers and target groups, whose name-idempotency AWS documents but emulators do not keep, Aurora clusters and
+//! instances, which create a managed secret per call) are sent with the SDK's automatic retry turned off
 //! ([`no_retry`]), so no attempt is repeated without looking first. Idempotency tokens ([`Context::client_token`])
 //! are sent where the API takes one.
 

@@ -1,5 +1,12 @@
 //! The resource-monitor client Construct uses: registers the component (with the options the program gave it),
-//! its children (parented to it, through the caller's provider), and the component's outputs.
+//! its children (parented to it, through the provider that constructed the component), and the component's outputs.
+//!
+//! One provider per stack: the engine resolves a resource without an explicit provider to the default provider of
+//! its package, version *and* plugin download URL. The SDKs (and YAML, from the schema) register the component
+//! with the schema's `pluginDownloadURL`, so its default provider is `default_<version>_<url>`; children
+//! registered without that URL would get a second default provider (`default_<version>`, a second plugin process).
+//! Children therefore carry the same version and URL, or, when the program passed this package's provider
+//! explicitly (ConstructRequest `providers`), that provider's reference.
 
 use std::collections::BTreeMap;
 
@@ -12,6 +19,9 @@ use super::pulumirpc::{
 };
 use super::value::{PropertyMap, Value, from_opt_struct, to_struct};
 use crate::platform::{Child, ChildSpec, Monitor};
+
+/// Where the SDKs tell the engine to fetch this plugin: schema.json's `pluginDownloadURL` (a test keeps them equal).
+pub const PLUGIN_DOWNLOAD_URL: &str = "github://api.github.com/orderapi/pulumi-orderapi";
 
 /// 400 MiB, as the Go SDK allows.
 pub const MAX_MESSAGE_BYTES: usize = 400 * 1024 * 1024;
@@ -140,6 +150,12 @@ impl Monitor for ResourceMonitor {
                 property_dependencies: property_dependencies.into_iter().collect(),
                 provider: self.provider.clone(),
                 version: self.version.clone(),
+                // The constructing default provider's key (version + URL); unused with an explicit provider.
+                plugin_download_url: if self.provider.is_empty() {
+                    PLUGIN_DOWNLOAD_URL.to_string()
+                } else {
+                    String::new()
+                },
                 accept_secrets: true,
                 accept_resources: true,
                 supports_partial_values: true,
@@ -158,5 +174,123 @@ impl Monitor for ResourceMonitor {
             id,
             outputs: from_opt_struct(resp.object),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex};
+
+    use tokio_stream::wrappers::TcpListenerStream;
+    use tonic::{Request, Response, Status};
+
+    use super::super::pulumirpc::{
+        RegisterResourceResponse,
+        resource_monitor_server::{ResourceMonitor as MonitorService, ResourceMonitorServer},
+    };
+    use super::*;
+    use crate::rpc::value::PropertyMap;
+
+    /// A resource monitor that records every RegisterResource and answers with a URN.
+    #[derive(Clone, Default)]
+    struct Recording(Arc<Mutex<Vec<RegisterResourceRequest>>>);
+
+    #[tonic::async_trait]
+    impl MonitorService for Recording {
+        async fn register_resource(
+            &self,
+            request: Request<RegisterResourceRequest>,
+        ) -> Result<Response<RegisterResourceResponse>, Status> {
+            let req = request.into_inner();
+            let urn = format!("urn:pulumi:s::p::{}::{}", req.r#type, req.name);
+            self.0.lock().unwrap().push(req);
+            Ok(Response::new(RegisterResourceResponse {
+                urn,
+                ..Default::default()
+            }))
+        }
+    }
+
+    /// Constructs through a recording monitor with `providers` as the program gave them; returns what the
+    /// component and one child were registered with.
+    async fn construct_with(
+        providers: HashMap<String, String>,
+    ) -> (RegisterResourceRequest, RegisterResourceRequest) {
+        let recording = Recording::default();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let server = tokio::spawn(
+            tonic::transport::Server::builder()
+                .add_service(ResourceMonitorServer::new(recording.clone()))
+                .serve_with_incoming(TcpListenerStream::new(listener)),
+        );
+        let mut monitor = ResourceMonitor::connect(&address.to_string(), "0.1.0")
+            .await
+            .unwrap();
+        let req = ConstructRequest {
+            r#type: "orderapi:index:OrderApiPlatform".into(),
+            name: "orders".into(),
+            providers,
+            ..Default::default()
+        };
+        monitor.register_component(&req, "orderapi").await.unwrap();
+        let child = monitor
+            .register_child(ChildSpec {
+                type_token: "orderapi:ec2:Vpc",
+                name: "orders-vpc".into(),
+                inputs: PropertyMap::new(),
+                dependencies: BTreeMap::new(),
+            })
+            .await
+            .unwrap();
+        assert_eq!(child.urn, "urn:pulumi:s::p::orderapi:ec2:Vpc::orders-vpc");
+        server.abort();
+        let mut seen = recording.0.lock().unwrap().clone();
+        assert_eq!(seen.len(), 2, "{seen:?}");
+        let child = seen.pop().unwrap();
+        (seen.pop().unwrap(), child)
+    }
+
+    #[tokio::test]
+    async fn children_use_the_constructing_default_provider() {
+        let (component, child) = construct_with(HashMap::new()).await;
+        assert!(!component.custom && component.providers.is_empty());
+        assert_eq!(
+            child.parent,
+            "urn:pulumi:s::p::orderapi:index:OrderApiPlatform::orders"
+        );
+        assert!(child.custom);
+        // No explicit provider: the default provider of (orderapi, 0.1.0, the SDKs' download URL), the key the
+        // component's own default provider has.
+        assert_eq!(child.provider, "");
+        assert_eq!(child.version, "0.1.0");
+        assert_eq!(child.plugin_download_url, PLUGIN_DOWNLOAD_URL);
+    }
+
+    #[tokio::test]
+    async fn children_use_an_explicit_provider_as_given() {
+        let reference = "urn:pulumi:s::p::pulumi:providers:orderapi::mine::04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+        let providers = HashMap::from([
+            ("orderapi".to_string(), reference.to_string()),
+            (
+                "aws".to_string(),
+                "urn:pulumi:s::p::pulumi:providers:aws::a::id".to_string(),
+            ),
+        ]);
+        let (component, child) = construct_with(providers.clone()).await;
+        assert_eq!(component.providers, providers);
+        assert_eq!(child.provider, reference);
+        assert_eq!(
+            child.plugin_download_url, "",
+            "an explicit provider needs no download URL"
+        );
+    }
+
+    #[test]
+    fn the_download_url_is_the_schemas() {
+        let schema: serde_json::Value =
+            serde_json::from_str(include_str!("../../../schema.json")).unwrap();
+        assert_eq!(schema["pluginDownloadURL"], PLUGIN_DOWNLOAD_URL);
     }
 }

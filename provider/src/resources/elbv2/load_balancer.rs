@@ -22,6 +22,7 @@ use super::{
 };
 use crate::error::{ResourceError, aws_error};
 use crate::lifecycle::create_once;
+use crate::no_retry;
 use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures, Poll};
 use crate::resources::tags;
 
@@ -404,6 +405,8 @@ impl CustomResource for LoadBalancer {
                     .set_subnets(Some(inputs.subnets.clone()))
                     .set_security_groups(inputs.security_groups.clone())
                     .set_tags(Some(tag_list(&tags)))
+                    .customize()
+                    .config_override(no_retry!(aws_sdk_elasticloadbalancingv2))
                     .send()
                     .await
                     .map_err(|e| aws_error("elbv2:CreateLoadBalancer", e))?;

@@ -19,6 +19,7 @@ use super::{
 };
 use crate::error::{ResourceError, aws_error};
 use crate::lifecycle::{create_once, delete_retrying_plain};
+use crate::no_retry;
 use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures};
 use crate::resources::tags;
 
@@ -465,6 +466,8 @@ impl CustomResource for TargetGroup {
                     .set_unhealthy_threshold_count(hc.unhealthy_threshold)
                     .set_matcher(hc.matcher.map(|m| Matcher::builder().http_code(m).build()))
                     .set_tags(Some(tag_list(&tags)))
+                    .customize()
+                    .config_override(no_retry!(aws_sdk_elasticloadbalancingv2))
                     .send()
                     .await
                     .map_err(|e| aws_error("elbv2:CreateTargetGroup", e))?;

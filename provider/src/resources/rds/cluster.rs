@@ -15,6 +15,7 @@ use super::{
 };
 use crate::error::{ErrorClass, ResourceError, aws_error};
 use crate::lifecycle::{Found, conflict, create_once};
+use crate::no_retry;
 use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures, Poll};
 use crate::resources::tags;
 
@@ -580,6 +581,8 @@ impl CustomResource for Cluster {
                     )
                     .port(PORT)
                     .set_tags(Some(tag_list(&tags)))
+                    .customize()
+                    .config_override(no_retry!(aws_sdk_rds))
                     .send()
                     .await
                     .map_err(|e| aws_error("rds:CreateDBCluster", e))?;

@@ -17,6 +17,7 @@ use super::{
 };
 use crate::error::{ErrorClass, ResourceError, aws_error};
 use crate::lifecycle::{Found, conflict, create_once};
+use crate::no_retry;
 use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures, Poll};
 use crate::resources::tags;
 
@@ -494,7 +495,11 @@ impl CustomResource for ClusterInstance {
                             inputs.performance_insights_kms_key_id.clone(),
                         );
                 }
-                let out = req.send().await.map_err(|e| {
+                let out = req
+                    .customize()
+                    .config_override(no_retry!(aws_sdk_rds))
+                    .send()
+                    .await.map_err(|e| {
                     let e = aws_error("rds:CreateDBInstance", e);
                     // The only thing a create refers to that may be missing is its cluster.
                     if e.is_not_found() {
