@@ -13,7 +13,7 @@ export ORDERAPI_MOTO_SERVER := $(MOTO_VENV)/bin/moto_server
 PROVIDER_DIR := $(CARGO_TARGET_DIR)/debug
 export PATH := $(PROVIDER_DIR):$(PULUMI_BIN):$(PATH)
 
-.PHONY: tools build schema proto check-proto lint unit e2e test demo demo-destroy dist clean coverage sdks check-sdks sdk-compile chaos
+.PHONY: tools build schema proto check-proto lint unit e2e test demo demo-destroy dist clean coverage sdks check-sdks sdk-compile chaos chaos-fast
 
 tools:
 	bash scripts/tools.sh all
@@ -54,7 +54,7 @@ unit: tools
 e2e: tools build
 	$(MOTO_VENV)/bin/python -m pytest tests/e2e
 
-test: lint check-proto check-sdks unit sdk-compile e2e
+test: lint check-proto check-sdks unit sdk-compile e2e chaos-fast
 
 # Chaos suite (tests/chaos/README.md): the platform deployed through a fault-injecting proxy -- 10 % and 30 % faults
 # x 5 seeds, SIGKILL of the provider at >= 20 points of an up and 4 of a destroy -- audited with boto3, then a
@@ -64,6 +64,11 @@ chaos: tools build
 	run=$(ORDERAPI_CACHE)/chaos/run-$$(date +%Y%m%d-%H%M%S) && mkdir -p $$run && \
 	CHAOS_MATRIX=$${CHAOS_MATRIX:-full} CHAOS_RESULTS=$${CHAOS_RESULTS:-$$run.jsonl} \
 	  $(MOTO_VENV)/bin/python -m pytest tests/chaos --basetemp=$$run
+
+# The chaos suite's fast slice (part of `make test`): proxy and auditor unit tests, one platform `up` with 10 %
+# faults of every kind, one SIGKILL of the provider mid-`up`.
+chaos-fast: tools build
+	$(MOTO_VENV)/bin/python -m pytest tests/chaos
 
 demo: tools build
 	bash scripts/demo.sh up
