@@ -1,13 +1,10 @@
 //! The resource-monitor client Construct uses: registers the component (with the options the program gave it),
 //! its children (parented to it, through the provider that constructed the component), and the component's outputs.
 //!
-//! One provider per stack: the engine resolves a resource without an explicit provider to the default provider of
-//! its package, version *and* plugin download URL. The SDKs (and YAML, from the schema) register the component
-//! with the schema's `pluginDownloadURL`, so its default provider is `default_<version>_<url>`; children
-//! registered without that URL would get a second default provider (`default_<version>`, a second plugin process).
-//! Children therefore carry the same version and URL, or, when the program passed this package's provider
-//! explicitly (ConstructRequest `providers`), that provider's reference.
-
+//! One provider per stack: the engine resolves a resource registered without an explicit provider to the default
+//! provider of its package, version *and* plugin download URL. Children therefore carry the key of the default
+//! provider that constructed the component ([`DefaultProvider`]), or, when the program passed this package's
+//! provider explicitly (ConstructRequest `providers`), that provider's reference.
 use std::collections::BTreeMap;
 
 use tonic::transport::{Channel, Endpoint};
@@ -23,6 +20,30 @@ use crate::platform::{Child, ChildSpec, Monitor};
 /// Where the SDKs tell the engine to fetch this plugin: schema.json's `pluginDownloadURL` (a test keeps them equal).
 pub const PLUGIN_DOWNLOAD_URL: &str = "github://api.github.com/orderapi/pulumi-orderapi";
 
+/// The default provider children are registered against when the program passed none for this package: the one
+/// that constructed the component. The engine gives a default provider `version` among its inputs exactly when it
+/// was requested with one, and keeps the download URL to itself; every SDK requests the package's version together
+/// with the schema's `pluginDownloadURL` (`default_<version>_<url>`), YAML without `options.version` requests
+/// neither (`default`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DefaultProvider {
+    pub version: String,
+    pub plugin_download_url: String,
+}
+
+impl DefaultProvider {
+    /// The key of the default provider configured with `config` (Configure's inputs).
+    pub fn from_config(config: &PropertyMap) -> DefaultProvider {
+        match config.get("version").and_then(Value::as_str) {
+            Some(version) if !version.is_empty() => DefaultProvider {
+                version: version.to_string(),
+                plugin_download_url: PLUGIN_DOWNLOAD_URL.to_string(),
+            },
+            _ => DefaultProvider::default(),
+        }
+    }
+}
+
 /// 400 MiB, as the Go SDK allows.
 pub const MAX_MESSAGE_BYTES: usize = 400 * 1024 * 1024;
 
@@ -32,11 +53,16 @@ pub struct ResourceMonitor {
     parent: String,
     provider: String,
     version: String,
+    default_provider: DefaultProvider,
 }
 
 impl ResourceMonitor {
-    /// Connects to `endpoint` (`host:port`).
-    pub async fn connect(endpoint: &str, version: &str) -> Result<ResourceMonitor, String> {
+    /// Connects to `endpoint` (`host:port`); children without an explicit provider use `default_provider`.
+    pub async fn connect(
+        endpoint: &str,
+        version: &str,
+        default_provider: DefaultProvider,
+    ) -> Result<ResourceMonitor, String> {
         let channel = Endpoint::from_shared(format!("http://{endpoint}"))
             .map_err(|e| format!("invalid monitor endpoint '{endpoint}': {e}"))?
             .connect()
@@ -50,6 +76,7 @@ impl ResourceMonitor {
             parent: String::new(),
             provider: String::new(),
             version: version.to_string(),
+            default_provider,
         })
     }
 
@@ -137,6 +164,15 @@ impl Monitor for ResourceMonitor {
                 )
             })
             .collect();
+        // An explicit provider is used as given; otherwise the constructing default provider's key.
+        let (version, plugin_download_url) = if self.provider.is_empty() {
+            (
+                self.default_provider.version.clone(),
+                self.default_provider.plugin_download_url.clone(),
+            )
+        } else {
+            (String::new(), String::new())
+        };
         let resp = self
             .client
             .clone()
@@ -149,13 +185,8 @@ impl Monitor for ResourceMonitor {
                 dependencies,
                 property_dependencies: property_dependencies.into_iter().collect(),
                 provider: self.provider.clone(),
-                version: self.version.clone(),
-                // The constructing default provider's key (version + URL); unused with an explicit provider.
-                plugin_download_url: if self.provider.is_empty() {
-                    PLUGIN_DOWNLOAD_URL.to_string()
-                } else {
-                    String::new()
-                },
+                version,
+                plugin_download_url,
                 accept_secrets: true,
                 accept_resources: true,
                 supports_partial_values: true,
@@ -216,6 +247,7 @@ mod tests {
     /// component and one child were registered with.
     async fn construct_with(
         providers: HashMap<String, String>,
+        default_provider: DefaultProvider,
     ) -> (RegisterResourceRequest, RegisterResourceRequest) {
         let recording = Recording::default();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -225,7 +257,7 @@ mod tests {
                 .add_service(ResourceMonitorServer::new(recording.clone()))
                 .serve_with_incoming(TcpListenerStream::new(listener)),
         );
-        let mut monitor = ResourceMonitor::connect(&address.to_string(), "0.1.0")
+        let mut monitor = ResourceMonitor::connect(&address.to_string(), "0.1.0", default_provider)
             .await
             .unwrap();
         let req = ConstructRequest {
@@ -252,20 +284,40 @@ mod tests {
         (seen.pop().unwrap(), child)
     }
 
+    fn configured(pairs: &[(&str, &str)]) -> DefaultProvider {
+        DefaultProvider::from_config(
+            &pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), Value::String(v.to_string())))
+                .collect(),
+        )
+    }
+
     #[tokio::test]
-    async fn children_use_the_constructing_default_provider() {
-        let (component, child) = construct_with(HashMap::new()).await;
+    async fn children_use_the_sdks_default_provider() {
+        // Every SDK requests (orderapi, 0.1.0, the schema's pluginDownloadURL): the engine configures that provider
+        // with `version` among its inputs.
+        let sdk = configured(&[("version", "0.1.0"), ("region", "us-east-1")]);
+        let (component, child) = construct_with(HashMap::new(), sdk).await;
         assert!(!component.custom && component.providers.is_empty());
         assert_eq!(
             child.parent,
             "urn:pulumi:s::p::orderapi:index:OrderApiPlatform::orders"
         );
         assert!(child.custom);
-        // No explicit provider: the default provider of (orderapi, 0.1.0, the SDKs' download URL), the key the
-        // component's own default provider has.
         assert_eq!(child.provider, "");
         assert_eq!(child.version, "0.1.0");
         assert_eq!(child.plugin_download_url, PLUGIN_DOWNLOAD_URL);
+    }
+
+    #[tokio::test]
+    async fn children_use_an_unversioned_default_provider_as_yaml_requests_it() {
+        // YAML without `options.version`: the default provider `default`, configured without `version`.
+        let yaml = configured(&[("region", "us-east-1")]);
+        assert_eq!(yaml, DefaultProvider::default());
+        let (_, child) = construct_with(HashMap::new(), yaml).await;
+        assert_eq!((child.provider.as_str(), child.version.as_str()), ("", ""));
+        assert_eq!(child.plugin_download_url, "");
     }
 
     #[tokio::test]
@@ -278,12 +330,14 @@ mod tests {
                 "urn:pulumi:s::p::pulumi:providers:aws::a::id".to_string(),
             ),
         ]);
-        let (component, child) = construct_with(providers.clone()).await;
+        let (component, child) =
+            construct_with(providers.clone(), configured(&[("version", "0.1.0")])).await;
         assert_eq!(component.providers, providers);
         assert_eq!(child.provider, reference);
         assert_eq!(
-            child.plugin_download_url, "",
-            "an explicit provider needs no download URL"
+            (child.version.as_str(), child.plugin_download_url.as_str()),
+            ("", ""),
+            "an explicit provider needs no default provider key"
         );
     }
 

@@ -9,7 +9,7 @@ use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status};
 
 use super::engine::EngineLog;
-use super::monitor::ResourceMonitor;
+use super::monitor::{DefaultProvider, ResourceMonitor};
 use super::pulumirpc::{
     self, CheckRequest, CheckResponse, ConfigureRequest, ConfigureResponse, ConstructRequest,
     ConstructResponse, CreateRequest, CreateResponse, DeleteRequest, DiffRequest, DiffResponse,
@@ -40,6 +40,8 @@ pub struct Provider {
     cancel: CancellationToken,
     /// What the engine records per URN, learned from this deployment's requests (decides what a create adopts).
     ledger: Ledger,
+    /// Which default provider this process is (learned in Configure): Construct registers children against it.
+    default_provider: RwLock<DefaultProvider>,
 }
 
 impl Provider {
@@ -54,6 +56,7 @@ impl Provider {
             aws: RwLock::new(None),
             cancel: CancellationToken::new(),
             ledger: Ledger::default(),
+            default_provider: RwLock::new(DefaultProvider::default()),
         })
     }
 
@@ -299,6 +302,9 @@ impl ResourceProvider for Provider {
     ) -> Result<Response<ConfigureResponse>, Status> {
         let req = request.into_inner();
         let map = config_map(req.args, &req.variables);
+        if let Ok(mut slot) = self.default_provider.write() {
+            *slot = DefaultProvider::from_config(&map);
+        }
         let config: Option<ProviderConfig> = decode_config(&map).map_err(|fs| {
             let detail: Vec<String> = fs
                 .iter()
@@ -470,9 +476,15 @@ impl ResourceProvider for Provider {
             ))
         })?;
         let aws = self.aws()?;
-        let mut monitor = ResourceMonitor::connect(&req.monitor_endpoint, VERSION)
-            .await
-            .map_err(Status::unavailable)?;
+        let default_provider = self
+            .default_provider
+            .read()
+            .map(|d| d.clone())
+            .unwrap_or_default();
+        let mut monitor =
+            ResourceMonitor::connect(&req.monitor_endpoint, VERSION, default_provider)
+                .await
+                .map_err(Status::unavailable)?;
         let env = platform::ConstructEnv {
             name: req.name.clone(),
             dry_run: req.dry_run,
