@@ -164,10 +164,10 @@ def up_kill_points(baseline: Baseline | None) -> list[int]:
     total = len(baseline.up_calls)
     creates = [i for i, action in baseline.up_calls if action.split(":", 1)[-1].startswith(CREATE_PREFIXES)]
     chosen = {creates[p - 1] for p in spread(len(creates), CRASH_POINTS // 2)}
-    for point in spread(total, CRASH_POINTS * 2):
-        if len(chosen) >= CRASH_POINTS:
-            break
-        chosen.add(point)
+    chosen |= set(spread(total, CRASH_POINTS - len(chosen)))
+    # Collisions leave fewer points: add the ones farthest from any chosen point.
+    while len(chosen) < min(CRASH_POINTS, total):
+        chosen.add(max(range(1, total + 1), key=lambda p: min(abs(p - c) for c in chosen)))
     return sorted(chosen)[:CRASH_POINTS]
 
 
