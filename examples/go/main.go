@@ -1,44 +1,10 @@
-// The order-processing platform on AWS from one OrderApiPlatform (see examples/typescript for the full tour).
+//go:build !inline
+
+// `pulumi up` with the Go language host runs this; `go build -tags inline` builds inline.go's runner instead.
 package main
 
-import (
-	"github.com/orderapi/pulumi-orderapi/sdk/go/orderapi"
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
-)
+import "github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 func main() {
-	pulumi.Run(func(ctx *pulumi.Context) error {
-		cfg := config.New(ctx, "")
-		environment := cfg.Get("environment")
-		if environment == "" {
-			environment = "prod"
-		}
-		suffix := cfg.Get("environmentSuffix")
-		if suffix == "" {
-			suffix = "x7k2"
-		}
-		platform, err := orderapi.NewOrderApiPlatform(ctx, "orders", &orderapi.OrderApiPlatformArgs{
-			Environment:       pulumi.String(environment),
-			EnvironmentSuffix: pulumi.String(suffix),
-			Tags:              pulumi.StringMap{"Team": pulumi.String("orders")},
-			Service: &orderapi.ServiceArgs{
-				ImageTag:           pulumi.StringPtr("1.0.0"),
-				MaxCount:           pulumi.IntPtr(12),
-				Environment:        pulumi.StringMap{"LOG_LEVEL": pulumi.String("info")},
-				Secrets:            pulumi.StringMap{"PAYMENT_API_KEY": cfg.RequireSecret("paymentApiKey")},
-				WaitForSteadyState: pulumi.BoolPtr(!cfg.GetBool("skipSteadyStateWait")),
-			},
-			Deployment: &orderapi.DeploymentArgs{Strategy: pulumi.StringPtr("BLUE_GREEN")},
-			Waf:        &orderapi.WafArgs{RateLimit: pulumi.IntPtr(100)},
-			Database:   &orderapi.DatabaseArgs{ReaderCount: pulumi.IntPtr(2)},
-		})
-		if err != nil {
-			return err
-		}
-		ctx.Export("albDnsName", platform.AlbDnsName)
-		ctx.Export("ecsServiceArn", platform.EcsServiceArn)
-		ctx.Export("rdsClusterEndpoint", platform.RdsClusterEndpoint)
-		return nil
-	})
+	pulumi.Run(program)
 }

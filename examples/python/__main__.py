@@ -26,3 +26,6 @@ platform = orderapi.OrderApiPlatform(
 pulumi.export("albDnsName", platform.alb_dns_name)
 pulumi.export("ecsServiceArn", platform.ecs_service_arn)
 pulumi.export("rdsClusterEndpoint", platform.rds_cluster_endpoint)
+pulumi.export("vpcId", platform.vpc_id)
+pulumi.export("publicSubnetIds", platform.public_subnet_ids)
+pulumi.export("privateSubnetIds", platform.private_subnet_ids)

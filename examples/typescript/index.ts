@@ -47,3 +47,6 @@ export const rdsClusterEndpoint = platform.rdsClusterEndpoint;
 export const rdsReaderEndpoint = platform.rdsReaderEndpoint;
 export const ecrRepositoryUrl = platform.ecrRepositoryUrl;
 export const dashboardName = platform.dashboardName;
+export const vpcId = platform.vpcId;
+export const publicSubnetIds = platform.publicSubnetIds;
+export const privateSubnetIds = platform.privateSubnetIds;

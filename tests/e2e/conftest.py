@@ -549,3 +549,15 @@ def write_config_file(path: Path, project: str, endpoint: str, config: Mapping[s
     values.update({f"{project}:{key}": value for key, value in config.items()})
     path.write_text(json.dumps({"config": values}, indent=2))
     return path
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The language suite's timings (install, build, each up/destroy), when it ran."""
+    import sys
+
+    suite = sys.modules.get("language_suite")
+    timings = getattr(suite, "TIMINGS", None)
+    if timings:
+        terminalreporter.write_sep("-", "language end-to-end timings")
+        for label, seconds in sorted(timings.items()):
+            terminalreporter.write_line(f"{label}: {seconds:.0f}s")

@@ -371,12 +371,14 @@ def test_preview_plans_every_child_and_creates_nothing(stack: Stack, moto: MotoS
 
 
 def test_state_holds_every_child_under_the_component(deployed: dict[str, Any], stack: Stack, aws: Aws) -> None:
-    """After up, the checkpoint holds exactly the planned children, each parented to the component and served by an
-    orderapi provider in the state; the open-ended counts (SSM parameters, alarms) equal what boto3 lists."""
+    """After up, the checkpoint holds exactly the planned children, each parented to the component and served by the
+    one orderapi provider in the state (the provider that constructed the component: one plugin process per
+    operation); the open-ended counts (SSM parameters, alarms) equal what boto3 lists."""
     resources = stack.resources()
     components = [r for r in resources if r["type"] == COMPONENT]
     assert len(components) == 1
     providers = {f"{r['urn']}::{r['id']}" for r in resources if r["type"] == PROVIDER}
+    assert len(providers) == 1, f"orderapi providers in the state: {sorted(providers)}"
     children = [r for r in resources if r.get("custom") and r["type"].startswith("orderapi:")]
     by_type = Counter(r["type"] for r in children)
     assert {t: by_type[t] for t in EXPECTED_CHILDREN} == EXPECTED_CHILDREN
