@@ -83,10 +83,12 @@ coverage: tools
 clean:
 	rm -rf $(CARGO_TARGET_DIR)
 
-# The release binary and pulumi-resource-orderapi-v<version>-linux-amd64.tar.gz under dist/.
+# The release binary and pulumi-resource-orderapi-v<version>-linux-amd64.tar.gz under dist/, and the SDK packages:
+# orderapi-pulumi-orderapi-<version>.tgz (npm, compiled JS), pulumi_orderapi-<version>-py3-none-any.whl + .tar.gz.
 dist:
 	cargo build --release -p pulumi-resource-orderapi
 	bash scripts/dist.sh $(CARGO_TARGET_DIR)/release/pulumi-resource-orderapi dist
+	bash scripts/dist-sdks.sh dist
 
 bench: dist
 	python3 bench/plugin_start.py $(CARGO_TARGET_DIR)/release/pulumi-resource-orderapi 20

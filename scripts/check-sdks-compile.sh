@@ -76,7 +76,8 @@ assert hasattr(o, 'OrderApiPlatform') and hasattr(o.rds, 'ClusterInstance')
 print('[sdk-compile] python: wheel built and imported:', o.OrderApiPlatform.__module__)
 ")
   # examples/python type-checked against the installed wheel.
-  "$venv/bin/python" -m mypy --strict --ignore-missing-imports --no-incremental examples/python/__main__.py
+  "$venv/bin/python" -m mypy --strict --ignore-missing-imports --no-incremental examples/python/__main__.py \
+    examples/python/run.py
   log "examples/python: mypy --strict passed"
   rm -rf "$tmp"
 }
@@ -84,8 +85,8 @@ print('[sdk-compile] python: wheel built and imported:', o.OrderApiPlatform.__mo
 check_go() {
   (cd sdk && go build ./... && go vet ./...)
   log "go: go build and go vet passed"
-  (cd examples/go && go build -o /dev/null . && go vet ./...)
-  log "examples/go: go build and go vet passed"
+  (cd examples/go && go build -o /dev/null . && go vet ./... && go vet -tags inline ./...)
+  log "examples/go: go build and go vet passed (and go vet of the inline runner)"
 }
 
 check_nodejs
