@@ -168,33 +168,9 @@ pub fn check_name(ctx: &CheckContext, name: &mut Option<String>, f: &mut Failure
 
 /// Validates user tags against EC2's limits.
 pub fn check_tags(tags: Option<&BTreeMap<String, String>>, f: &mut Failures) {
-    let Some(tags) = tags else { return };
-    f.require(
-        tags.len() <= 45,
-        "tags",
-        "at most 45 tags (EC2 allows 50, 5 are kept for the provider)",
-    );
-    for (k, v) in tags {
-        f.require(
-            !k.is_empty() && k.len() <= 128,
-            "tags",
-            format!("tag key '{k}' must be 1-128 characters"),
-        );
-        f.require(
-            v.len() <= 256,
-            "tags",
-            format!("the value of tag '{k}' must be at most 256 characters"),
-        );
-        f.require(
-            !k.to_ascii_lowercase().starts_with("aws:"),
-            "tags",
-            format!("tag key '{k}' uses the reserved aws: prefix"),
-        );
-        f.require(
-            k != "Name",
-            "tags",
-            "set the `name` property instead of a Name tag",
-        );
+    tags::check(tags, "EC2", f);
+    if tags.is_some_and(|t| t.contains_key("Name")) {
+        f.push("tags", "set the `name` property instead of a Name tag");
     }
 }
 
@@ -608,6 +584,25 @@ pub async fn security_group_blockers(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_providers_tag_keys_cannot_be_declared() {
+        for key in ["ManagedBy", crate::lifecycle::IDENTITY_TAG, "Name"] {
+            let mut f = Failures::default();
+            check_tags(
+                Some(&BTreeMap::from([(key.to_string(), "x".to_string())])),
+                &mut f,
+            );
+            let failures = f.finish(()).expect_err(key);
+            assert_eq!(failures[0].property, "tags", "{key}");
+        }
+        let mut f = Failures::default();
+        check_tags(
+            Some(&BTreeMap::from([("Team".to_string(), "x".to_string())])),
+            &mut f,
+        );
+        assert!(f.finish(()).is_ok());
+    }
     use crate::lifecycle::LEGACY_PENDING_TAG;
 
     #[test]

@@ -13,10 +13,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::tags::Tagging;
-use crate::aws::{Aws, OWNERSHIP_TAG};
+use crate::aws::Aws;
 use crate::error::{ResourceError, aws_error};
-use crate::lifecycle::IDENTITY_TAG;
-use crate::lifecycle::LEGACY_PENDING_TAG as PENDING_TAG;
 use crate::resource::{CheckContext, Failures};
 
 /// The Fargate capacity providers a cluster and its services may use.
@@ -167,33 +165,9 @@ pub fn check_name(ctx: &CheckContext, property: &str, name: &mut Option<String>,
 
 /// Validates user tags against ECS's limits (50 per resource, a few kept for the provider).
 pub fn check_tags(tags: Option<&BTreeMap<String, String>>, f: &mut Failures) {
-    let Some(tags) = tags else { return };
-    f.require(
-        tags.len() <= 45,
-        "tags",
-        "at most 45 tags (ECS allows 50, 5 are kept for the provider)",
-    );
-    for (k, v) in tags {
-        f.require(
-            !k.is_empty() && k.len() <= 128,
-            "tags",
-            format!("tag key '{k}' must be 1-128 characters"),
-        );
-        f.require(
-            v.len() <= 256,
-            "tags",
-            format!("the value of tag '{k}' must be at most 256 characters"),
-        );
-        f.require(
-            !k.to_ascii_lowercase().starts_with("aws:"),
-            "tags",
-            format!("tag key '{k}' uses the reserved aws: prefix"),
-        );
-        f.require(
-            k != "Name" && k != OWNERSHIP_TAG.0 && k != PENDING_TAG && k != IDENTITY_TAG,
-            "tags",
-            format!("tag key '{k}' is reserved for the provider"),
-        );
+    super::tags::check(tags, "ECS", f);
+    if tags.is_some_and(|t| t.contains_key("Name")) {
+        f.push("tags", "tag key 'Name' is reserved for the provider");
     }
 }
 
