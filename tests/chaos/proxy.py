@@ -478,6 +478,8 @@ class Proxy:
             "mutating": call.mutating,
             "fault": None,
         }
+        if request.headers.get("expect"):
+            record["expect"] = request.headers["expect"]
         mutating_index = 0
         if call.mutating:
             self.mutating_seen += 1

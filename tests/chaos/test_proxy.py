@@ -254,6 +254,7 @@ def test_expect_100_continue(chaos: harness.ProxyProcess, upstream: Upstream) ->
     assert upstream.seen[0]["body"] == body
     assert "Expect" not in upstream.seen[0]["headers"]
     assert chaos.stats()["expect_continue"] == 1
+    assert calls(chaos)[0]["expect"] == "100-continue"
 
 
 # --------------------------------------------------------------------------------------------------------------------
