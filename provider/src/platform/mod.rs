@@ -122,16 +122,56 @@ pub struct PlatformOutputs {
 /// Standard CIDR when none is given.
 pub const DEFAULT_VPC_CIDR: &str = "10.0.0.0/16";
 
+/// The one argument that takes secrets: its values go to a Secrets Manager secret (secret in state, injected into
+/// the task as secrets).
+const SECRET_ARGUMENT: &str = "service.secrets";
+
+/// Refuses a secret-marked value anywhere but [`SECRET_ARGUMENT`]: every other argument lands in plain child
+/// properties and AWS fields (SSM `String` parameters, tags, names, alarm subscriptions) where a secret would be
+/// stored and shown in plaintext. `path` is the argument path of `value` (`service.environment.API_KEY`). True when
+/// something was refused.
+fn refuse_misplaced_secrets(path: &str, value: &Value, f: &mut Failures) -> bool {
+    if path == SECRET_ARGUMENT || path.starts_with(&format!("{SECRET_ARGUMENT}.")) {
+        return false;
+    }
+    match value {
+        Value::Secret(_) | Value::Output { secret: true, .. } => {
+            let reason = if path.starts_with("service.environment.") {
+                "is a secret: pass it in service.secrets (kept in Secrets Manager and injected into the task as a \
+                 secret); service.environment values are stored as plain SSM String parameters"
+            } else {
+                "is a secret, but this argument is stored and shown in plaintext (child resource state, AWS \
+                 fields); pass a plain value, or put secrets in service.secrets"
+            };
+            f.push(path, reason);
+            true
+        }
+        Value::Object(m) => m.iter().fold(false, |found, (k, v)| {
+            refuse_misplaced_secrets(&format!("{path}.{k}"), v, f) || found
+        }),
+        Value::Array(items) => items.iter().enumerate().fold(false, |found, (i, v)| {
+            refuse_misplaced_secrets(&format!("{path}[{i}]"), v, f) || found
+        }),
+        Value::Output {
+            value: Some(inner), ..
+        } => refuse_misplaced_secrets(path, inner, f),
+        _ => false,
+    }
+}
+
 impl PlatformArgs {
-    /// Decodes and validates the component's inputs; failures name the property.
+    /// Decodes and validates the component's inputs; failures name the property. A secret anywhere but
+    /// `service.secrets` is refused (see [`refuse_misplaced_secrets`]).
     pub fn from_inputs(inputs: &PropertyMap) -> Result<PlatformArgs, Vec<CheckFailure>> {
         let known = crate::schema::property_names::<PlatformArgs>();
         let mut f = Failures::default();
+        let mut secrets_refused = false;
         let mut object = serde_json::Map::new();
         for (key, value) in inputs {
             if key.starts_with("__") {
                 continue;
             }
+            secrets_refused |= refuse_misplaced_secrets(key, value, &mut f);
             if !known.contains(key) {
                 f.push(
                     key.clone(),
@@ -152,6 +192,10 @@ impl PlatformArgs {
                     "must be a known value, not the pending output of another resource",
                 ),
             }
+        }
+        if secrets_refused {
+            // Further rules would quote the secret in their messages.
+            return Err(f.finish(()).err().unwrap_or_default());
         }
         let args: PlatformArgs =
             match serde_path_to_error::deserialize(serde_json::Value::Object(object)) {
@@ -668,6 +712,143 @@ mod tests {
         ]))
         .expect_err("unknown");
         assert_eq!(unknown[0].property, "environment");
+    }
+
+    /// Every path of the arguments' schema that takes a string (`a.b`, map entries as `a.b.KEY`, list items as
+    /// `a.b[0]`), found by walking the JSON schema the component's schema.json comes from.
+    fn string_paths() -> Vec<String> {
+        fn walk(
+            root: &serde_json::Value,
+            schema: &serde_json::Value,
+            path: &str,
+            out: &mut Vec<String>,
+        ) {
+            let schema = match schema.get("$ref").and_then(|r| r.as_str()) {
+                Some(r) => &root["$defs"][r.trim_start_matches("#/$defs/")],
+                None => schema,
+            };
+            if let Some(any) = schema.get("anyOf").and_then(|a| a.as_array()) {
+                for s in any {
+                    walk(root, s, path, out);
+                }
+                return;
+            }
+            let types: Vec<&str> = match schema.get("type") {
+                Some(serde_json::Value::String(t)) => vec![t.as_str()],
+                Some(serde_json::Value::Array(ts)) => {
+                    ts.iter().filter_map(|t| t.as_str()).collect()
+                }
+                _ => vec![],
+            };
+            if types.contains(&"string") || schema.get("enum").is_some() {
+                out.push(path.to_string());
+            }
+            if let Some(props) = schema.get("properties").and_then(|p| p.as_object()) {
+                for (k, v) in props {
+                    let p = if path.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{path}.{k}")
+                    };
+                    walk(root, v, &p, out);
+                }
+            }
+            if let Some(values) = schema.get("additionalProperties").filter(|v| v.is_object()) {
+                walk(root, values, &format!("{path}.KEY"), out);
+            }
+            if let Some(items) = schema.get("items") {
+                walk(root, items, &format!("{path}[0]"), out);
+            }
+        }
+        let root = schemars::generate::SchemaSettings::draft2020_12()
+            .into_generator()
+            .into_root_schema_for::<PlatformArgs>()
+            .to_value();
+        let mut out = Vec::new();
+        walk(&root, &root, "", &mut out);
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// The arguments with `value` put at `path` (objects, maps and lists made on the way).
+    fn with_value_at(path: &str, value: Value) -> PropertyMap {
+        let mut root = Value::Object(inputs(&[
+            ("environment", "prod".into()),
+            ("environmentSuffix", "x7k2".into()),
+        ]));
+        let mut at = &mut root;
+        let parts: Vec<&str> = path.split('.').collect();
+        for (i, part) in parts.iter().enumerate() {
+            let (key, index) = match part.strip_suffix("[0]") {
+                Some(k) => (k, true),
+                None => (*part, false),
+            };
+            let last = i + 1 == parts.len();
+            let Value::Object(m) = at else {
+                panic!("{path}: not an object")
+            };
+            let slot = m.entry(key.to_string()).or_insert(Value::Null);
+            if index {
+                *slot = Value::Array(vec![Value::Null]);
+                let Value::Array(items) = slot else {
+                    unreachable!()
+                };
+                at = &mut items[0];
+            } else {
+                at = slot;
+            }
+            if last {
+                *at = value.clone();
+            } else if !matches!(at, Value::Object(_)) {
+                *at = Value::Object(PropertyMap::new());
+            }
+        }
+        let Value::Object(m) = root else {
+            unreachable!()
+        };
+        m
+    }
+
+    #[test]
+    fn a_secret_in_any_string_argument_but_service_secrets_is_refused_naming_it() {
+        let paths = string_paths();
+        assert!(paths.len() >= 20, "{paths:?}");
+        for path in &paths {
+            let secret = Value::Secret(Box::new("s3cr3t-value".into()));
+            let failures = PlatformArgs::from_inputs(&with_value_at(path, secret))
+                .err()
+                .unwrap_or_default();
+            let refused = failures
+                .iter()
+                .any(|f| &f.property == path && f.reason.contains("secret"));
+            if path.starts_with("service.secrets") {
+                assert!(!refused, "{path} takes secrets: {failures:?}");
+            } else {
+                assert!(
+                    refused,
+                    "{path}: a secret there must be refused, got {failures:?}"
+                );
+                assert!(
+                    failures.iter().all(|f| !f.reason.contains("s3cr3t-value")),
+                    "{path}: the failure must not show the secret: {failures:?}"
+                );
+            }
+        }
+        // An output marked secret is a secret too.
+        let output = Value::Output {
+            value: Some(Box::new("x".into())),
+            secret: true,
+            dependencies: vec![],
+        };
+        let failures =
+            PlatformArgs::from_inputs(&with_value_at("service.environment.API_KEY", output))
+                .expect_err("refused");
+        assert_eq!(failures[0].property, "service.environment.API_KEY");
+        assert!(
+            failures[0].reason.contains("service.secrets"),
+            "{failures:?}"
+        );
     }
 }
 
