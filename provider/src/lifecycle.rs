@@ -21,11 +21,12 @@
 //! # Exactly once under lost responses
 //!
 //! [`create_once`] looks for the object before each create call, and again after a call whose answer was lost or
-//! that AWS refused because the object already exists. Creates whose blind repetition could make a second object or
-//! a side effect (VPCs, subnets, route tables, gateways, addresses, task definition revisions, metric filters, load
-//! balancers and target groups, whose name-idempotency AWS documents but emulators do not keep, Aurora clusters and
-//! instances, which create a managed secret per call) are sent with the SDK's automatic retry turned off
-//! ([`no_retry`]), so no attempt is repeated without looking first. Idempotency tokens ([`Context::client_token`])
+//! that AWS refused because the object already exists. Create calls are sent with the SDK's automatic retry turned
+//! off ([`no_retry`]), so no attempt is repeated without looking first: AWS documents some creates as idempotent
+//! by name (load balancers, target groups, listeners), emulators do not, and others make a second object or a side
+//! effect per call (VPCs, subnets, gateways, addresses, route tables, task definition revisions, Aurora's managed
+//! secret). Upserts (PutMetricAlarm, PutDashboard, PutScalingPolicy, RegisterScalableTarget, AssociateWebACL) and
+//! SNS CreateTopic keep the SDK's retry: repeating them is harmless. Idempotency tokens ([`Context::client_token`])
 //! are sent where the API takes one.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};

@@ -22,6 +22,7 @@ use super::{
 };
 use crate::error::{ErrorClass, ResourceError, aws_error};
 use crate::lifecycle::{Found, conflict, create_once, delete_retrying};
+use crate::no_retry;
 use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures, Poll};
 use crate::resources::tags;
 
@@ -773,6 +774,8 @@ impl CustomResource for SecurityGroup {
                     .description(inputs.description.as_deref().unwrap_or(DEFAULT_DESCRIPTION))
                     .vpc_id(&inputs.vpc_id)
                     .tag_specifications(tag_spec(ResourceType::SecurityGroup, &tags))
+                    .customize()
+                    .config_override(no_retry!(aws_sdk_ec2))
                     .send()
                     .await
                     .map_err(|e| aws_error("ec2:CreateSecurityGroup", e))?;

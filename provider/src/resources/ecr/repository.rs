@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use super::{EcrTags, check_name, check_tags, is_kms_key_arn, live_tags, tag_list};
 use crate::error::{ResourceError, aws_error};
 use crate::lifecycle::{Found, conflict, create_once};
+use crate::no_retry;
 use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures, Poll};
 use crate::resources::tags;
 
@@ -483,6 +484,8 @@ impl CustomResource for Repository {
                             .build(),
                     )
                     .encryption_configuration(encryption)
+                    .customize()
+                    .config_override(no_retry!(aws_sdk_ecr))
                     .send()
                     .await
                     .map_err(|e| aws_error("ecr:CreateRepository", e))?;

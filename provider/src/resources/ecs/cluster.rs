@@ -18,6 +18,7 @@ use super::{
 };
 use crate::error::{ErrorClass, ResourceError, aws_error};
 use crate::lifecycle::{Found, conflict, create_once, delete_retrying_plain};
+use crate::no_retry;
 use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures, Poll};
 use crate::resources::tags;
 
@@ -265,6 +266,8 @@ impl CustomResource for Cluster {
                     .cluster_name(&name)
                     .settings(Self::settings(inputs))
                     .set_tags(Some(tag_list(&tags)))
+                    .customize()
+                    .config_override(no_retry!(aws_sdk_ecs))
                     .send()
                     .await
                     .map_err(|e| aws_error("ecs:CreateCluster", e))?;

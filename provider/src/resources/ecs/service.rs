@@ -25,6 +25,7 @@ use super::{
 };
 use crate::error::{ResourceError, aws_error};
 use crate::lifecycle::{Found, conflict, create_once};
+use crate::no_retry;
 use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures, Poll};
 use crate::resources::tags;
 
@@ -1001,6 +1002,8 @@ impl CustomResource for Service {
                     None => req.launch_type(LaunchType::Fargate),
                 };
                 let out = req
+                    .customize()
+                    .config_override(no_retry!(aws_sdk_ecs))
                     .send()
                     .await
                     .map_err(|e| aws_error("ecs:CreateService", e))?;

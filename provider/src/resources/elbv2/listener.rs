@@ -18,6 +18,7 @@ use super::{
 };
 use crate::error::{ResourceError, aws_error};
 use crate::lifecycle::create_once;
+use crate::no_retry;
 use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures};
 use crate::resources::tags;
 
@@ -235,6 +236,8 @@ impl CustomResource for Listener {
                     .set_certificates(Self::certificates(inputs))
                     .default_actions(to_sdk(&inputs.default_action))
                     .set_tags(Some(tag_list(&tags)))
+                    .customize()
+                    .config_override(no_retry!(aws_sdk_elasticloadbalancingv2))
                     .send()
                     .await
                     .map_err(|e| aws_error("elbv2:CreateListener", e))?;

@@ -41,6 +41,7 @@ use super::{
 };
 use crate::error::{ResourceError, aws_error};
 use crate::lifecycle::{Found, create_once};
+use crate::no_retry;
 use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures};
 use crate::resources::tags;
 
@@ -264,6 +265,8 @@ impl CustomResource for ListenerRule {
                     .set_conditions(Some(conditions_to_sdk(&inputs.conditions)))
                     .actions(to_sdk(&inputs.action))
                     .set_tags(Some(tag_list(&tags)))
+                    .customize()
+                    .config_override(no_retry!(aws_sdk_elasticloadbalancingv2))
                     .send()
                     .await
                     .map_err(|e| aws_error("elbv2:CreateRule", e))?;

@@ -19,6 +19,7 @@ use super::policy::{PolicyDocument, TrustPolicyDocument, check_policy_arn, is_ia
 use super::{check_tags, role_tags, settle, split_tags, sync_role_tags, tag_list};
 use crate::error::{ResourceError, aws_error};
 use crate::lifecycle::{Found, conflict, create_once, delete_retrying_plain};
+use crate::no_retry;
 use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures, Poll};
 
 /// IAM's limit on a role name.
@@ -518,6 +519,8 @@ impl CustomResource for Role {
                         inputs.max_session_duration.unwrap_or(DEFAULT_MAX_SESSION),
                     )
                     .set_tags(Some(tag_list(&tags)?))
+                    .customize()
+                    .config_override(no_retry!(aws_sdk_iam))
                     .send()
                     .await
                     .map_err(|e| aws_error("iam:CreateRole", e))?;

@@ -14,6 +14,7 @@ use super::{
 };
 use crate::error::{ResourceError, aws_error};
 use crate::lifecycle::{Found, conflict, create_once, delete_and_wait};
+use crate::no_retry;
 use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures};
 use crate::resources::tags;
 
@@ -216,6 +217,8 @@ impl CustomResource for LogGroup {
                     .log_group_name(&name)
                     .set_kms_key_id(inputs.kms_key_id.clone())
                     .set_tags(Some(tags.clone().into_iter().collect()))
+                    .customize()
+                    .config_override(no_retry!(aws_sdk_cloudwatchlogs))
                     .send()
                     .await
                     .map_err(|e| aws_error("logs:CreateLogGroup", e))?;

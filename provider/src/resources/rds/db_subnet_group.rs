@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::{RdsTags, check_tags, live_tags, tag_list};
 use crate::error::{ResourceError, aws_error};
 use crate::lifecycle::{Found, conflict, create_once, delete_and_wait};
+use crate::no_retry;
 use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures};
 use crate::resources::tags;
 
@@ -186,6 +187,8 @@ impl CustomResource for DbSubnetGroup {
                     )
                     .set_subnet_ids(Some(inputs.subnet_ids.clone()))
                     .set_tags(Some(tag_list(&tags)))
+                    .customize()
+                    .config_override(no_retry!(aws_sdk_rds))
                     .send()
                     .await
                     .map_err(|e| aws_error("rds:CreateDBSubnetGroup", e))?;

@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use super::{SecretsManagerTags, check_tags, describe_secret, tag_list, tag_map};
 use crate::error::{ResourceError, aws_error};
 use crate::lifecycle::{Found, conflict, create_once};
+use crate::no_retry;
 use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures, Poll};
 use crate::resources::tags;
 
@@ -347,6 +348,8 @@ impl CustomResource for Secret {
                     .set_secret_string(inputs.secret_string.clone())
                     .set_client_request_token(inputs.secret_string.is_some().then(|| token.clone()))
                     .set_tags(Some(tag_list(&tags)))
+                    .customize()
+                    .config_override(no_retry!(aws_sdk_secretsmanager))
                     .send()
                     .await
                     .map_err(|e| aws_error("secretsmanager:CreateSecret", e))?;

@@ -25,6 +25,7 @@ use super::{
 };
 use crate::error::{ErrorClass, ResourceError, aws_error};
 use crate::lifecycle::{Found, conflict, create_once, retry_while};
+use crate::no_retry;
 use crate::resource::{CheckContext, CheckFailure, Context, CustomResource, Failures, Poll};
 use crate::resources::tags;
 
@@ -773,6 +774,8 @@ impl CustomResource for WebAcl {
                     .set_rules(Some(rules(inputs)?))
                     .visibility_config(visibility_config(inputs.visibility.as_ref(), &name)?)
                     .set_tags(Some(to_tags(&tags)?))
+                    .customize()
+                    .config_override(no_retry!(aws_sdk_wafv2))
                     .send()
                     .await
                     .map_err(|e| aws_error("wafv2:CreateWebACL", e))?;
