@@ -1,14 +1,12 @@
-use std::collections::{BTreeMap, BTreeSet};
-use std::time::Duration;
+use std::collections::BTreeMap;
 
 use orderapi::error::ResourceError;
+use orderapi::lifecycle::IDENTITY_TAG;
 use orderapi::lifecycle::LEGACY_PENDING_TAG as PENDING_TAG;
-use orderapi::lifecycle::{IDENTITY_TAG, Recorded};
 use orderapi::resource::{Adapter, CheckContext, Context, CustomResource, DynResource};
 use orderapi::resources::ecs::CapacityProviderStrategy;
 use orderapi::resources::ecs::cluster::{Cluster, ClusterInputs};
 use orderapi::rpc::value::{PropertyMap, Value};
-use tokio_util::sync::CancellationToken;
 
 use crate::moto::Moto;
 
@@ -41,21 +39,7 @@ pub async fn ecs_assert_owned(ctx: &Context, arn: &str) {
     );
 }
 
-/// The context of a create whose replacement the engine records `id` for.
-pub fn replacing(ctx: &Context, id: &str) -> Context {
-    ctx.clone()
-        .with_recorded(Recorded::Ids(BTreeSet::from([id.to_string()])))
-}
-
-/// The context of another Pulumi resource (another URN) with the same AWS connection.
-pub fn other_resource(ctx: &Context) -> Context {
-    Context::new(
-        ctx.aws.clone(),
-        "urn:pulumi:other::other::orderapi:test:T::other",
-        Duration::from_secs(60),
-        CancellationToken::new(),
-    )
-}
+pub use super::ec2_identity::{other_resource, replacing};
 
 /// Typed inputs as a property map (for `Adapter::diff`).
 pub fn to_props<T: serde::Serialize>(v: &T) -> PropertyMap {

@@ -1,31 +1,15 @@
-use std::collections::{BTreeMap, BTreeSet};
-use std::time::Duration;
+use std::collections::BTreeMap;
 
 use orderapi::error::ResourceError;
-use orderapi::lifecycle::{IDENTITY_TAG, Recorded};
+use orderapi::lifecycle::IDENTITY_TAG;
 use orderapi::resource::{Adapter, CheckContext, Context, CustomResource, DynResource};
 use orderapi::resources::ssm::live_tags;
 use orderapi::resources::ssm::parameter::{Parameter, ParameterInputs};
 use orderapi::rpc::value::{PropertyMap, Value};
-use tokio_util::sync::CancellationToken;
 
 use crate::moto::Moto;
 
-/// `ctx` as a replacement sees it: the engine records `id` for this resource.
-pub fn replacing(ctx: &Context, id: &str) -> Context {
-    ctx.clone()
-        .with_recorded(Recorded::Ids(BTreeSet::from([id.to_string()])))
-}
-
-/// A context of another Pulumi resource (another URN), on the same emulator.
-pub fn other_resource(ctx: &Context) -> Context {
-    Context::new(
-        ctx.aws.clone(),
-        "urn:pulumi:other::test::orderapi:test:T::other",
-        Duration::from_secs(60),
-        CancellationToken::new(),
-    )
-}
+pub use super::ec2_identity::{other_resource, replacing};
 
 /// Asserts `err` is a conflict whose message holds every one of `needles`.
 pub fn assert_conflict(err: &ResourceError, needles: &[&str]) {
