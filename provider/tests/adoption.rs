@@ -7,53 +7,30 @@
 #[allow(dead_code)]
 #[path = "support/moto.rs"]
 mod moto;
+#[path = "support/plugin.rs"]
+mod plugin;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
 
-use orderapi::rpc::pulumirpc::resource_provider_client::ResourceProviderClient;
 use orderapi::rpc::pulumirpc::{CheckRequest, ConfigureRequest, CreateRequest, DiffRequest};
 use orderapi::rpc::value::{PropertyMap, Value, to_struct};
-use tonic::transport::Channel;
 
 use moto::Moto;
+use plugin::Plugin;
 
 const URN: &str =
     "urn:pulumi:dev::proj::orderapi:index:OrderApiPlatform$orderapi:ec2:InternetGateway::igw";
 const NAME: &str = "igw-adoption-test";
 
-struct Plugin {
-    child: Child,
-    client: ResourceProviderClient<Channel>,
-}
-
-impl Drop for Plugin {
-    fn drop(&mut self) {
-        // SIGKILL: what the next step recovers from.
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// A fresh provider process, configured against `endpoint`.
 async fn provider(endpoint: &str) -> Plugin {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pulumi-resource-orderapi"))
-        .arg("127.0.0.1:1")
+    let mut cmd = Plugin::command();
+    cmd.arg("127.0.0.1:1")
         .env("AWS_ACCESS_KEY_ID", "testing")
         .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn provider");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("port line");
-    let port: u16 = line.trim().parse().expect("port");
-    let mut client = ResourceProviderClient::connect(format!("http://127.0.0.1:{port}"))
-        .await
-        .expect("connect");
-    client
+        .stderr(Stdio::null());
+    let mut p = Plugin::spawn(cmd).await;
+    p.client
         .configure(ConfigureRequest {
             args: Some(to_struct(&props(&[
                 ("endpoint", endpoint.into()),
@@ -66,7 +43,7 @@ async fn provider(endpoint: &str) -> Plugin {
         })
         .await
         .expect("configure");
-    Plugin { child, client }
+    p
 }
 
 fn props(pairs: &[(&str, Value)]) -> PropertyMap {

@@ -1,26 +1,16 @@
 //! Protocol tests: spawn the provider binary as the engine does and speak gRPC to it.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
 
-use orderapi::rpc::pulumirpc::resource_provider_client::ResourceProviderClient;
 use orderapi::rpc::pulumirpc::{
     CheckRequest, ConfigureRequest, CreateRequest, DiffRequest, GetSchemaRequest, PluginAttach,
 };
 use orderapi::rpc::value::{PropertyMap, Value, from_opt_struct, to_struct};
-use tonic::transport::Channel;
 
-struct Plugin {
-    child: Child,
-    client: ResourceProviderClient<Channel>,
-}
+#[path = "support/plugin.rs"]
+mod plugin;
 
-impl Drop for Plugin {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use plugin::Plugin;
 
 async fn start() -> Plugin {
     start_with(&[
@@ -35,21 +25,9 @@ async fn start() -> Plugin {
 
 /// Spawns the provider with the engine's flags, as the engine does, and connects to the port it prints.
 async fn start_with(args: &[&str]) -> Plugin {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pulumi-resource-orderapi"))
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn provider");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("port line");
-    let port: u16 = line.trim().parse().expect("first stdout line is the port");
-    let client = ResourceProviderClient::connect(format!("http://127.0.0.1:{port}"))
-        .await
-        .expect("connect");
-    Plugin { child, client }
+    let mut cmd = Plugin::command();
+    cmd.args(args).stderr(Stdio::null());
+    Plugin::spawn(cmd).await
 }
 
 fn props(pairs: &[(&str, Value)]) -> Option<prost_types::Struct> {
@@ -388,24 +366,13 @@ mod moto;
 async fn a_secret_value_is_marked_secret_and_never_logged() {
     let moto = moto::Moto::start().await;
     let log = tempfile::NamedTempFile::new().expect("log file");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pulumi-resource-orderapi"))
-        .args(["--logtostderr", "-v=9"])
+    let mut cmd = Plugin::command();
+    cmd.args(["--logtostderr", "-v=9"])
         .env("ORDERAPI_LOG", "trace")
         .env("AWS_ACCESS_KEY_ID", "testing")
         .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::from(log.reopen().expect("reopen")))
-        .spawn()
-        .expect("spawn provider");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("port line");
-    let port: u16 = line.trim().parse().expect("port");
-    let client = ResourceProviderClient::connect(format!("http://127.0.0.1:{port}"))
-        .await
-        .expect("connect");
-    let mut p = Plugin { child, client };
+        .stderr(Stdio::from(log.reopen().expect("reopen")));
+    let mut p = Plugin::spawn(cmd).await;
     p.client
         .configure(ConfigureRequest {
             args: props(&[
