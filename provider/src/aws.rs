@@ -207,11 +207,6 @@ impl Aws {
         Aws::from_sdk(DEFAULT_REGION.to_string(), &sdk, BTreeMap::new())
     }
 
-    /// The partition of the configured region (`aws`, `aws-cn`, `aws-us-gov`, …).
-    pub fn partition(&self) -> &'static str {
-        crate::arn::partition_of(&self.region)
-    }
-
     /// The ARN of `resource` of `service` in the configured region and partition (`region` empty for IAM).
     pub fn arn(&self, service: &str, account: &str, resource: &str) -> String {
         let region = if service == "iam" { "" } else { &self.region };

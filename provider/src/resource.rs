@@ -532,16 +532,15 @@ impl<R: CustomResource> Adapter<R> {
                 R::STATE_VERSION
             )));
         }
+        if version == R::STATE_VERSION {
+            return Ok(plain_state);
+        }
         let Some(serde_json::Value::Object(mut json)) = to_json_object(&plain_state) else {
             return Err(ResourceError::Internal(
                 "the recorded state is not an object".into(),
             ));
         };
-        if version < R::STATE_VERSION {
-            R::migrate(version, &mut json)?;
-        }
-        fill_missing::<R::Inputs>(&mut json);
-        fill_missing::<R::Outputs>(&mut json);
+        R::migrate(version, &mut json)?;
         match Value::from_json(serde_json::Value::Object(json)) {
             Value::Object(m) => Ok(m),
             _ => Err(ResourceError::Internal(
@@ -551,7 +550,25 @@ impl<R: CustomResource> Adapter<R> {
     }
 
     fn typed_state(state: &PropertyMap) -> Result<(R::Inputs, R::Outputs), ResourceError> {
-        let plain_state = Self::migrated(state)?;
+        let migrated = Self::migrated(state)?;
+        if let (Ok(inputs), Ok(outputs)) = (
+            decode::<R::Inputs>(&Self::inputs_of(&migrated)),
+            decode::<R::Outputs>(&migrated),
+        ) {
+            return Ok((inputs, outputs));
+        }
+        // A state recorded before a field existed: fill what it lacks (the schema is built only here, off the
+        // common path), then decode again and report what still fails.
+        let mut json = match to_json_object(&migrated) {
+            Some(serde_json::Value::Object(m)) => m,
+            _ => serde_json::Map::new(),
+        };
+        fill_missing::<R::Inputs>(&mut json);
+        fill_missing::<R::Outputs>(&mut json);
+        let plain_state = match Value::from_json(serde_json::Value::Object(json)) {
+            Value::Object(m) => m,
+            _ => migrated,
+        };
         let state = &plain_state;
         let inputs = decode::<R::Inputs>(&Self::inputs_of(state)).map_err(|f| {
             ResourceError::Internal(format!(

@@ -54,8 +54,6 @@ pub fn split(
 /// How one service tags and untags an object (by id or ARN). Each service module implements it once; [`sync`]
 /// does the rest.
 pub trait Tagging {
-    /// The service, for errors (`ec2`, `rds`, …).
-    const SERVICE: &'static str;
     /// Adds or overwrites `tags` on `resource`.
     fn tag(
         aws: &Aws,

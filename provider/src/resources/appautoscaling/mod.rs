@@ -114,8 +114,6 @@ pub async fn list_tags(aws: &Aws, arn: &str) -> Result<BTreeMap<String, String>,
 pub struct AppAutoScalingTags;
 
 impl Tagging for AppAutoScalingTags {
-    const SERVICE: &'static str = "application-autoscaling";
-
     async fn tag(
         aws: &Aws,
         arn: &str,

@@ -47,8 +47,6 @@ pub async fn live_tags(aws: &Aws, arn: &str) -> Result<BTreeMap<String, String>,
 pub struct CloudWatchTags;
 
 impl Tagging for CloudWatchTags {
-    const SERVICE: &'static str = "cloudwatch";
-
     async fn tag(
         aws: &Aws,
         arn: &str,

@@ -74,8 +74,6 @@ pub fn identity_filter(ctx: &Context) -> Filter {
 pub struct Ec2Tags;
 
 impl Tagging for Ec2Tags {
-    const SERVICE: &'static str = "ec2";
-
     async fn tag(
         aws: &Aws,
         id: &str,

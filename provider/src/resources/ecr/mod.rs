@@ -49,8 +49,6 @@ pub async fn live_tags(aws: &Aws, arn: &str) -> Result<BTreeMap<String, String>,
 pub struct EcrTags;
 
 impl Tagging for EcrTags {
-    const SERVICE: &'static str = "ecr";
-
     async fn tag(
         aws: &Aws,
         arn: &str,

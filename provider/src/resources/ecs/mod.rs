@@ -194,8 +194,6 @@ pub fn tag_list(tags: &BTreeMap<String, String>) -> Vec<Tag> {
 pub struct EcsTags;
 
 impl Tagging for EcsTags {
-    const SERVICE: &'static str = "ecs";
-
     async fn tag(
         aws: &Aws,
         arn: &str,

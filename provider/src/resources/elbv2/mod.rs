@@ -60,8 +60,6 @@ pub async fn live_tags(aws: &Aws, arn: &str) -> Result<BTreeMap<String, String>,
 pub struct Elbv2Tags;
 
 impl Tagging for Elbv2Tags {
-    const SERVICE: &'static str = "elbv2";
-
     async fn tag(
         aws: &Aws,
         arn: &str,

@@ -145,8 +145,6 @@ pub fn split_tags(
 pub struct IamRoleTags;
 
 impl Tagging for IamRoleTags {
-    const SERVICE: &'static str = "iam";
-
     async fn tag(
         aws: &Aws,
         name: &str,

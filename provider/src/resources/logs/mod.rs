@@ -68,8 +68,6 @@ pub async fn live_tags(aws: &Aws, arn: &str) -> Result<BTreeMap<String, String>,
 pub struct LogsTags;
 
 impl Tagging for LogsTags {
-    const SERVICE: &'static str = "logs";
-
     async fn tag(
         aws: &Aws,
         arn: &str,

@@ -48,8 +48,6 @@ pub async fn live_tags(aws: &Aws, arn: &str) -> Result<BTreeMap<String, String>,
 pub struct RdsTags;
 
 impl Tagging for RdsTags {
-    const SERVICE: &'static str = "rds";
-
     async fn tag(
         aws: &Aws,
         arn: &str,

@@ -55,8 +55,6 @@ pub async fn describe_secret(
 pub struct SecretsManagerTags;
 
 impl Tagging for SecretsManagerTags {
-    const SERVICE: &'static str = "secretsmanager";
-
     async fn tag(
         aws: &Aws,
         id: &str,

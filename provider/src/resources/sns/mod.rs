@@ -72,8 +72,6 @@ pub async fn live_tags(aws: &Aws, arn: &str) -> Result<BTreeMap<String, String>,
 pub struct SnsTags;
 
 impl Tagging for SnsTags {
-    const SERVICE: &'static str = "sns";
-
     async fn tag(
         aws: &Aws,
         arn: &str,

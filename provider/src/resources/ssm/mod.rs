@@ -70,8 +70,6 @@ pub async fn describe_parameter(
 pub struct SsmTags;
 
 impl Tagging for SsmTags {
-    const SERVICE: &'static str = "ssm";
-
     async fn tag(
         aws: &Aws,
         name: &str,

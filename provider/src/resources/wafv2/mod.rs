@@ -127,8 +127,6 @@ pub async fn list_tags(aws: &Aws, arn: &str) -> Result<BTreeMap<String, String>,
 pub struct WafTags;
 
 impl Tagging for WafTags {
-    const SERVICE: &'static str = "wafv2";
-
     async fn tag(
         aws: &Aws,
         arn: &str,
