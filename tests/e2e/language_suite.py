@@ -269,7 +269,7 @@ def test_outputs_match_the_emulator(deployed: dict[str, Any], stack: LanguageSta
     subnets = {tags_of(s).get("Name"): s for s in ec2.describe_subnets()["Subnets"]}
 
     def subnet_ids(tier: str) -> list[str]:
-        return [subnets[f"subnet-{platform}-{tier}-{az}"]["SubnetId"] for az in "abc"]
+        return [subnets[f"subnet-{tier}-{az}-{platform}"]["SubnetId"] for az in "abc"]
 
     expected = {
         "albDnsName": lb["DNSName"],
@@ -299,7 +299,7 @@ def test_one_orderapi_provider(deployed: dict[str, Any], stack: LanguageStack) -
 def test_secret_is_never_in_plaintext_state(deployed: dict[str, Any], stack: LanguageStack, moto: MotoServer) -> None:
     """The secret config value reached Secrets Manager, and the state as ``pulumi stack export`` prints it holds it
     only encrypted."""
-    secret = moto.client("secretsmanager").get_secret_value(SecretId=f"secret-{stack.platform}-app")["SecretString"]
+    secret = moto.client("secretsmanager").get_secret_value(SecretId=f"secret-app-{stack.platform}")["SecretString"]
     assert SECRET in secret, "the secret input never reached Secrets Manager"
     text = stack.export_text()
     assert "4dabf18193072939515e22adb298388d" in text, "the export holds no secret at all"

@@ -52,11 +52,11 @@ NETWORK_CHILDREN = {
 #: The Name tag of every network resource, by listing kind (see conftest.EC2_LISTINGS).
 EXPECTED_NAMES = {
     "vpcs": [f"vpc-{NAME}"],
-    "subnets": [f"subnet-{NAME}-{tier}-{az}" for tier in ("public", "private") for az in AZ_LETTERS],
+    "subnets": [f"subnet-{tier}-{az}-{NAME}" for tier in ("public", "private") for az in AZ_LETTERS],
     "internet_gateways": [f"igw-{NAME}"],
-    "addresses": [f"eip-{NAME}-{az}" for az in AZ_LETTERS],
-    "nat_gateways": [f"nat-{NAME}-{az}" for az in AZ_LETTERS],
-    "route_tables": [f"rtb-{NAME}-public", *(f"rtb-{NAME}-private-{az}" for az in AZ_LETTERS)],
+    "addresses": [f"eip-{az}-{NAME}" for az in AZ_LETTERS],
+    "nat_gateways": [f"nat-{az}-{NAME}" for az in AZ_LETTERS],
+    "route_tables": [f"rtb-public-{NAME}", *(f"rtb-private-{az}-{NAME}" for az in AZ_LETTERS)],
 }
 #: Tags every taggable resource carries (docs/architecture.md, "Crash safety"): ours plus the example's user tag.
 EXPECTED_TAGS = {
@@ -94,20 +94,20 @@ class Network:
         return items[name]
 
     def per_az(self, kind: str, prefix: str) -> list[dict[str, Any]]:
-        """The items ``<prefix>-a``, ``-b``, ``-c``, in that order."""
-        return [self.get(kind, f"{prefix}-{az}") for az in AZ_LETTERS]
+        """The items ``<prefix>-a-<env>-<suffix>``, ``<prefix>-b-…``, ``<prefix>-c-…``, in that order."""
+        return [self.get(kind, f"{prefix}-{az}-{NAME}") for az in AZ_LETTERS]
 
     def vpc(self) -> dict[str, Any]:
         return self.get("vpcs", f"vpc-{NAME}")
 
     def public_subnets(self) -> list[dict[str, Any]]:
-        return self.per_az("subnets", f"subnet-{NAME}-public")
+        return self.per_az("subnets", "subnet-public")
 
     def private_subnets(self) -> list[dict[str, Any]]:
-        return self.per_az("subnets", f"subnet-{NAME}-private")
+        return self.per_az("subnets", "subnet-private")
 
     def nat_gateways(self) -> list[dict[str, Any]]:
-        return self.per_az("nat_gateways", f"nat-{NAME}")
+        return self.per_az("nat_gateways", "nat")
 
 
 def ids(items: list[dict[str, Any]], field: str) -> list[str]:
@@ -215,7 +215,7 @@ def test_internet_gateway(network: Network) -> None:
 
 def test_nat_gateways_and_elastic_ips(network: Network) -> None:
     """One available NAT gateway per AZ in that AZ's public subnet, each on its own VPC Elastic IP of ours."""
-    eips = network.per_az("addresses", f"eip-{NAME}")
+    eips = network.per_az("addresses", "eip")
     assert ids(eips, "Domain") == ["vpc"] * 3, "EIPs must be VPC addresses"
     nats = network.nat_gateways()
     assert ids(nats, "State") == ["available"] * 3, "NAT gateways must be available once up returns"
@@ -229,14 +229,14 @@ def test_route_tables(network: Network) -> None:
     vpc_id = network.vpc()["VpcId"]
     igw_id = network.get("internet_gateways", f"igw-{NAME}")["InternetGatewayId"]
 
-    public = network.get("route_tables", f"rtb-{NAME}-public")
+    public = network.get("route_tables", f"rtb-public-{NAME}")
     assert public["VpcId"] == vpc_id
     assert default_route(public).get("GatewayId") == igw_id, "the public table must route to the internet gateway"
     assert associated_subnets(public) == set(ids(network.public_subnets(), "SubnetId"))
 
     private = zip(
         AZ_LETTERS,
-        network.per_az("route_tables", f"rtb-{NAME}-private"),
+        network.per_az("route_tables", "rtb-private"),
         network.nat_gateways(),
         network.private_subnets(),
         strict=True,

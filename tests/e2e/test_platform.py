@@ -16,6 +16,7 @@ topology; IAM policies are stored but never evaluated. Each test's docstring nam
 from __future__ import annotations
 
 import json
+import re
 import secrets as random
 from collections import Counter
 from collections.abc import Mapping
@@ -100,8 +101,8 @@ EXPECTED_CHILDREN = {
 }
 #: Types whose count depends on choices the builders may extend (more parameters, more alarms): at least these.
 MINIMUM_CHILDREN = {"orderapi:ssm:Parameter": len(USER_ENVIRONMENT) + 3, "orderapi:cloudwatch:MetricAlarm": 3}
-ALARMS = {what: f"alarm-{NAME}-{what}" for what in ("5xx-rate", "db-connections", "waf-blocked")}
-ROLES = {what: f"role-{NAME}-{what}" for what in ("execution", "task", "ecs-infra")}
+ALARMS = {what: f"alarm-{what}-{NAME}" for what in ("5xx-rate", "db-connections", "waf-blocked")}
+ROLES = {what: f"role-{what}-{NAME}" for what in ("execution", "task", "ecs-infra")}
 #: Tags every taggable resource carries: the standard ones plus the example's user tag.
 EXPECTED_TAGS = {
     "ManagedBy": "pulumi-orderapi",
@@ -160,13 +161,13 @@ def ec2_named(ec2: Any, kind: str, name: str) -> dict[str, Any]:
 
 
 def security_group(ec2: Any, qualifier: str) -> dict[str, Any]:
-    groups = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": [f"secgrp-{NAME}-{qualifier}"]}])
-    assert len(groups["SecurityGroups"]) == 1, f"expected one secgrp-{NAME}-{qualifier}: {groups['SecurityGroups']}"
+    groups = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": [f"secgrp-{qualifier}-{NAME}"]}])
+    assert len(groups["SecurityGroups"]) == 1, f"expected one secgrp-{qualifier}-{NAME}: {groups['SecurityGroups']}"
     return groups["SecurityGroups"][0]
 
 
 def subnet_ids(ec2: Any, tier: str) -> list[str]:
-    return [ec2_named(ec2, "subnets", f"subnet-{NAME}-{tier}-{az}")["SubnetId"] for az in "abc"]
+    return [ec2_named(ec2, "subnets", f"subnet-{tier}-{az}-{NAME}")["SubnetId"] for az in "abc"]
 
 
 def load_balancer(aws: Aws) -> dict[str, Any]:
@@ -174,7 +175,7 @@ def load_balancer(aws: Aws) -> dict[str, Any]:
 
 
 def target_group(aws: Aws, color: str) -> dict[str, Any]:
-    return aws.elbv2.describe_target_groups(Names=[f"tg-{NAME}-{color}"])["TargetGroups"][0]
+    return aws.elbv2.describe_target_groups(Names=[f"tg-{color}-{NAME}"])["TargetGroups"][0]
 
 
 def web_acl(aws: Aws) -> tuple[dict[str, Any], str]:
@@ -223,8 +224,9 @@ def parameters(aws: Aws) -> dict[str, dict[str, Any]]:
 
 
 def our_alarms(aws: Aws) -> dict[str, dict[str, Any]]:
-    found = list_all(aws.cloudwatch, "describe_alarms", "MetricAlarms", AlarmNamePrefix=f"alarm-{NAME}-")
-    return {a["AlarmName"]: a for a in found}
+    """Our metric alarms (``alarm-<what>-<env>-<suffix>``) by name."""
+    found = list_all(aws.cloudwatch, "describe_alarms", "MetricAlarms", AlarmNamePrefix="alarm-")
+    return {a["AlarmName"]: a for a in found if a["AlarmName"].endswith(f"-{NAME}")}
 
 
 def alarm_metrics(alarm: Mapping[str, Any]) -> list[tuple[str, str, dict[str, str]]]:
@@ -425,7 +427,7 @@ def test_names_and_tags_on_every_taggable_resource(deployed: dict[str, Any], aws
             if NAME in name:
                 tagged[f"ec2 {name}"] = tags_of(item)
     for qualifier in ("alb", "tasks", "db"):
-        tagged[f"ec2 secgrp-{NAME}-{qualifier}"] = tags_of(security_group(ec2, qualifier))
+        tagged[f"ec2 secgrp-{qualifier}-{NAME}"] = tags_of(security_group(ec2, qualifier))
 
     cluster = aws.ecs.describe_clusters(clusters=[f"ecs-{NAME}"], include=["TAGS"])["clusters"][0]
     for label, arn in {
@@ -445,8 +447,8 @@ def test_names_and_tags_on_every_taggable_resource(deployed: dict[str, Any], aws
     ]
     elb_arns = {
         f"elbv2 alb-{NAME}": lb["LoadBalancerArn"],
-        f"elbv2 tg-{NAME}-blue": target_group(aws, "blue")["TargetGroupArn"],
-        f"elbv2 tg-{NAME}-green": target_group(aws, "green")["TargetGroupArn"],
+        f"elbv2 tg-blue-{NAME}": target_group(aws, "blue")["TargetGroupArn"],
+        f"elbv2 tg-green-{NAME}": target_group(aws, "green")["TargetGroupArn"],
         **{f"elbv2 listener :{l['Port']}": l["ListenerArn"] for l in listeners},
         **{f"elbv2 rule {r['Priority']}": r["RuleArn"] for r in rules},
     }
@@ -465,13 +467,13 @@ def test_names_and_tags_on_every_taggable_resource(deployed: dict[str, Any], aws
     group_tags = aws.rds.list_tags_for_resource(ResourceName=group["DBSubnetGroupArn"])["TagList"]
     tagged[f"rds dbsubnet-{NAME}"] = as_dict(group_tags)
 
-    secret = aws.secretsmanager.describe_secret(SecretId=f"secret-{NAME}-app")
-    tagged[f"secretsmanager secret-{NAME}-app"] = as_dict(secret.get("Tags"))
+    secret = aws.secretsmanager.describe_secret(SecretId=f"secret-app-{NAME}")
+    tagged[f"secretsmanager secret-app-{NAME}"] = as_dict(secret.get("Tags"))
     for name in parameters(aws):
         parameter_tags = aws.ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId=name)["TagList"]
         tagged[f"ssm {name}"] = as_dict(parameter_tags)
     topic_tags = aws.sns.list_tags_for_resource(ResourceArn=deployed["alarmTopicArn"])["Tags"]
-    tagged[f"sns sns-{NAME}-alarms"] = as_dict(topic_tags)
+    tagged[f"sns sns-alarms-{NAME}"] = as_dict(topic_tags)
     for name, alarm in our_alarms(aws).items():
         alarm_tags = aws.cloudwatch.list_tags_for_resource(ResourceARN=alarm["AlarmArn"])["Tags"]
         tagged[f"cloudwatch {name}"] = as_dict(alarm_tags)
@@ -493,6 +495,56 @@ def test_names_and_tags_on_every_taggable_resource(deployed: dict[str, Any], aws
     assert sum(label.startswith("ec2 ") for label in tagged) == network, f"EC2 items found: {sorted(tagged)}"
     wrong = {label: missing_tags(tags) for label, tags in tagged.items() if missing_tags(tags)}
     assert not wrong, f"resources with wrong or missing tags (expected {EXPECTED_TAGS}): {wrong}"
+
+
+def test_every_name_ends_with_environment_and_suffix(deployed: dict[str, Any], moto: MotoServer, aws: Aws) -> None:
+    """Every physical name (or EC2 ``Name`` tag) of the deployment ends with ``-<env>-<suffix>``: a qualifier belongs
+    to the type part (``tg-blue-<env>-<suffix>``, not ``tg-<env>-<suffix>-blue``), so one suffix filter finds all of
+    a deployment's resources. Checked over everything the emulator lists (platform_inventory), plus the scaling
+    policies and the metric filter, which it does not list; in a path or ARN-like name (SSM parameters, scalable
+    targets, task definition revisions) every segment that carries the deployment's name must end with it. The
+    alarms Application Auto Scaling creates for the target-tracking policies are AWS's, named by AWS."""
+    names = [(kind, name) for kind, found in platform_inventory(moto).items() for name in found]
+    policies = aws.application_autoscaling.describe_scaling_policies(
+        ServiceNamespace="ecs", ResourceId=f"service/ecs-{NAME}/svc-{NAME}"
+    )["ScalingPolicies"]
+    names += [("application-autoscaling:scaling_policies", p["PolicyName"]) for p in policies]
+    filters = list_all(aws.logs, "describe_metric_filters", "metricFilters", logGroupName=f"logs-{NAME}")
+    names += [("logs:metric_filters", f["filterName"]) for f in filters]
+    # Application Auto Scaling names the alarms of a target-tracking policy itself (TargetTracking-<resource id>-...).
+    ours = [(kind, name) for kind, name in names if NAME in name and not name.startswith("TargetTracking-")]
+    kinds = {kind.split("(")[0] for kind, _ in ours}
+    wanted_kinds = {
+        *(f"ec2:{kind}" for kind in EC2_LISTINGS),
+        "ec2:security_groups",
+        "ecs:clusters",
+        "ecs:services",
+        "ecs:task_definitions",
+        "rds:clusters",
+        "rds:instances",
+        "rds:subnet_groups",
+        "elbv2:load_balancers",
+        "elbv2:target_groups",
+        "wafv2:web_acls",
+        "secretsmanager:secrets",
+        "ssm:parameters",
+        "sns:topics",
+        "cloudwatch:alarms",
+        "cloudwatch:dashboards",
+        "logs:log_groups",
+        "ecr:repositories",
+        "iam:roles",
+        "application-autoscaling:scalable_targets",
+        "application-autoscaling:scaling_policies",
+        "logs:metric_filters",
+    }
+    assert wanted_kinds <= kinds, f"no name containing {NAME} among {sorted(wanted_kinds - kinds)}"
+    wrong = [
+        f"{kind} {name}"
+        for kind, name in ours
+        if any(NAME in part and not part.endswith(f"-{NAME}") for part in re.split(r"[/:]", name))
+    ]
+    assert not wrong, f"names that do not end with -{NAME}: {wrong}"
 
 
 def test_ecs_cluster(deployed: dict[str, Any], aws: Aws) -> None:
@@ -635,12 +687,12 @@ def test_autoscaling(deployed: dict[str, Any], aws: Aws) -> None:
         "ScalingPolicies"
     ]
     by_name = {p["PolicyName"]: p for p in policies}
-    assert sorted(by_name) == sorted([f"scale-{NAME}-cpu", f"scale-{NAME}-pending-orders"])
+    assert sorted(by_name) == sorted([f"scale-cpu-{NAME}", f"scale-pending-orders-{NAME}"])
     assert {p["PolicyType"] for p in policies} == {"TargetTrackingScaling"}
-    cpu = by_name[f"scale-{NAME}-cpu"]["TargetTrackingScalingPolicyConfiguration"]
+    cpu = by_name[f"scale-cpu-{NAME}"]["TargetTrackingScalingPolicyConfiguration"]
     assert cpu["TargetValue"] == CPU_TARGET
     assert cpu["PredefinedMetricSpecification"]["PredefinedMetricType"] == "ECSServiceAverageCPUUtilization"
-    pending = by_name[f"scale-{NAME}-pending-orders"]["TargetTrackingScalingPolicyConfiguration"]
+    pending = by_name[f"scale-pending-orders-{NAME}"]["TargetTrackingScalingPolicyConfiguration"]
     metric = pending["CustomizedMetricSpecification"]
     assert pending["TargetValue"] == PENDING_ORDERS_TARGET
     assert (metric["Namespace"], metric["MetricName"]) == (NAMESPACE, "PendingOrders")
@@ -666,10 +718,10 @@ def test_aurora(deployed: dict[str, Any], aws: Aws) -> None:
 
     instances = db_instances(aws)
     names = [i["DBInstanceIdentifier"] for i in instances]
-    readers = [f"aurora-{NAME}-reader-{n}" for n in range(1, READER_COUNT + 1)]
-    assert names == sorted([f"aurora-{NAME}-writer", *readers])
+    readers = [f"aurora-reader-{n}-{NAME}" for n in range(1, READER_COUNT + 1)]
+    assert names == sorted([f"aurora-writer-{NAME}", *readers])
     writers = {m["DBInstanceIdentifier"] for m in cluster["DBClusterMembers"] if m["IsClusterWriter"]}
-    assert writers == {f"aurora-{NAME}-writer"}, f"cluster members: {cluster['DBClusterMembers']}"
+    assert writers == {f"aurora-writer-{NAME}"}, f"cluster members: {cluster['DBClusterMembers']}"
     for instance in instances:
         assert instance["Engine"] == "aurora-mysql" and instance.get("PubliclyAccessible") is False, instance
 
@@ -677,9 +729,9 @@ def test_aurora(deployed: dict[str, Any], aws: Aws) -> None:
 def test_app_secret_and_parameters(deployed: dict[str, Any], aws: Aws, payment_api_key: str) -> None:
     """The app secret holds the service's secrets as JSON; SSM holds the user's environment, the DB endpoints and the
     metric namespace under the platform's path."""
-    secret = aws.secretsmanager.describe_secret(SecretId=f"secret-{NAME}-app")
+    secret = aws.secretsmanager.describe_secret(SecretId=f"secret-app-{NAME}")
     assert secret["ARN"] == deployed["appSecretArn"]
-    value = aws.secretsmanager.get_secret_value(SecretId=f"secret-{NAME}-app")["SecretString"]
+    value = aws.secretsmanager.get_secret_value(SecretId=f"secret-app-{NAME}")["SecretString"]
     assert json.loads(value) == {SECRET_NAME: payment_api_key}
 
     params = parameters(aws)
@@ -701,7 +753,7 @@ def test_topic_and_alarms(deployed: dict[str, Any], aws: Aws) -> None:
     request counts), the DB-connections and WAF-blocked alarms, every one notifying the topic. moto sends no
     confirmation mail (the subscription stays pending in AWS until confirmed) and never changes an alarm's state."""
     topic = deployed["alarmTopicArn"]
-    assert topic.endswith(f":sns-{NAME}-alarms")
+    assert topic.endswith(f":sns-alarms-{NAME}")
     subscriptions = aws.sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
     assert [(s["Protocol"], s["Endpoint"]) for s in subscriptions] == [("email", ALARM_EMAIL)]
 
@@ -832,7 +884,7 @@ def test_outputs_match_aws(deployed: dict[str, Any], aws: Aws) -> None:
         "vpcId": ec2_named(aws.ec2, "vpcs", f"vpc-{NAME}")["VpcId"],
         "publicSubnetIds": subnet_ids(aws.ec2, "public"),
         "privateSubnetIds": subnet_ids(aws.ec2, "private"),
-        "natGatewayIds": [ec2_named(aws.ec2, "nat_gateways", f"nat-{NAME}-{az}")["NatGatewayId"] for az in "abc"],
+        "natGatewayIds": [ec2_named(aws.ec2, "nat_gateways", f"nat-{az}-{NAME}")["NatGatewayId"] for az in "abc"],
         "internetGatewayId": ec2_named(aws.ec2, "internet_gateways", f"igw-{NAME}")["InternetGatewayId"],
         "albDnsName": lb["DNSName"],
         "albArn": lb["LoadBalancerArn"],
@@ -841,7 +893,7 @@ def test_outputs_match_aws(deployed: dict[str, Any], aws: Aws) -> None:
         "rdsClusterEndpoint": cluster["Endpoint"],
         "rdsReaderEndpoint": cluster["ReaderEndpoint"],
         "dbSecretArn": cluster["MasterUserSecret"]["SecretArn"],
-        "appSecretArn": aws.secretsmanager.describe_secret(SecretId=f"secret-{NAME}-app")["ARN"],
+        "appSecretArn": aws.secretsmanager.describe_secret(SecretId=f"secret-app-{NAME}")["ARN"],
         "ecrRepositoryUrl": repository["repositoryUri"],
         "blueTargetGroupArn": target_group(aws, "blue")["TargetGroupArn"],
         "greenTargetGroupArn": target_group(aws, "green")["TargetGroupArn"],
@@ -853,7 +905,7 @@ def test_outputs_match_aws(deployed: dict[str, Any], aws: Aws) -> None:
         ),
         "webAclArn": acl["ARN"],
         "dashboardName": named(dashboards, "DashboardName", f"dash-{NAME}")["DashboardName"],
-        "alarmTopicArn": named(topics, "Name", f"sns-{NAME}-alarms")["TopicArn"],
+        "alarmTopicArn": named(topics, "Name", f"sns-alarms-{NAME}")["TopicArn"],
         "configParameterPath": PARAMETER_PATH,
     }
     assert {key: deployed.get(key) for key in expected} == expected
