@@ -268,6 +268,11 @@ pub trait CustomResource: Send + Sync + 'static {
     const REPLACE_ON_CHANGES: &'static [&'static str];
     /// Whether the old resource must be deleted before its replacement is created (names AWS keeps unique).
     const DELETE_BEFORE_REPLACE: bool = false;
+    /// The inputs that hold what AWS keeps unique (the name) when that is why [`Self::DELETE_BEFORE_REPLACE`] is
+    /// set: a replacement that changes one of them to a known new value can coexist with the old object, so it is
+    /// created first and the old one deleted after its dependents moved over (no gap, and nothing in use is
+    /// deleted from under a dependent).
+    const UNIQUE_BY: &'static [&'static str] = &[];
     /// Default time budget of create/update/delete when the program sets no custom timeout.
     const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20 * 60);
     /// Output properties that are always secret.
@@ -385,6 +390,8 @@ pub trait DynResource: Send + Sync {
     fn token(&self) -> &'static str;
     /// The names of the kind's input properties.
     fn input_properties(&self) -> BTreeSet<String>;
+    /// [`CustomResource::UNIQUE_BY`].
+    fn unique_by(&self) -> &'static [&'static str];
     fn default_timeout(&self) -> Duration;
     /// Adds this kind's resource spec (and nested types) to the schema.
     fn describe(&self, schema: &mut SchemaBuilder);
@@ -644,6 +651,10 @@ impl<R: CustomResource> DynResource for Adapter<R> {
         Self::input_names()
     }
 
+    fn unique_by(&self) -> &'static [&'static str] {
+        R::UNIQUE_BY
+    }
+
     fn default_timeout(&self) -> Duration {
         R::DEFAULT_TIMEOUT
     }
@@ -750,8 +761,15 @@ impl<R: CustomResource> DynResource for Adapter<R> {
             result.detailed.insert(key.clone(), kind);
         }
         // Also when nothing here forces replacement: the engine reads it only when it replaces for another
-        // reason (`--replace`, the `replaceOnChanges` option), and such kinds cannot coexist with their successor.
-        result.delete_before_replace = R::DELETE_BEFORE_REPLACE;
+        // reason (`--replace`, the `replaceOnChanges` option), and such kinds cannot coexist with their successor
+        // -- unless the replacement takes a new name, which can.
+        let renamed = R::UNIQUE_BY
+            .iter()
+            .any(|key| match (old.get(*key), new.get(*key)) {
+                (Some(o), Some(n)) => !n.contains_unknowns() && o != n,
+                _ => false,
+            });
+        result.delete_before_replace = R::DELETE_BEFORE_REPLACE && !renamed;
         result
     }
 

@@ -11,34 +11,33 @@
 
 use std::collections::BTreeMap;
 
-use futures::future::try_join_all;
-
+use super::child::{Handle, Props, Scope};
 use super::network::Network;
 use super::security::{DB_PORT, SecurityGroups};
-use super::{Child, Props, Scope};
+use crate::resources::rds::{
+    cluster::Cluster, cluster_instance::ClusterInstance, db_subnet_group::DbSubnetGroup,
+};
+use crate::resources::secretsmanager::secret::Secret;
+use crate::resources::ssm::parameter::Parameter;
 use crate::rpc::value::Value;
-
-const DB_SUBNET_GROUP: &str = "orderapi:rds:DbSubnetGroup";
-const CLUSTER: &str = "orderapi:rds:Cluster";
-const CLUSTER_INSTANCE: &str = "orderapi:rds:ClusterInstance";
-const SECRET: &str = "orderapi:secretsmanager:Secret";
-const PARAMETER: &str = "orderapi:ssm:Parameter";
 
 /// Logs Aurora MySQL exports to CloudWatch Logs.
 pub const LOG_EXPORTS: [&str; 3] = ["audit", "error", "slowquery"];
 
-/// The registered data children.
+/// The data tier's children.
 #[derive(Debug)]
-pub struct Data {
-    pub subnet_group: Child,
+pub struct Data<'a> {
+    pub subnet_group: Handle<'a>,
     /// Id = cluster identifier; outputs: arn, endpoint, readerEndpoint, port, masterUserSecretArn.
-    pub cluster: Child,
-    /// Writer first (promotion tier 0), then readers.
-    pub instances: Vec<Child>,
+    pub cluster: Handle<'a>,
+    /// The writer instance (promotion tier 0).
+    pub writer: Handle<'a>,
+    /// The reader instances.
+    pub readers: Vec<Handle<'a>>,
     /// Outputs: arn.
-    pub app_secret: Child,
+    pub app_secret: Handle<'a>,
     /// Environment variable name → its SSM parameter (outputs: arn).
-    pub parameters: BTreeMap<String, Child>,
+    pub parameters: BTreeMap<String, Handle<'a>>,
 }
 
 /// The zone of instance `index` (0 = the writer): the writer in the first zone, readers round-robin over the
@@ -47,27 +46,31 @@ pub fn instance_zone(zones: &[String], index: usize) -> Option<&String> {
     zones.get(index % zones.len().max(1))
 }
 
-/// Registers the data tier: subnet group, cluster and app secret; then the instances and the parameters.
-pub async fn build(scope: &Scope<'_>, net: &Network, sgs: &SecurityGroups) -> Result<Data, String> {
+/// Declares the data tier: the subnet group on the private subnets, the cluster on it and the database security
+/// group, the writer on the cluster, the readers after the writer (Aurora makes the first instance of a cluster
+/// its writer), the parameters on the cluster's endpoints; the app secret needs nothing.
+pub fn build<'a>(
+    scope: &Scope<'a>,
+    net: &Network<'a>,
+    sgs: &SecurityGroups<'a>,
+) -> Result<Data<'a>, String> {
     let n = scope.naming();
     let db = &scope.settings().database;
     let service = &scope.settings().service;
 
-    let subnet_group = scope
-        .register(
-            Props::new(DB_SUBNET_GROUP, scope.logical("db-subnets"))
-                .set("name", n.name("dbsubnet"))
-                .set(
-                    "description",
-                    format!("Order API {}-{} database subnets", n.environment, n.suffix),
-                )
-                .ids_of("subnetIds", &net.private_subnets.iter().collect::<Vec<_>>())
-                .set("tags", scope.tags.clone()),
-        )
-        .await?;
+    let subnet_group = scope.register(
+        Props::of::<DbSubnetGroup>(scope.logical("db-subnets"))
+            .set("name", n.name("dbsubnet"))
+            .set(
+                "description",
+                format!("Order API {}-{} database subnets", n.environment, n.suffix),
+            )
+            .ids_of("subnetIds", &net.private_subnets.iter().collect::<Vec<_>>())
+            .set("tags", scope.tags.clone()),
+    );
     let cluster_identifier = n.name("aurora");
     let cluster = scope.register(
-        Props::new(CLUSTER, scope.logical("aurora"))
+        Props::of::<Cluster>(scope.logical("aurora"))
             .set("clusterIdentifier", cluster_identifier.as_str())
             .set("engine", "aurora-mysql")
             .set("engineVersion", db.engine_version.as_str())
@@ -91,7 +94,7 @@ pub async fn build(scope: &Scope<'_>, net: &Network, sgs: &SecurityGroups) -> Re
     let secret_json = serde_json::to_string(&service.secrets)
         .map_err(|e| format!("data: cannot encode service.secrets as JSON: {e}"))?;
     let app_secret = scope.register(
-        Props::new(SECRET, scope.logical("app-secret"))
+        Props::of::<Secret>(scope.logical("app-secret"))
             .set("name", n.qualified("secret", "app"))
             .set(
                 "description",
@@ -103,106 +106,85 @@ pub async fn build(scope: &Scope<'_>, net: &Network, sgs: &SecurityGroups) -> Re
             .set("secretString", Value::from(secret_json).into_secret())
             .set("tags", scope.tags.clone()),
     );
-    let (cluster, app_secret) = futures::try_join!(cluster, app_secret)?;
 
-    let instance = |index: usize| {
+    let instance = |index: usize, after: &[&Handle<'a>]| {
         let (qualifier, tier) = if index == 0 {
             ("writer".to_string(), 0)
         } else {
             (format!("reader-{index}"), 1)
         };
-        let mut props = Props::new(
-            CLUSTER_INSTANCE,
-            scope.logical(&format!("aurora-{qualifier}")),
-        )
-        .set("identifier", n.qualified("aurora", &qualifier))
-        .id_of("clusterIdentifier", &cluster)
-        .set("engine", "aurora-mysql")
-        .set("instanceClass", db.instance_class.as_str())
-        .set("promotionTier", tier)
-        .set("performanceInsightsEnabled", true)
-        .set("publiclyAccessible", false)
-        .set("applyImmediately", true)
-        .set("tags", scope.tags.clone());
+        let mut props = Props::of::<ClusterInstance>(scope.logical(&format!("aurora-{qualifier}")))
+            .set("identifier", n.qualified("aurora", &qualifier))
+            .id_of("clusterIdentifier", &cluster)
+            .set("engine", "aurora-mysql")
+            .set("instanceClass", db.instance_class.as_str())
+            .set("promotionTier", tier)
+            .set("performanceInsightsEnabled", true)
+            .set("publiclyAccessible", false)
+            .set("applyImmediately", true)
+            .set("tags", scope.tags.clone())
+            .after(after);
         if let Some(zone) = instance_zone(&scope.plan.zones, index) {
             props = props.set("availabilityZone", zone.as_str());
         }
         scope.register(props)
     };
     // The writer first: Aurora makes the first instance of a cluster its writer.
-    let writer = instance(0).await?;
-    let readers = try_join_all((1..=db.reader_count as usize).map(instance));
+    let writer = instance(0, &[]);
+    let readers: Vec<Handle<'a>> = (1..=db.reader_count as usize)
+        .map(|i| instance(i, &[&writer]))
+        .collect();
 
-    let parameter = |name: &str, value: Value, on: &[&Child], description: String| {
-        let props = Props::new(
-            PARAMETER,
-            scope.logical(&format!("param-{}", name.to_lowercase())),
-        )
-        .set("name", format!("{}{name}", scope.parameter_path()))
-        .set("type", "String")
-        .set("tier", "Standard")
-        .set("description", description)
-        .set("tags", scope.tags.clone());
-        scope.register(props.depends("value", value, on))
+    let parameter = |name: &str, description: String| {
+        Props::of::<Parameter>(scope.logical(&format!("param-{}", name.to_lowercase())))
+            .set("name", format!("{}{name}", scope.parameter_path()))
+            .set("type", "String")
+            .set("tier", "Standard")
+            .set("description", description)
+            .set("tags", scope.tags.clone())
     };
-    let mut wanted: Vec<(String, Value, Vec<&Child>, String)> = service
+    let mut parameters: BTreeMap<String, Handle<'a>> = service
         .environment
         .iter()
         .map(|(k, v)| {
-            (
-                k.clone(),
-                Value::from(v.as_str()),
-                vec![],
-                format!("Order API configuration {k} (service.environment)"),
-            )
+            let description = format!("Order API configuration {k} (service.environment)");
+            let props = parameter(k, description).set("value", v.as_str());
+            (k.clone(), scope.register(props))
         })
         .collect();
-    wanted.extend([
+    for (name, output, description) in [
+        ("DB_HOST", "endpoint", "Aurora writer endpoint"),
         (
-            "DB_HOST".to_string(),
-            cluster.output("endpoint"),
-            vec![&cluster],
-            "Aurora writer endpoint".to_string(),
+            "DB_READER_HOST",
+            "readerEndpoint",
+            "Aurora reader endpoint (load-balanced over the readers)",
+        ),
+    ] {
+        let props = parameter(name, description.to_string()).output_of("value", &cluster, output);
+        parameters.insert(name.to_string(), scope.register(props));
+    }
+    for (name, value, description) in [
+        ("DB_PORT", DB_PORT.to_string(), "Aurora MySQL port"),
+        (
+            "DB_NAME",
+            db.database_name.clone(),
+            "The order database's name",
         ),
         (
-            "DB_READER_HOST".to_string(),
-            cluster.output("readerEndpoint"),
-            vec![&cluster],
-            "Aurora reader endpoint (load-balanced over the readers)".to_string(),
+            "METRIC_NAMESPACE",
+            scope.metric_namespace(),
+            "CloudWatch namespace of the service's own metrics (PendingOrders, Errors)",
         ),
-        (
-            "DB_PORT".to_string(),
-            Value::from(DB_PORT.to_string()),
-            vec![],
-            "Aurora MySQL port".to_string(),
-        ),
-        (
-            "DB_NAME".to_string(),
-            Value::from(db.database_name.as_str()),
-            vec![],
-            "The order database's name".to_string(),
-        ),
-        (
-            "METRIC_NAMESPACE".to_string(),
-            Value::from(scope.metric_namespace()),
-            vec![],
-            "CloudWatch namespace of the service's own metrics (PendingOrders, Errors)".to_string(),
-        ),
-    ]);
-    let names: Vec<String> = wanted.iter().map(|(k, ..)| k.clone()).collect();
-    let parameters = try_join_all(
-        wanted
-            .into_iter()
-            .map(|(name, value, on, description)| parameter(&name, value, &on, description)),
-    );
-    let (readers, parameters) = futures::try_join!(readers, parameters)?;
-    let mut instances = vec![writer];
-    instances.extend(readers);
+    ] {
+        let props = parameter(name, description.to_string()).set("value", value);
+        parameters.insert(name.to_string(), scope.register(props));
+    }
     Ok(Data {
         subnet_group,
         cluster,
-        instances,
+        writer,
+        readers,
         app_secret,
-        parameters: names.into_iter().zip(parameters).collect(),
+        parameters,
     })
 }

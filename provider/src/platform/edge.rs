@@ -4,40 +4,38 @@
 //! 80 → 443 redirect when HTTPS is on, and a regional WAF web ACL (per-IP rate limit + AWS managed rule groups)
 //! associated with the ALB.
 
+use super::child::{Child, Handle, Props, Scope};
 use super::network::Network;
 use super::security::SecurityGroups;
-use super::{Child, Props, Scope};
+use crate::resources::elbv2::{
+    listener::Listener, listener_rule::ListenerRule, load_balancer::LoadBalancer,
+    target_group::TargetGroup,
+};
+use crate::resources::wafv2::{web_acl::WebAcl, web_acl_association::WebAclAssociation};
 use crate::rpc::value::{Value, obj};
-
-const LOAD_BALANCER: &str = "orderapi:elbv2:LoadBalancer";
-const TARGET_GROUP: &str = "orderapi:elbv2:TargetGroup";
-const LISTENER: &str = "orderapi:elbv2:Listener";
-const LISTENER_RULE: &str = "orderapi:elbv2:ListenerRule";
-const WEB_ACL: &str = "orderapi:wafv2:WebAcl";
-const WEB_ACL_ASSOCIATION: &str = "orderapi:wafv2:WebAclAssociation";
 
 /// Priority of the production rule on its listener.
 pub const RULE_PRIORITY: i32 = 100;
 /// WAF's rate-based rule evaluation window, seconds (the platform's limit is per 5 minutes).
 pub const RATE_WINDOW_SECONDS: i64 = 300;
 
-/// The registered edge children.
+/// The edge's children.
 #[derive(Debug)]
-pub struct Edge {
+pub struct Edge<'a> {
     /// Outputs: arn, arnSuffix, dnsName.
-    pub load_balancer: Child,
+    pub load_balancer: Handle<'a>,
     /// Target groups; outputs: arn, arnSuffix.
-    pub blue: Child,
-    pub green: Child,
+    pub blue: Handle<'a>,
+    pub green: Handle<'a>,
     /// The production listener (HTTPS 443, or HTTP 80 without a certificate).
-    pub listener: Child,
+    pub listener: Handle<'a>,
     /// 80 → 443 when HTTPS.
-    pub redirect_listener: Option<Child>,
+    pub redirect_listener: Option<Handle<'a>>,
     /// The production listener rule: path patterns → blue 100 / green 0.
-    pub rule: Child,
+    pub rule: Handle<'a>,
     /// Outputs: arn, webAclId.
-    pub web_acl: Child,
-    pub web_acl_association: Child,
+    pub web_acl: Handle<'a>,
+    pub web_acl_association: Handle<'a>,
 }
 
 /// WAF visibility under `metric` (CloudWatch metrics and sampled requests on).
@@ -61,15 +59,18 @@ fn not_found() -> Value {
     )])
 }
 
-/// Registers the edge: ALB, target groups and WAF concurrently, then listeners, the rule and the association.
-pub async fn build(scope: &Scope<'_>, net: &Network, sgs: &SecurityGroups) -> Result<Edge, String> {
+/// Declares the edge: the ALB (public subnets, its security group), the target groups and the web ACL (the VPC
+/// at most), the listeners on the ALB, the rule on the production listener and both target groups, the WAF
+/// association on the ALB and the web ACL. With HTTPS the port-80 redirect follows the HTTPS listener, so
+/// clients are never sent to a port that does not answer yet.
+pub fn build<'a>(scope: &Scope<'a>, net: &Network<'a>, sgs: &SecurityGroups<'a>) -> Edge<'a> {
     let n = scope.naming();
     let service = &scope.settings().service;
     let lb_settings = &scope.settings().load_balancer;
     let waf = &scope.settings().waf;
 
-    let alb = scope.register(
-        Props::new(LOAD_BALANCER, scope.logical("alb"))
+    let load_balancer = scope.register(
+        Props::of::<LoadBalancer>(scope.logical("alb"))
             .set("name", n.name("alb"))
             .set("scheme", "internet-facing")
             .ids_of("subnets", &net.public_subnets.iter().collect::<Vec<_>>())
@@ -81,7 +82,7 @@ pub async fn build(scope: &Scope<'_>, net: &Network, sgs: &SecurityGroups) -> Re
     );
     let target_group = |color: &str| {
         scope.register(
-            Props::new(TARGET_GROUP, scope.logical(&format!("tg-{color}")))
+            Props::of::<TargetGroup>(scope.logical(&format!("tg-{color}")))
                 .set("name", n.qualified("tg", color))
                 .set("targetType", "ip")
                 .set("port", service.container_port)
@@ -122,7 +123,7 @@ pub async fn build(scope: &Scope<'_>, net: &Network, sgs: &SecurityGroups) -> Re
         })
         .collect();
     let web_acl = scope.register(
-        Props::new(WEB_ACL, scope.logical("waf"))
+        Props::of::<WebAcl>(scope.logical("waf"))
             .set("name", web_acl_name.as_str())
             .set("scope", "REGIONAL")
             .set(
@@ -149,11 +150,11 @@ pub async fn build(scope: &Scope<'_>, net: &Network, sgs: &SecurityGroups) -> Re
             .set("visibility", visibility(&web_acl_name))
             .set("tags", scope.tags.clone()),
     );
-    let (load_balancer, blue, green, web_acl) =
-        futures::try_join!(alb, target_group("blue"), target_group("green"), web_acl)?;
+    let blue = target_group("blue");
+    let green = target_group("green");
 
     let listener_props = |part: &str, port: i32, protocol: &str, default_action: Value| {
-        Props::new(LISTENER, scope.logical(part))
+        Props::of::<Listener>(scope.logical(part))
             .output_of("loadBalancerArn", &load_balancer, "arn")
             .set("port", port)
             .set("protocol", protocol)
@@ -167,20 +168,22 @@ pub async fn build(scope: &Scope<'_>, net: &Network, sgs: &SecurityGroups) -> Re
                     .set("certificateArn", certificate.as_str())
                     .set("sslPolicy", lb_settings.ssl_policy.as_str()),
             );
-            let redirect = scope.register(listener_props(
-                "listener-http",
-                80,
-                "HTTP",
-                obj([(
-                    "redirect",
-                    obj([
-                        ("protocol", "HTTPS".into()),
-                        ("port", "443".into()),
-                        ("statusCode", "HTTP_301".into()),
-                    ]),
-                )]),
-            ));
-            let (https, redirect) = futures::try_join!(https, redirect)?;
+            let redirect = scope.register(
+                listener_props(
+                    "listener-http",
+                    80,
+                    "HTTP",
+                    obj([(
+                        "redirect",
+                        obj([
+                            ("protocol", "HTTPS".into()),
+                            ("port", "443".into()),
+                            ("statusCode", "HTTP_301".into()),
+                        ]),
+                    )]),
+                )
+                .after(&[&https]),
+            );
             (https, Some(redirect))
         }
         None => {
@@ -195,9 +198,7 @@ pub async fn build(scope: &Scope<'_>, net: &Network, sgs: &SecurityGroups) -> Re
                 ),
                 false,
             );
-            let http = scope
-                .register(listener_props("listener-http", 80, "HTTP", not_found()))
-                .await?;
+            let http = scope.register(listener_props("listener-http", 80, "HTTP", not_found()));
             (http, None)
         }
     };
@@ -212,34 +213,31 @@ pub async fn build(scope: &Scope<'_>, net: &Network, sgs: &SecurityGroups) -> Re
     let weighted =
         |tg: &Child, weight: i32| obj([("arn", tg.output("arn")), ("weight", weight.into())]);
     let rule = scope.register(
-        Props::new(LISTENER_RULE, scope.logical("rule-orders"))
+        Props::of::<ListenerRule>(scope.logical("rule-orders"))
             .output_of("listenerArn", &listener, "arn")
             .set("priority", RULE_PRIORITY)
             .set(
                 "conditions",
                 Value::Array(vec![obj([("pathPatterns", patterns)])]),
             )
-            .depends(
-                "action",
+            .with("action", &[&blue, &green], move |c| {
                 obj([(
                     "forward",
                     obj([(
                         "targetGroups",
-                        Value::Array(vec![weighted(&blue, 100), weighted(&green, 0)]),
+                        Value::Array(vec![weighted(&c[0], 100), weighted(&c[1], 0)]),
                     )]),
-                )]),
-                &[&blue, &green],
-            )
+                )])
+            })
             .set("ignoreWeightChanges", true)
             .set("tags", scope.tags.clone()),
     );
-    let association = scope.register(
-        Props::new(WEB_ACL_ASSOCIATION, scope.logical("waf-association"))
+    let web_acl_association = scope.register(
+        Props::of::<WebAclAssociation>(scope.logical("waf-association"))
             .output_of("webAclArn", &web_acl, "arn")
             .output_of("resourceArn", &load_balancer, "arn"),
     );
-    let (rule, web_acl_association) = futures::try_join!(rule, association)?;
-    Ok(Edge {
+    Edge {
         load_balancer,
         blue,
         green,
@@ -248,5 +246,5 @@ pub async fn build(scope: &Scope<'_>, net: &Network, sgs: &SecurityGroups) -> Re
         rule,
         web_acl,
         web_acl_association,
-    })
+    }
 }

@@ -1,8 +1,10 @@
-//! Physical names: `<type>-<env>-<suffix>[-<qualifier>]`, e.g. `vpc-prod-x7k2`, `subnet-prod-x7k2-public-a`.
+//! Physical names: `<type>[-<qualifier>]-<env>-<suffix>`, e.g. `vpc-prod-x7k2`, `subnet-public-a-prod-x7k2`,
+//! `tg-blue-prod-x7k2`: a qualifier belongs to the type part, so every name of a deployment ends with
+//! `-<env>-<suffix>` (one suffix filter finds all of a deployment's resources in any AWS console or CLI listing).
 //!
 //! `environment` and `environmentSuffix` are restricted so that every name the platform derives fits the
 //! strictest AWS limit among its resources (ALB and target group names: 32 characters, alphanumerics and
-//! hyphens): `tg-<env ≤10>-<suffix ≤8>-green` is at most 28 characters.
+//! hyphens): `tg-green-<env ≤10>-<suffix ≤8>` is at most 28 characters.
 
 use crate::resource::Failures;
 
@@ -62,9 +64,14 @@ impl Naming {
         format!("{kind}-{}-{}", self.environment, self.suffix)
     }
 
-    /// `<kind>-<env>-<suffix>-<qualifier>`.
+    /// `<kind>-<qualifier>-<env>-<suffix>`.
     pub fn qualified(&self, kind: &str, qualifier: &str) -> String {
-        format!("{}-{qualifier}", self.name(kind))
+        self.name(&format!("{kind}-{qualifier}"))
+    }
+
+    /// Whether `name` is one of this deployment's names (ends with `-<env>-<suffix>`).
+    pub fn owns(&self, name: &str) -> bool {
+        name.ends_with(&format!("-{}-{}", self.environment, self.suffix))
     }
 }
 
@@ -88,8 +95,10 @@ mod tests {
         assert_eq!(n.name("vpc"), "vpc-prod-x7k2");
         assert_eq!(
             n.qualified("subnet", "public-a"),
-            "subnet-prod-x7k2-public-a"
+            "subnet-public-a-prod-x7k2"
         );
+        assert_eq!(n.qualified("tg", "blue"), "tg-blue-prod-x7k2");
+        assert!(n.owns("tg-blue-prod-x7k2") && !n.owns("tg-prod-x7k2-blue"));
         assert_eq!(zone_letter("us-east-1c"), "c");
     }
 

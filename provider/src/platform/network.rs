@@ -2,22 +2,16 @@
 //! an Elastic IP + NAT gateway per zone (so one zone's failure never cuts another's egress), a public route
 //! table and one private route table per zone.
 
-use std::collections::BTreeMap;
-
-use futures::future::try_join_all;
 use ipnet::Ipv4Net;
 
+use super::child::{Child, Handle, Props, Scope};
 use super::naming::zone_letter;
-use super::{Child, ConstructEnv, Monitor, Plan, Props};
 use crate::resource::Failures;
+use crate::resources::ec2::{
+    elastic_ip::ElasticIp, internet_gateway::InternetGateway, nat_gateway::NatGateway,
+    route_table::RouteTable, subnet::Subnet, vpc::Vpc,
+};
 use crate::rpc::value::{PropertyMap, Value};
-
-const VPC: &str = "orderapi:ec2:Vpc";
-const SUBNET: &str = "orderapi:ec2:Subnet";
-const IGW: &str = "orderapi:ec2:InternetGateway";
-const EIP: &str = "orderapi:ec2:ElasticIp";
-const NAT: &str = "orderapi:ec2:NatGateway";
-const ROUTE_TABLE: &str = "orderapi:ec2:RouteTable";
 
 /// Address plan: private subnets take a quarter of the VPC each (tasks and databases need the room), the
 /// public subnets a sixteenth each out of the last quarter (they hold only load balancer and NAT interfaces).
@@ -63,17 +57,17 @@ impl NetworkPlan {
     }
 }
 
-/// The registered network children.
+/// The network's children.
 #[derive(Debug)]
-pub struct Network {
-    pub vpc: Child,
-    pub igw: Child,
-    pub public_subnets: Vec<Child>,
-    pub private_subnets: Vec<Child>,
-    pub elastic_ips: Vec<Child>,
-    pub nat_gateways: Vec<Child>,
-    pub public_route_table: Child,
-    pub private_route_tables: Vec<Child>,
+pub struct Network<'a> {
+    pub vpc: Handle<'a>,
+    pub igw: Handle<'a>,
+    pub public_subnets: Vec<Handle<'a>>,
+    pub private_subnets: Vec<Handle<'a>>,
+    pub elastic_ips: Vec<Handle<'a>>,
+    pub nat_gateways: Vec<Handle<'a>>,
+    pub public_route_table: Handle<'a>,
+    pub private_route_tables: Vec<Handle<'a>>,
 }
 
 /// A default route (`0.0.0.0/0`) to `target`'s id, under `target_key` (`gatewayId` or `natGatewayId`).
@@ -87,103 +81,87 @@ fn default_route(target_key: &str, target: &Child) -> Value {
     Value::Array(vec![Value::Object(route)])
 }
 
-/// Registers the network; independent branches are registered concurrently so the engine creates them in
-/// parallel (the critical path is VPC → subnet → NAT gateway → route table).
-pub async fn build(
-    monitor: &dyn Monitor,
-    env: &ConstructEnv,
-    plan: &Plan,
-    tags: &BTreeMap<String, String>,
-) -> Result<Network, String> {
-    let n = &plan.naming;
-    let base = &env.name;
-    let zones = &plan.zones;
-    let tags = Value::from(tags);
-    let register = |props: Props| monitor.register_child(props.spec());
+/// Declares the network. Per zone the critical path is VPC → public subnet (with the zone's Elastic IP) → NAT
+/// gateway → private route table; the internet gateway, the other subnets and the public route table hang off
+/// the VPC beside it.
+pub fn build<'a>(scope: &Scope<'a>) -> Network<'a> {
+    let n = scope.naming();
+    let plan = scope.plan;
+    let tags = &scope.tags;
 
-    let vpc = register(
-        Props::new(VPC, format!("{base}-vpc"))
+    let vpc = scope.register(
+        Props::of::<Vpc>(scope.logical("vpc"))
             .set("name", n.name("vpc"))
             .set("cidrBlock", plan.network.vpc_cidr.as_str())
             .set("enableDnsSupport", true)
             .set("enableDnsHostnames", true)
             .set("tags", tags.clone()),
     );
-    let eips = try_join_all(zones.iter().map(|z| {
-        let l = zone_letter(z);
-        register(
-            Props::new(EIP, format!("{base}-eip-{l}"))
-                .set("name", n.qualified("eip", &l))
-                .set("tags", tags.clone()),
-        )
-    }));
-    let (vpc, elastic_ips) = futures::try_join!(vpc, eips)?;
-
-    let igw = register(
-        Props::new(IGW, format!("{base}-igw"))
+    let igw = scope.register(
+        Props::of::<InternetGateway>(scope.logical("igw"))
             .set("name", n.name("igw"))
             .id_of("vpcId", &vpc)
             .set("tags", tags.clone()),
     );
-    let subnets = |tier: &'static str, cidrs: &[String], public: bool| {
-        try_join_all(zones.iter().zip(cidrs).map(|(z, cidr)| {
-            let l = zone_letter(z);
-            register(
-                Props::new(SUBNET, format!("{base}-{tier}-{l}"))
-                    .set("name", n.qualified("subnet", &format!("{tier}-{l}")))
-                    .id_of("vpcId", &vpc)
-                    .set("cidrBlock", cidr.as_str())
-                    .set("availabilityZone", z.as_str())
-                    .set("mapPublicIpOnLaunch", public)
-                    .set("tags", tags.clone()),
-            )
-        }))
+    let subnets = |tier: &str, cidrs: &[String], public: bool| -> Vec<Handle<'a>> {
+        plan.zones
+            .iter()
+            .zip(cidrs)
+            .map(|(z, cidr)| {
+                let l = zone_letter(z);
+                scope.register(
+                    Props::of::<Subnet>(scope.logical(&format!("{tier}-{l}")))
+                        .set("name", n.qualified("subnet", &format!("{tier}-{l}")))
+                        .id_of("vpcId", &vpc)
+                        .set("cidrBlock", cidr.as_str())
+                        .set("availabilityZone", z.as_str())
+                        .set("mapPublicIpOnLaunch", public)
+                        .set("tags", tags.clone()),
+                )
+            })
+            .collect()
     };
-    let (igw, public_subnets, private_subnets) = futures::try_join!(
-        igw,
-        subnets("public", &plan.network.public_cidrs, true),
-        subnets("private", &plan.network.private_cidrs, false)
-    )?;
-
-    let public_rt = {
-        let mut p = Props::new(ROUTE_TABLE, format!("{base}-public-rt"))
+    let public_subnets = subnets("public", &plan.network.public_cidrs, true);
+    let private_subnets = subnets("private", &plan.network.private_cidrs, false);
+    let public_route_table = scope.register(
+        Props::of::<RouteTable>(scope.logical("public-rt"))
             .set("name", n.qualified("rtb", "public"))
             .id_of("vpcId", &vpc)
             .ids_of("subnetIds", &public_subnets.iter().collect::<Vec<_>>())
-            .set("tags", tags.clone());
-        p = p.depends("routes", default_route("gatewayId", &igw), &[&igw]);
-        register(p)
-    };
-    let per_zone = try_join_all(zones.iter().enumerate().map(|(i, z)| {
+            .with("routes", &[&igw], |c| default_route("gatewayId", &c[0]))
+            .set("tags", tags.clone()),
+    );
+    let mut elastic_ips = vec![];
+    let mut nat_gateways = vec![];
+    let mut private_route_tables = vec![];
+    for (i, z) in plan.zones.iter().enumerate() {
         let l = zone_letter(z);
-        let (public, private, eip) = (&public_subnets[i], &private_subnets[i], &elastic_ips[i]);
-        let vpc = &vpc;
-        let tags = tags.clone();
-        async move {
-            let nat = register(
-                Props::new(NAT, format!("{base}-nat-{l}"))
-                    .set("name", n.qualified("nat", &l))
-                    .id_of("subnetId", public)
-                    .id_of("allocationId", eip)
-                    .set("connectivityType", "public")
-                    .set("tags", tags.clone()),
-            )
-            .await?;
-            let rt = register(
-                Props::new(ROUTE_TABLE, format!("{base}-private-rt-{l}"))
-                    .set("name", n.qualified("rtb", &format!("private-{l}")))
-                    .id_of("vpcId", vpc)
-                    .ids_of("subnetIds", &[private])
-                    .depends("routes", default_route("natGatewayId", &nat), &[&nat])
-                    .set("tags", tags),
-            )
-            .await?;
-            Ok::<_, String>((nat, rt))
-        }
-    }));
-    let (public_route_table, per_zone) = futures::try_join!(public_rt, per_zone)?;
-    let (nat_gateways, private_route_tables) = per_zone.into_iter().unzip();
-    Ok(Network {
+        let eip = scope.register(
+            Props::of::<ElasticIp>(scope.logical(&format!("eip-{l}")))
+                .set("name", n.qualified("eip", &l))
+                .set("tags", tags.clone()),
+        );
+        let nat = scope.register(
+            Props::of::<NatGateway>(scope.logical(&format!("nat-{l}")))
+                .set("name", n.qualified("nat", &l))
+                .id_of("subnetId", &public_subnets[i])
+                .id_of("allocationId", &eip)
+                .set("connectivityType", "public")
+                .set("tags", tags.clone()),
+        );
+        let route_table = scope.register(
+            Props::of::<RouteTable>(scope.logical(&format!("private-rt-{l}")))
+                .set("name", n.qualified("rtb", &format!("private-{l}")))
+                .id_of("vpcId", &vpc)
+                .ids_of("subnetIds", &[&private_subnets[i]])
+                .with("routes", &[&nat], |c| default_route("natGatewayId", &c[0]))
+                .set("tags", tags.clone()),
+        );
+        elastic_ips.push(eip);
+        nat_gateways.push(nat);
+        private_route_tables.push(route_table);
+    }
+    Network {
         vpc,
         igw,
         public_subnets,
@@ -192,7 +170,7 @@ pub async fn build(
         nat_gateways,
         public_route_table,
         private_route_tables,
-    })
+    }
 }
 
 #[cfg(test)]

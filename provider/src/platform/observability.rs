@@ -9,26 +9,24 @@
 //! - `waf-blocked`: requests the web ACL blocked in 5 minutes above `alarms.wafBlockedThreshold`.
 //! - `unhealthy-hosts`: any unhealthy target in the blue (production) target group.
 
+use super::child::{Child, Handle, Props, Scope};
 use super::data::Data;
 use super::edge::Edge;
-use super::{Child, Props, Scope};
+use crate::resources::cloudwatch::{dashboard::Dashboard, metric_alarm::MetricAlarm};
+use crate::resources::sns::topic::Topic;
 use crate::rpc::value::{Value, obj};
 
-const TOPIC: &str = "orderapi:sns:Topic";
-const ALARM: &str = "orderapi:cloudwatch:MetricAlarm";
-const DASHBOARD: &str = "orderapi:cloudwatch:Dashboard";
-
-/// The registered observability children.
+/// The observability children.
 #[derive(Debug)]
-pub struct Observability {
+pub struct Observability<'a> {
     /// Outputs: arn.
-    pub topic: Child,
+    pub topic: Handle<'a>,
     /// Physical name = id; the ECS deployment's rollback alarm.
-    pub error_rate_alarm: Child,
+    pub error_rate_alarm: Handle<'a>,
     /// Every alarm, including `error_rate_alarm`.
-    pub alarms: Vec<Child>,
+    pub alarms: Vec<Handle<'a>>,
     /// Id = dashboard name.
-    pub dashboard: Child,
+    pub dashboard: Handle<'a>,
 }
 
 /// A `[namespace, metric, dimension, value, …]` dashboard metric row.
@@ -63,13 +61,13 @@ fn stat_query(id: &str, metric: &str, dimensions: Value, stat: &str) -> Value {
     ])
 }
 
-/// Registers the topic, then the alarms (they need its ARN) and the dashboard.
-pub async fn build(scope: &Scope<'_>, edge: &Edge, data: &Data) -> Result<Observability, String> {
+/// Declares the topic, the alarms (on the topic and what each watches) and the dashboard (on what it shows).
+pub fn build<'a>(scope: &Scope<'a>, edge: &Edge<'a>, data: &Data<'a>) -> Observability<'a> {
     let n = scope.naming();
     let settings = &scope.settings().alarms;
     let region = scope.region().to_string();
 
-    let mut topic = Props::new(TOPIC, scope.logical("alarms-topic"))
+    let mut topic = Props::of::<Topic>(scope.logical("alarms-topic"))
         .set("name", n.qualified("sns", "alarms"))
         .set("tags", scope.tags.clone());
     if let Some(email) = &settings.email {
@@ -81,27 +79,30 @@ pub async fn build(scope: &Scope<'_>, edge: &Edge, data: &Data) -> Result<Observ
             ])]),
         );
     }
-    let topic = scope.register(topic).await?;
-    let mut actions = vec![topic.output("arn")];
-    if let Some(arn) = &settings.topic_arn {
-        actions.push(arn.as_str().into());
-    }
-    let actions = Value::Array(actions);
+    let topic = scope.register(topic);
+    let user_topic = settings.topic_arn.as_deref();
+    let actions = move |c: &[std::sync::Arc<Child>]| {
+        let mut actions = vec![c[0].output("arn")];
+        if let Some(arn) = user_topic {
+            actions.push(arn.into());
+        }
+        Value::Array(actions)
+    };
 
     let alarm = |what: &str, description: String| {
-        Props::new(ALARM, scope.logical(&format!("alarm-{what}")))
+        Props::of::<MetricAlarm>(scope.logical(&format!("alarm-{what}")))
             .set("alarmName", n.qualified("alarm", what))
             .set("alarmDescription", description)
-            .depends("alarmActions", actions.clone(), &[&topic])
-            .depends("okActions", actions.clone(), &[&topic])
+            .with("alarmActions", &[&topic], actions)
+            .with("okActions", &[&topic], actions)
             .set("actionsEnabled", true)
             .set("tags", scope.tags.clone())
     };
-    let lb_suffix = edge.load_balancer.output("arnSuffix");
-    let tg_dims = |tg: &Child| {
+    // Target group metrics: the group's and the load balancer's ARN suffixes (`c` = [group, load balancer]).
+    let tg_dims = |c: &[std::sync::Arc<Child>]| {
         obj([
-            ("TargetGroup", tg.output("arnSuffix")),
-            ("LoadBalancer", lb_suffix.clone()),
+            ("TargetGroup", c[0].output("arnSuffix")),
+            ("LoadBalancer", c[1].output("arnSuffix")),
         ])
     };
     let error_rate = scope.register(
@@ -113,13 +114,17 @@ pub async fn build(scope: &Scope<'_>, edge: &Edge, data: &Data) -> Result<Observ
                 settings.error_rate_percent
             ),
         )
-        .depends(
+        .with(
             "metrics",
-            Value::Array(vec![
-                stat_query("errBlue", "HTTPCode_Target_5XX_Count", tg_dims(&edge.blue), "Sum"),
-                stat_query("errGreen", "HTTPCode_Target_5XX_Count", tg_dims(&edge.green), "Sum"),
-                stat_query("reqBlue", "RequestCount", tg_dims(&edge.blue), "Sum"),
-                stat_query("reqGreen", "RequestCount", tg_dims(&edge.green), "Sum"),
+            &[&edge.blue, &edge.green, &edge.load_balancer],
+            move |c| {
+                let blue = tg_dims(&[c[0].clone(), c[2].clone()]);
+                let green = tg_dims(&[c[1].clone(), c[2].clone()]);
+                Value::Array(vec![
+                stat_query("errBlue", "HTTPCode_Target_5XX_Count", blue.clone(), "Sum"),
+                stat_query("errGreen", "HTTPCode_Target_5XX_Count", green.clone(), "Sum"),
+                stat_query("reqBlue", "RequestCount", blue, "Sum"),
+                stat_query("reqGreen", "RequestCount", green, "Sum"),
                 obj([
                     ("id", "errorRate".into()),
                     (
@@ -130,8 +135,8 @@ pub async fn build(scope: &Scope<'_>, edge: &Edge, data: &Data) -> Result<Observ
                     ("label", "5xx error rate (%)".into()),
                     ("returnData", true.into()),
                 ]),
-            ]),
-            &[&edge.blue, &edge.green, &edge.load_balancer],
+            ])
+            },
         )
         .set("threshold", settings.error_rate_percent)
         .set("comparisonOperator", "GreaterThanThreshold")
@@ -139,7 +144,8 @@ pub async fn build(scope: &Scope<'_>, edge: &Edge, data: &Data) -> Result<Observ
         .set("datapointsToAlarm", 3)
         .set("treatMissingData", "notBreaching"),
     );
-    let cluster_dims = obj([("DBClusterIdentifier", data.cluster.id.clone())]);
+    let cluster_dims =
+        |c: &[std::sync::Arc<Child>]| obj([("DBClusterIdentifier", c[0].id.clone())]);
     let db_connections = scope.register(
         alarm(
             "db-connections",
@@ -150,7 +156,7 @@ pub async fn build(scope: &Scope<'_>, edge: &Edge, data: &Data) -> Result<Observ
         )
         .set("namespace", "AWS/RDS")
         .set("metricName", "DatabaseConnections")
-        .depends("dimensions", cluster_dims.clone(), &[&data.cluster])
+        .with("dimensions", &[&data.cluster], cluster_dims)
         .set("statistic", "Maximum")
         .set("period", 300)
         .set("threshold", settings.db_connections_threshold)
@@ -162,7 +168,7 @@ pub async fn build(scope: &Scope<'_>, edge: &Edge, data: &Data) -> Result<Observ
         alarm("db-cpu", "Aurora CPU above 80%".to_string())
             .set("namespace", "AWS/RDS")
             .set("metricName", "CPUUtilization")
-            .depends("dimensions", cluster_dims.clone(), &[&data.cluster])
+            .with("dimensions", &[&data.cluster], cluster_dims)
             .set("statistic", "Average")
             .set("period", 300)
             .set("threshold", 80.0)
@@ -186,7 +192,7 @@ pub async fn build(scope: &Scope<'_>, edge: &Edge, data: &Data) -> Result<Observ
         )
         .set("namespace", "AWS/WAFV2")
         .set("metricName", "BlockedRequests")
-        .depends("dimensions", waf_dims, &[&edge.web_acl])
+        .with("dimensions", &[&edge.web_acl], move |_| waf_dims)
         .set("statistic", "Sum")
         .set("period", 300)
         .set("threshold", settings.waf_blocked_threshold)
@@ -201,11 +207,7 @@ pub async fn build(scope: &Scope<'_>, edge: &Edge, data: &Data) -> Result<Observ
         )
         .set("namespace", "AWS/ApplicationELB")
         .set("metricName", "UnHealthyHostCount")
-        .depends(
-            "dimensions",
-            tg_dims(&edge.blue),
-            &[&edge.blue, &edge.load_balancer],
-        )
+        .with("dimensions", &[&edge.blue, &edge.load_balancer], tg_dims)
         .set("statistic", "Maximum")
         .set("period", 60)
         .set("threshold", 0.0)
@@ -214,14 +216,6 @@ pub async fn build(scope: &Scope<'_>, edge: &Edge, data: &Data) -> Result<Observ
         .set("treatMissingData", "notBreaching"),
     );
     let dashboard = scope.register(dashboard(scope, edge, data));
-    let (error_rate, db_connections, db_cpu, waf_blocked, unhealthy, dashboard) = futures::try_join!(
-        error_rate,
-        db_connections,
-        db_cpu,
-        waf_blocked,
-        unhealthy,
-        dashboard
-    )?;
     let alarms = vec![
         error_rate.clone(),
         db_connections,
@@ -229,21 +223,46 @@ pub async fn build(scope: &Scope<'_>, edge: &Edge, data: &Data) -> Result<Observ
         waf_blocked,
         unhealthy,
     ];
-    Ok(Observability {
+    Observability {
         topic,
         error_rate_alarm: error_rate,
         alarms,
         dashboard,
-    })
+    }
 }
 
 /// The dashboard: service health at the top, then traffic, the WAF, the database and the backlog.
-fn dashboard(scope: &Scope<'_>, edge: &Edge, data: &Data) -> Props {
+fn dashboard<'a>(scope: &Scope<'a>, edge: &Edge<'a>, data: &Data<'a>) -> Props<'a> {
     let n = scope.naming();
     let region = scope.region();
+    let namespace = scope.metric_namespace();
+    Props::of::<Dashboard>(scope.logical("dashboard"))
+        .set("dashboardName", n.name("dash"))
+        .with(
+            "widgets",
+            &[&edge.load_balancer, &edge.web_acl, &data.cluster],
+            move |c| {
+                widgets(
+                    n,
+                    region,
+                    &namespace,
+                    c[0].output("arnSuffix"),
+                    c[2].id.clone(),
+                )
+            },
+        )
+}
+
+/// The dashboard's widgets, given the load balancer's ARN suffix and the cluster's identifier.
+fn widgets(
+    n: &super::naming::Naming,
+    region: &str,
+    namespace: &str,
+    lb: Value,
+    db_cluster: Value,
+) -> Value {
     let cluster = n.name("ecs");
     let service = n.name("svc");
-    let lb = edge.load_balancer.output("arnSuffix");
     let web_acl = n.name("waf");
     let ecs = |metric: &str, namespace: &str| {
         row(vec![
@@ -280,7 +299,7 @@ fn dashboard(scope: &Scope<'_>, edge: &Edge, data: &Data) -> Props {
             s("AWS/RDS"),
             s(metric),
             s("DBClusterIdentifier"),
-            data.cluster.id.clone(),
+            db_cluster.clone(),
         ])
     };
     let graph = |x: i32, y: i32, title: &str, metrics: Vec<Value>, stat: &str| {
@@ -401,7 +420,7 @@ fn dashboard(scope: &Scope<'_>, edge: &Edge, data: &Data) -> Props {
             20,
             "Pending orders (per task)",
             vec![row(vec![
-                Value::from(scope.metric_namespace()),
+                Value::from(namespace),
                 s("PendingOrders"),
                 s("ServiceName"),
                 s(&service),
@@ -409,11 +428,5 @@ fn dashboard(scope: &Scope<'_>, edge: &Edge, data: &Data) -> Props {
             "Average",
         ),
     ];
-    Props::new(DASHBOARD, scope.logical("dashboard"))
-        .set("dashboardName", n.name("dash"))
-        .depends(
-            "widgets",
-            Value::Array(widgets),
-            &[&edge.load_balancer, &edge.web_acl, &data.cluster],
-        )
+    Value::Array(widgets)
 }

@@ -6,20 +6,20 @@
 //! while that one references it back in its ingress would make the two groups depend on each other, and the
 //! engine could then neither create nor delete them. The peer CIDRs are exactly the subnets the peer lives in.
 
+use super::child::{Handle, Props, Scope};
 use super::network::Network;
-use super::{Child, Props, Scope};
+use crate::resources::ec2::security_group::SecurityGroup;
 use crate::rpc::value::Value;
 
-const SECURITY_GROUP: &str = "orderapi:ec2:SecurityGroup";
 /// Aurora MySQL's port.
 pub const DB_PORT: i32 = 3306;
 
-/// The registered security groups.
+/// The security groups.
 #[derive(Debug)]
-pub struct SecurityGroups {
-    pub alb: Child,
-    pub tasks: Child,
-    pub database: Child,
+pub struct SecurityGroups<'a> {
+    pub alb: Handle<'a>,
+    pub tasks: Handle<'a>,
+    pub database: Handle<'a>,
 }
 
 fn tcp(port: i32, description: &str) -> Vec<(&'static str, Value)> {
@@ -45,101 +45,91 @@ fn cidrs(cidrs: &[String]) -> Value {
     Value::Array(cidrs.iter().map(|c| Value::from(c.as_str())).collect())
 }
 
-/// Registers the three groups: the ALB's first (its id is the tasks' ingress peer), then the tasks' (the
-/// database's ingress peer), then the database's.
-pub async fn build(scope: &Scope<'_>, net: &Network) -> Result<SecurityGroups, String> {
+/// Declares the three groups: the ALB's (its id is the tasks' ingress peer), the tasks' (the database's ingress
+/// peer) and the database's; each needs only the VPC and its peer.
+pub fn build<'a>(scope: &Scope<'a>, net: &Network<'a>) -> SecurityGroups<'a> {
     let n = scope.naming();
     let port = scope.settings().service.container_port;
     let private = &scope.plan.network.private_cidrs;
     let group = |qualifier: &str, description: &str| {
-        Props::new(SECURITY_GROUP, scope.logical(&format!("sg-{qualifier}")))
+        Props::of::<SecurityGroup>(scope.logical(&format!("sg-{qualifier}")))
             // `sg-` is reserved for group ids, so the type part of the name is `secgrp`.
             .set("name", n.qualified("secgrp", qualifier))
             .set("description", description)
             .id_of("vpcId", &net.vpc)
             .set("tags", scope.tags.clone())
     };
-    let alb = scope
-        .register(
-            group(
-                "alb",
-                "Order API load balancer: HTTP/HTTPS from the internet",
-            )
-            .set(
-                "ingress",
-                Value::Array(vec![
-                    rule(
-                        tcp(80, "HTTP from the internet"),
-                        ("cidrBlocks", Value::Array(vec!["0.0.0.0/0".into()])),
+    let alb = scope.register(
+        group(
+            "alb",
+            "Order API load balancer: HTTP/HTTPS from the internet",
+        )
+        .set(
+            "ingress",
+            Value::Array(vec![
+                rule(
+                    tcp(80, "HTTP from the internet"),
+                    ("cidrBlocks", Value::Array(vec!["0.0.0.0/0".into()])),
+                ),
+                rule(
+                    tcp(443, "HTTPS from the internet"),
+                    ("cidrBlocks", Value::Array(vec!["0.0.0.0/0".into()])),
+                ),
+            ]),
+        )
+        .set(
+            "egress",
+            Value::Array(vec![rule(
+                tcp(port, "To the order API tasks (private subnets)"),
+                ("cidrBlocks", cidrs(private)),
+            )]),
+        ),
+    );
+    let tasks = scope.register(
+        group(
+            "tasks",
+            "Order API tasks: the container port from the load balancer only",
+        )
+        .with("ingress", &[&alb], move |c| {
+            Value::Array(vec![rule(
+                tcp(port, "From the load balancer"),
+                ("securityGroupId", c[0].id.clone()),
+            )])
+        })
+        .set(
+            "egress",
+            Value::Array(vec![
+                rule(
+                    tcp(
+                        443,
+                        "HTTPS to AWS APIs (ECR, logs, Secrets Manager, SSM) via NAT",
                     ),
-                    rule(
-                        tcp(443, "HTTPS from the internet"),
-                        ("cidrBlocks", Value::Array(vec!["0.0.0.0/0".into()])),
-                    ),
-                ]),
-            )
-            .set(
-                "egress",
-                Value::Array(vec![rule(
-                    tcp(port, "To the order API tasks (private subnets)"),
+                    ("cidrBlocks", Value::Array(vec!["0.0.0.0/0".into()])),
+                ),
+                rule(
+                    tcp(DB_PORT, "To Aurora MySQL (private subnets)"),
                     ("cidrBlocks", cidrs(private)),
-                )]),
-            ),
+                ),
+            ]),
+        ),
+    );
+    let database = scope.register(
+        group(
+            "db",
+            "Order API database: MySQL from the order API tasks only",
         )
-        .await?;
-    let tasks = scope
-        .register(
-            group(
-                "tasks",
-                "Order API tasks: the container port from the load balancer only",
-            )
-            .depends(
-                "ingress",
-                Value::Array(vec![rule(
-                    tcp(port, "From the load balancer"),
-                    ("securityGroupId", alb.id.clone()),
-                )]),
-                &[&alb],
-            )
-            .set(
-                "egress",
-                Value::Array(vec![
-                    rule(
-                        tcp(
-                            443,
-                            "HTTPS to AWS APIs (ECR, logs, Secrets Manager, SSM) via NAT",
-                        ),
-                        ("cidrBlocks", Value::Array(vec!["0.0.0.0/0".into()])),
-                    ),
-                    rule(
-                        tcp(DB_PORT, "To Aurora MySQL (private subnets)"),
-                        ("cidrBlocks", cidrs(private)),
-                    ),
-                ]),
-            ),
-        )
-        .await?;
-    let database = scope
-        .register(
-            group(
-                "db",
-                "Order API database: MySQL from the order API tasks only",
-            )
-            .depends(
-                "ingress",
-                Value::Array(vec![rule(
-                    tcp(DB_PORT, "MySQL from the order API tasks"),
-                    ("securityGroupId", tasks.id.clone()),
-                )]),
-                &[&tasks],
-            )
-            // No egress: the database starts no connections (an empty list removes AWS's allow-all).
-            .set("egress", Value::Array(vec![])),
-        )
-        .await?;
-    Ok(SecurityGroups {
+        .with("ingress", &[&tasks], |c| {
+            Value::Array(vec![rule(
+                tcp(DB_PORT, "MySQL from the order API tasks"),
+                ("securityGroupId", c[0].id.clone()),
+            )])
+        })
+        // No egress: the database starts no connections (an empty list removes AWS's allow-all).
+        .set("egress", Value::Array(vec![])),
+    );
+    SecurityGroups {
         alb,
         tasks,
         database,
-    })
+    }
 }

@@ -3,7 +3,13 @@
 
 use std::sync::Mutex;
 
-use super::{Child, ChildSpec, Monitor, TOKEN};
+use super::{Child, ChildSpec, Monitor, Plan, PlatformArgs, TOKEN, plan_in};
+use crate::resource::{CustomResource, Registry};
+
+/// A kind's token.
+pub const fn token<R: CustomResource>() -> &'static str {
+    R::TOKEN
+}
 use crate::rpc::value::{PropertyMap, Value};
 
 #[derive(Default)]
@@ -39,15 +45,32 @@ pub fn fabricate(spec: &ChildSpec) -> (Value, PropertyMap) {
     let mut put = |k: &str, v: String| {
         outputs.insert(k.to_string(), Value::String(v));
     };
-    let id = match spec.type_token {
-        "orderapi:ec2:Vpc" => format!("vpc-{}", spec.name),
-        "orderapi:ec2:Subnet" => format!("subnet-{}", spec.name),
-        "orderapi:ec2:InternetGateway" => format!("igw-{}", spec.name),
-        "orderapi:ec2:ElasticIp" => format!("eipalloc-{}", spec.name),
-        "orderapi:ec2:NatGateway" => format!("nat-{}", spec.name),
-        "orderapi:ec2:RouteTable" => format!("rtb-{}", spec.name),
-        "orderapi:ec2:SecurityGroup" => format!("sg-{}", spec.name),
-        "orderapi:elbv2:LoadBalancer" => {
+    let t = spec.type_token;
+    let is = |token: &str| t == token;
+    let id = match () {
+        _ if is(token::<crate::resources::ec2::vpc::Vpc>()) => format!("vpc-{}", spec.name),
+        _ if is(token::<crate::resources::ec2::subnet::Subnet>()) => {
+            format!("subnet-{}", spec.name)
+        }
+        _ if is(token::<
+            crate::resources::ec2::internet_gateway::InternetGateway,
+        >()) =>
+        {
+            format!("igw-{}", spec.name)
+        }
+        _ if is(token::<crate::resources::ec2::elastic_ip::ElasticIp>()) => {
+            format!("eipalloc-{}", spec.name)
+        }
+        _ if is(token::<crate::resources::ec2::nat_gateway::NatGateway>()) => {
+            format!("nat-{}", spec.name)
+        }
+        _ if is(token::<crate::resources::ec2::route_table::RouteTable>()) => {
+            format!("rtb-{}", spec.name)
+        }
+        _ if is(token::<crate::resources::ec2::security_group::SecurityGroup>()) => {
+            format!("sg-{}", spec.name)
+        }
+        _ if is(token::<crate::resources::elbv2::load_balancer::LoadBalancer>()) => {
             let a = arn(
                 "elasticloadbalancing",
                 &format!("loadbalancer/app/{name}/50dc6c495c0c9188"),
@@ -60,7 +83,7 @@ pub fn fabricate(spec: &ChildSpec) -> (Value, PropertyMap) {
             put("arn", a.clone());
             a
         }
-        "orderapi:elbv2:TargetGroup" => {
+        _ if is(token::<crate::resources::elbv2::target_group::TargetGroup>()) => {
             let a = arn(
                 "elasticloadbalancing",
                 &format!("targetgroup/{name}/73e2d6bc24d8a067"),
@@ -69,7 +92,7 @@ pub fn fabricate(spec: &ChildSpec) -> (Value, PropertyMap) {
             put("arn", a.clone());
             a
         }
-        "orderapi:elbv2:Listener" => {
+        _ if is(token::<crate::resources::elbv2::listener::Listener>()) => {
             let a = arn(
                 "elasticloadbalancing",
                 &format!("listener/app/alb/50dc6c495c0c9188/{}", spec.name.len()),
@@ -77,7 +100,7 @@ pub fn fabricate(spec: &ChildSpec) -> (Value, PropertyMap) {
             put("arn", a.clone());
             a
         }
-        "orderapi:elbv2:ListenerRule" => {
+        _ if is(token::<crate::resources::elbv2::listener_rule::ListenerRule>()) => {
             let a = arn(
                 "elasticloadbalancing",
                 "listener-rule/app/alb/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee",
@@ -85,7 +108,7 @@ pub fn fabricate(spec: &ChildSpec) -> (Value, PropertyMap) {
             put("arn", a.clone());
             a
         }
-        "orderapi:wafv2:WebAcl" => {
+        _ if is(token::<crate::resources::wafv2::web_acl::WebAcl>()) => {
             let a = arn(
                 "wafv2",
                 &format!("regional/webacl/{name}/a1b2c3d4-5678-90ab-cdef-EXAMPLE11111"),
@@ -94,7 +117,7 @@ pub fn fabricate(spec: &ChildSpec) -> (Value, PropertyMap) {
             put("arn", a.clone());
             a
         }
-        "orderapi:rds:Cluster" => {
+        _ if is(token::<crate::resources::rds::cluster::Cluster>()) => {
             put("arn", arn("rds", &format!("cluster:{name}")));
             put(
                 "endpoint",
@@ -110,23 +133,23 @@ pub fn fabricate(spec: &ChildSpec) -> (Value, PropertyMap) {
             );
             name
         }
-        "orderapi:secretsmanager:Secret" => {
+        _ if is(token::<crate::resources::secretsmanager::secret::Secret>()) => {
             put(
                 "arn",
                 arn("secretsmanager", &format!("secret:{name}-AbCdEf")),
             );
             name
         }
-        "orderapi:ssm:Parameter" => {
+        _ if is(token::<crate::resources::ssm::parameter::Parameter>()) => {
             put("arn", arn("ssm", &format!("parameter{name}")));
             name
         }
-        "orderapi:sns:Topic" => {
+        _ if is(token::<crate::resources::sns::topic::Topic>()) => {
             let a = arn("sns", &name);
             put("arn", a.clone());
             a
         }
-        "orderapi:ecr:Repository" => {
+        _ if is(token::<crate::resources::ecr::repository::Repository>()) => {
             put("arn", arn("ecr", &format!("repository/{name}")));
             put(
                 "repositoryUrl",
@@ -134,45 +157,55 @@ pub fn fabricate(spec: &ChildSpec) -> (Value, PropertyMap) {
             );
             name
         }
-        "orderapi:logs:LogGroup" => {
+        _ if is(token::<crate::resources::logs::log_group::LogGroup>()) => {
             put("arn", arn("logs", &format!("log-group:{name}")));
             name
         }
-        "orderapi:iam:Role" => {
+        _ if is(token::<crate::resources::iam::role::Role>()) => {
             put("arn", format!("arn:aws:iam::{ACCOUNT}:role/{name}"));
             name
         }
-        "orderapi:ecs:Cluster" => {
+        _ if is(token::<crate::resources::ecs::cluster::Cluster>()) => {
             put("arn", arn("ecs", &format!("cluster/{name}")));
             name
         }
-        "orderapi:ecs:TaskDefinition" => {
+        _ if is(token::<
+            crate::resources::ecs::task_definition::TaskDefinition,
+        >()) =>
+        {
             let a = arn("ecs", &format!("task-definition/{name}:1"));
             put("arn", a.clone());
             a
         }
-        "orderapi:ecs:Service" => {
+        _ if is(token::<crate::resources::ecs::service::Service>()) => {
             let a = arn("ecs", &format!("service/ecs-prod-x7k2/{name}"));
             put("arn", a.clone());
             a
         }
-        "orderapi:cloudwatch:MetricAlarm" => {
+        _ if is(token::<
+            crate::resources::cloudwatch::metric_alarm::MetricAlarm,
+        >()) =>
+        {
             put("arn", arn("cloudwatch", &format!("alarm:{name}")));
             name
         }
-        "orderapi:cloudwatch:Dashboard" => {
+        _ if is(token::<crate::resources::cloudwatch::dashboard::Dashboard>()) => {
             put(
                 "arn",
                 format!("arn:aws:cloudwatch::{ACCOUNT}:dashboard/{name}"),
             );
             name
         }
-        "orderapi:rds:DbSubnetGroup" | "orderapi:rds:ClusterInstance" => {
+        _ if is(token::<crate::resources::rds::db_subnet_group::DbSubnetGroup>())
+            || is(token::<
+                crate::resources::rds::cluster_instance::ClusterInstance,
+            >()) =>
+        {
             put("arn", arn("rds", &name));
             name
         }
-        other => {
-            let a = arn(other.split(':').nth(1).unwrap_or("x"), &spec.name);
+        _ => {
+            let a = arn(t.split(':').nth(1).unwrap_or("x"), &spec.name);
             put("arn", a.clone());
             a
         }
@@ -187,6 +220,24 @@ impl Monitor for Recorder {
             "urn:pulumi:test::proj::{TOKEN}${}::{}",
             spec.type_token, spec.name
         );
+        // The engine would take any key; a kind would ignore one it does not declare. A child built against its
+        // kind sets only that kind's inputs.
+        let registry = Registry::all();
+        let kind = registry.get(spec.type_token).ok_or_else(|| {
+            format!(
+                "{}: {} is not a kind of this provider",
+                spec.name, spec.type_token
+            )
+        })?;
+        let inputs = kind.input_properties();
+        if let Some(key) = spec.inputs.keys().find(|k| !inputs.contains(*k)) {
+            return Err(format!(
+                "{}: '{key}' is not an input of {} (takes: {})",
+                spec.name,
+                spec.type_token,
+                inputs.iter().cloned().collect::<Vec<_>>().join(", ")
+            ));
+        }
         let (id, outputs) = if self.preview {
             (Value::Unknown, PropertyMap::new())
         } else {
@@ -195,4 +246,12 @@ impl Monitor for Recorder {
         self.children.lock().expect("recorder lock").push(spec);
         Ok(Child { urn, id, outputs })
     }
+}
+
+/// The plan of `args` in us-east-1 with zones a, b and c available.
+pub fn plan_offline(args: PlatformArgs) -> Plan {
+    let zones = ["us-east-1a", "us-east-1b", "us-east-1c"]
+        .map(String::from)
+        .to_vec();
+    plan_in("us-east-1", zones, args).expect("plan")
 }

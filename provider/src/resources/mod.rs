@@ -50,3 +50,52 @@ pub fn register(r: &mut Registry) {
     r.add::<cloudwatch::dashboard::Dashboard>();
     r.add::<ssm::parameter::Parameter>();
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::resource::{CustomResource, Registry};
+    use crate::resources::elbv2::target_group::TargetGroup;
+    use crate::rpc::value::{PropertyMap, Value};
+
+    #[test]
+    fn what_makes_a_kind_unique_is_one_of_its_inputs() {
+        for kind in Registry::all().kinds() {
+            let inputs = kind.input_properties();
+            for key in kind.unique_by() {
+                assert!(inputs.contains(*key), "{}: {key}", kind.token());
+            }
+        }
+    }
+
+    #[test]
+    fn a_replacement_under_a_new_name_is_created_before_the_old_one_is_deleted() {
+        let registry = Registry::all();
+        let tg = registry.get(TargetGroup::TOKEN).expect("target group kind");
+        let props = |name: &str, port: f64| -> PropertyMap {
+            [
+                ("name", Value::from(name)),
+                ("port", Value::Number(port)),
+                ("protocol", "HTTP".into()),
+                ("targetType", "ip".into()),
+                ("vpcId", "vpc-1".into()),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect()
+        };
+        let renamed = tg.diff(&props("tg-a", 80.0), &props("tg-blue-a", 80.0), &[]);
+        assert!(!renamed.replaces.is_empty(), "{renamed:?}");
+        assert!(!renamed.delete_before_replace, "{renamed:?}");
+        // Same name: AWS would refuse a second group of that name, so the old one goes first.
+        let same_name = tg.diff(&props("tg-a", 80.0), &props("tg-a", 8080.0), &[]);
+        assert!(!same_name.replaces.is_empty(), "{same_name:?}");
+        assert!(same_name.delete_before_replace, "{same_name:?}");
+        // A name not known yet may be the old one.
+        let mut unknown = props("tg-a", 8080.0);
+        unknown.insert("name".into(), Value::Unknown);
+        assert!(
+            tg.diff(&props("tg-a", 80.0), &unknown, &[])
+                .delete_before_replace
+        );
+    }
+}

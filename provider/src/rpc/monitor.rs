@@ -146,12 +146,8 @@ impl ResourceMonitor {
 #[async_trait::async_trait]
 impl Monitor for ResourceMonitor {
     async fn register_child(&self, spec: ChildSpec) -> Result<Child, String> {
-        let dependencies: Vec<String> = {
-            let mut all: Vec<String> = spec.dependencies.values().flatten().cloned().collect();
-            all.sort();
-            all.dedup();
-            all
-        };
+        // Sorted and without duplicates (a set).
+        let dependencies: Vec<String> = spec.all_dependencies().into_iter().collect();
         let property_dependencies: BTreeMap<String, PropertyDependencies> = spec
             .dependencies
             .iter()
@@ -269,10 +265,12 @@ mod tests {
         monitor.register_component(&req, "orderapi").await.unwrap();
         let child = monitor
             .register_child(ChildSpec {
-                type_token: "orderapi:ec2:Vpc",
+                type_token:
+                    <crate::resources::ec2::vpc::Vpc as crate::resource::CustomResource>::TOKEN,
                 name: "orders-vpc".into(),
                 inputs: PropertyMap::new(),
                 dependencies: BTreeMap::new(),
+                depends_on: Default::default(),
             })
             .await
             .unwrap();

@@ -261,6 +261,7 @@ impl CustomResource for Dashboard {
     const REPLACE_ON_CHANGES: &'static [&'static str] = &["dashboardName"];
     /// Dashboard names are unique per account; a replacement keeps the name.
     const DELETE_BEFORE_REPLACE: bool = true;
+    const UNIQUE_BY: &'static [&'static str] = &["dashboardName"];
     type Inputs = DashboardInputs;
     type Outputs = DashboardOutputs;
 

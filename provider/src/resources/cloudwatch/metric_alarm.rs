@@ -360,6 +360,7 @@ impl CustomResource for MetricAlarm {
     const REPLACE_ON_CHANGES: &'static [&'static str] = &["alarmName"];
     /// Alarm names are unique per region; a replacement keeps the name.
     const DELETE_BEFORE_REPLACE: bool = true;
+    const UNIQUE_BY: &'static [&'static str] = &["alarmName"];
     type Inputs = MetricAlarmInputs;
     type Outputs = MetricAlarmOutputs;
 

@@ -705,6 +705,7 @@ impl CustomResource for SecurityGroup {
     /// (`pulumi up --replace`, replaceOnChanges, …) need the `deleteBeforeReplace` resource option; create's
     /// conflict error says so.
     const DELETE_BEFORE_REPLACE: bool = true;
+    const UNIQUE_BY: &'static [&'static str] = &["name"];
     type Inputs = SecurityGroupInputs;
     type Outputs = SecurityGroupOutputs;
 

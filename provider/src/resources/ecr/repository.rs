@@ -356,6 +356,7 @@ impl CustomResource for Repository {
     const REPLACE_ON_CHANGES: &'static [&'static str] = &["name", "encryptionType", "kmsKey"];
     /// ECR keeps repository names unique per registry, and a replacement for encryption keeps the name.
     const DELETE_BEFORE_REPLACE: bool = true;
+    const UNIQUE_BY: &'static [&'static str] = &["name"];
     type Inputs = RepositoryInputs;
     type Outputs = RepositoryOutputs;
 

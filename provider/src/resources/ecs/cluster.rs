@@ -190,6 +190,7 @@ impl CustomResource for Cluster {
          FARGATE_SPOT capacity providers and a default capacity provider strategy.";
     const REPLACE_ON_CHANGES: &'static [&'static str] = &["name"];
     const DELETE_BEFORE_REPLACE: bool = true;
+    const UNIQUE_BY: &'static [&'static str] = &["name"];
     type Inputs = ClusterInputs;
     type Outputs = ClusterOutputs;
 

@@ -285,6 +285,7 @@ impl CustomResource for LoadBalancer {
     const REPLACE_ON_CHANGES: &'static [&'static str] = &["name", "scheme"];
     /// Names are unique per region and a scheme change keeps the name.
     const DELETE_BEFORE_REPLACE: bool = true;
+    const UNIQUE_BY: &'static [&'static str] = &["name"];
     type Inputs = LoadBalancerInputs;
     type Outputs = LoadBalancerOutputs;
 

@@ -337,6 +337,7 @@ impl CustomResource for TargetGroup {
     /// rule still forwards to the old group, its delete is retried (ResourceInUse) until the operation's timeout:
     /// point the listener elsewhere in the same deployment, or give the new group another name.
     const DELETE_BEFORE_REPLACE: bool = true;
+    const UNIQUE_BY: &'static [&'static str] = &["name"];
     type Inputs = TargetGroupInputs;
     type Outputs = TargetGroupOutputs;
 

@@ -152,6 +152,7 @@ impl CustomResource for LogGroup {
     const REPLACE_ON_CHANGES: &'static [&'static str] = &["name"];
     /// Log group names are unique per region; a replacement (e.g. `pulumi up --replace`) keeps the name.
     const DELETE_BEFORE_REPLACE: bool = true;
+    const UNIQUE_BY: &'static [&'static str] = &["name"];
     type Inputs = LogGroupInputs;
     type Outputs = LogGroupOutputs;
 

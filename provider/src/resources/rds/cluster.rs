@@ -356,6 +356,7 @@ impl CustomResource for Cluster {
     ];
     /// RDS keeps cluster identifiers unique per account and region.
     const DELETE_BEFORE_REPLACE: bool = true;
+    const UNIQUE_BY: &'static [&'static str] = &["clusterIdentifier"];
     const DEFAULT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60 * 60);
     type Inputs = ClusterInputs;
     type Outputs = ClusterOutputs;

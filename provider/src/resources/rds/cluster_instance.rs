@@ -319,6 +319,7 @@ impl CustomResource for ClusterInstance {
     ];
     /// RDS keeps instance identifiers unique per account and region.
     const DELETE_BEFORE_REPLACE: bool = true;
+    const UNIQUE_BY: &'static [&'static str] = &["identifier"];
     const DEFAULT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60 * 60);
     type Inputs = ClusterInstanceInputs;
     type Outputs = ClusterInstanceOutputs;

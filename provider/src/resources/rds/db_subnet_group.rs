@@ -102,6 +102,7 @@ impl CustomResource for DbSubnetGroup {
     const REPLACE_ON_CHANGES: &'static [&'static str] = &["name"];
     /// RDS keeps subnet group names unique per account and region.
     const DELETE_BEFORE_REPLACE: bool = true;
+    const UNIQUE_BY: &'static [&'static str] = &["name"];
     type Inputs = DbSubnetGroupInputs;
     type Outputs = DbSubnetGroupOutputs;
 

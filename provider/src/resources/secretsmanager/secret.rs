@@ -211,6 +211,7 @@ impl CustomResource for Secret {
     const REPLACE_ON_CHANGES: &'static [&'static str] = &["name"];
     /// Secret names are unique per region; a replacement (e.g. `pulumi up --replace`) keeps the name.
     const DELETE_BEFORE_REPLACE: bool = true;
+    const UNIQUE_BY: &'static [&'static str] = &["name"];
     /// The value is echoed in state: always secret there.
     const SECRET_OUTPUTS: &'static [&'static str] = &["secretString"];
     type Inputs = SecretInputs;

@@ -245,6 +245,7 @@ impl CustomResource for Topic {
     const REPLACE_ON_CHANGES: &'static [&'static str] = &["name", "fifoTopic"];
     /// Topic names are unique per region and account; a replacement keeps the name.
     const DELETE_BEFORE_REPLACE: bool = true;
+    const UNIQUE_BY: &'static [&'static str] = &["name"];
     type Inputs = TopicInputs;
     type Outputs = TopicOutputs;
 

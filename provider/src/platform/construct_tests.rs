@@ -1,0 +1,686 @@
+//! Tests of `construct` with a recording monitor standing in for the engine: what every child is given and
+//! what it depends on.
+
+use std::sync::Mutex;
+
+use super::testing::{Recorder, physical_name, plan_offline};
+use super::*;
+use crate::resource::{CheckContext, Diagnostics, Registry, Severity};
+use crate::resources::ec2::vpc::Vpc;
+use crate::resources::ssm::parameter::Parameter;
+
+/// Warnings the component sent to the engine.
+#[derive(Default)]
+struct Warnings(Mutex<Vec<String>>);
+
+impl Diagnostics for Warnings {
+    fn log(&self, severity: Severity, _: &str, message: String, _: bool) {
+        if severity == Severity::Warning
+            && let Ok(mut w) = self.0.lock()
+        {
+            w.push(message);
+        }
+    }
+}
+
+async fn run(preview: bool) -> (Vec<ChildSpec>, Built) {
+    let (children, built, _) = run_with(preview, &[]).await;
+    (children, built)
+}
+
+/// Constructs `orders` (environment prod, suffix x7k2) with `extra` inputs; returns the children, the
+/// outputs and the warnings.
+async fn run_with(
+    preview: bool,
+    extra: &[(&str, serde_json::Value)],
+) -> (Vec<ChildSpec>, Built, Vec<String>) {
+    let mut inputs: PropertyMap = [("environment", "prod"), ("environmentSuffix", "x7k2")]
+        .iter()
+        .map(|(k, v)| (k.to_string(), Value::from(*v)))
+        .collect();
+    for (k, v) in extra {
+        inputs.insert(k.to_string(), Value::from_json(v.clone()));
+    }
+    let args = PlatformArgs::from_inputs(&inputs).expect("valid");
+    let warnings = Arc::new(Warnings::default());
+    let env = ConstructEnv {
+        name: "orders".into(),
+        dry_run: preview,
+        aws: Arc::new(Aws::offline()),
+        diagnostics: warnings.clone(),
+    };
+    let plan = super::testing::plan_offline(args);
+    let rec = Recorder {
+        preview,
+        ..Default::default()
+    };
+    let built = construct(&rec, &env, "urn:component", plan)
+        .await
+        .expect("construct");
+    let children = rec.children.into_inner().expect("lock");
+    let warnings = warnings.0.lock().expect("lock").clone();
+    (children, built, warnings)
+}
+
+fn find<'a>(children: &'a [ChildSpec], name: &str) -> &'a ChildSpec {
+    children
+        .iter()
+        .find(|c| c.name == name)
+        .unwrap_or_else(|| panic!("no child {name}"))
+}
+
+fn json(v: &Value) -> serde_json::Value {
+    v.to_json().expect("known value")
+}
+
+fn count(children: &[ChildSpec], token: &str) -> usize {
+    children.iter().filter(|c| c.type_token == token).count()
+}
+
+#[tokio::test]
+async fn registers_the_whole_network() {
+    let (children, built) = run(false).await;
+    assert_eq!(
+        count(
+            &children,
+            super::testing::token::<crate::resources::ec2::vpc::Vpc>()
+        ),
+        1
+    );
+    assert_eq!(
+        count(
+            &children,
+            super::testing::token::<crate::resources::ec2::subnet::Subnet>()
+        ),
+        6
+    );
+    assert_eq!(
+        count(
+            &children,
+            super::testing::token::<crate::resources::ec2::internet_gateway::InternetGateway>()
+        ),
+        1
+    );
+    assert_eq!(
+        count(
+            &children,
+            super::testing::token::<crate::resources::ec2::elastic_ip::ElasticIp>()
+        ),
+        3
+    );
+    assert_eq!(
+        count(
+            &children,
+            super::testing::token::<crate::resources::ec2::nat_gateway::NatGateway>()
+        ),
+        3
+    );
+    assert_eq!(
+        count(
+            &children,
+            super::testing::token::<crate::resources::ec2::route_table::RouteTable>()
+        ),
+        4
+    );
+    assert_eq!(built.outputs["vpcId"], Value::from("vpc-orders-vpc"));
+    assert_eq!(
+        built.outputs["publicSubnetIds"],
+        Value::Array(
+            ["a", "b", "c"]
+                .iter()
+                .map(|l| Value::String(format!("subnet-orders-public-{l}")))
+                .collect()
+        )
+    );
+}
+
+/// Kinds that have no name of their own in AWS (they live inside, or join, a named resource).
+const UNNAMED: [&str; 4] = [
+    super::testing::token::<crate::resources::elbv2::listener::Listener>(),
+    super::testing::token::<crate::resources::elbv2::listener_rule::ListenerRule>(),
+    super::testing::token::<crate::resources::wafv2::web_acl_association::WebAclAssociation>(),
+    super::testing::token::<crate::resources::appautoscaling::scalable_target::ScalableTarget>(),
+];
+
+#[tokio::test]
+async fn every_child_passes_its_kinds_check_and_follows_the_naming_rule() {
+    let (children, _) = run(false).await;
+    let registry = Registry::all();
+    for child in &children {
+        let kind = registry.get(child.type_token).expect("registered kind");
+        let checked = kind.check(&CheckContext::default(), child.inputs.clone());
+        assert!(
+            checked.failures.is_empty(),
+            "{}: {:?}",
+            child.name,
+            checked.failures
+        );
+        if !UNNAMED.contains(&child.type_token) {
+            let name = physical_name(child);
+            assert!(
+                name.contains("-prod-x7k2"),
+                "{}: {name} does not follow <type>-<env>-<suffix>",
+                child.name
+            );
+        }
+        if let Some(tags) = child.inputs.get("tags") {
+            let tags = json(tags);
+            assert_eq!(tags["Environment"], "prod", "{}", child.name);
+            assert_eq!(tags["EnvironmentSuffix"], "x7k2", "{}", child.name);
+            assert_eq!(tags["orderapi:platform"], "orders", "{}", child.name);
+        }
+    }
+    // Every kind that takes tags got them.
+    let untagged: Vec<&str> = children
+        .iter()
+        .filter(|c| !c.inputs.contains_key("tags"))
+        .map(|c| c.type_token)
+        .collect();
+    for token in &untagged {
+        let kind = registry.get(token).expect("kind");
+        assert!(
+            !kind.input_properties().contains("tags"),
+            "{token} takes tags but got none"
+        );
+    }
+}
+
+#[tokio::test]
+async fn wiring_records_dependencies() {
+    let (children, _) = run(false).await;
+    let nat_a = children
+        .iter()
+        .find(|c| c.name == "orders-nat-a")
+        .expect("nat a");
+    assert_eq!(
+        nat_a.inputs["subnetId"],
+        Value::from("subnet-orders-public-a")
+    );
+    assert_eq!(
+        nat_a.inputs["allocationId"],
+        Value::from("eipalloc-orders-eip-a")
+    );
+    assert!(
+        nat_a.dependencies["subnetId"]
+            .iter()
+            .any(|u| u.ends_with("::orders-public-a"))
+    );
+    let rt_b = children
+        .iter()
+        .find(|c| c.name == "orders-private-rt-b")
+        .expect("rt b");
+    assert!(
+        rt_b.dependencies["routes"]
+            .iter()
+            .any(|u| u.ends_with("::orders-nat-b"))
+    );
+    assert_eq!(
+        rt_b.inputs["subnetIds"],
+        Value::Array(vec![Value::from("subnet-orders-private-b")])
+    );
+}
+
+#[tokio::test]
+async fn preview_wires_unknowns_through() {
+    let (children, built) = run(true).await;
+    let (up, _) = run(false).await;
+    assert_eq!(children.len(), up.len(), "preview registers every child");
+    assert_eq!(built.outputs["vpcId"], Value::Unknown);
+    let subnet = children
+        .iter()
+        .find(|c| c.type_token == super::testing::token::<crate::resources::ec2::subnet::Subnet>())
+        .expect("subnet");
+    assert_eq!(subnet.inputs["vpcId"], Value::Unknown);
+}
+
+#[tokio::test]
+async fn security_groups_allow_internet_to_alb_to_tasks_to_database_only() {
+    let (children, _) = run(false).await;
+    let alb = find(&children, "orders-sg-alb");
+    let tasks = find(&children, "orders-sg-tasks");
+    let db = find(&children, "orders-sg-db");
+    let ports = |c: &ChildSpec, dir: &str| -> Vec<(i64, serde_json::Value)> {
+        json(&c.inputs[dir])
+            .as_array()
+            .expect("rules")
+            .iter()
+            .map(|r| {
+                let peer = r
+                    .get("securityGroupId")
+                    .cloned()
+                    .or_else(|| r.get("cidrBlocks").cloned())
+                    .expect("peer");
+                (r["fromPort"].as_i64().expect("port"), peer)
+            })
+            .collect()
+    };
+    assert_eq!(
+        ports(alb, "ingress"),
+        vec![
+            (80, serde_json::json!(["0.0.0.0/0"])),
+            (443, serde_json::json!(["0.0.0.0/0"]))
+        ]
+    );
+    assert_eq!(
+        ports(tasks, "ingress"),
+        vec![(8080, serde_json::json!("sg-orders-sg-alb"))]
+    );
+    assert_eq!(
+        ports(db, "ingress"),
+        vec![(3306, serde_json::json!("sg-orders-sg-tasks"))]
+    );
+    assert_eq!(ports(db, "egress"), vec![]);
+    let private = serde_json::json!(["10.0.0.0/18", "10.0.64.0/18", "10.0.128.0/18"]);
+    assert_eq!(ports(alb, "egress"), vec![(8080, private.clone())]);
+    assert!(ports(tasks, "egress").contains(&(3306, private)));
+    assert!(
+        db.dependencies["ingress"]
+            .iter()
+            .any(|u| u.ends_with("::orders-sg-tasks"))
+    );
+    assert!(
+        tasks.dependencies["ingress"]
+            .iter()
+            .any(|u| u.ends_with("::orders-sg-alb"))
+    );
+}
+
+#[tokio::test]
+async fn without_a_certificate_http_on_80_with_a_warning_and_path_rule_blue_100_green_0() {
+    let (children, built, warnings) = run_with(false, &[]).await;
+    assert_eq!(
+        count(
+            &children,
+            super::testing::token::<crate::resources::elbv2::listener::Listener>()
+        ),
+        1
+    );
+    let http = find(&children, "orders-listener-http");
+    assert_eq!(json(&http.inputs["port"]), 80);
+    assert_eq!(json(&http.inputs["protocol"]), "HTTP");
+    assert_eq!(
+        json(&http.inputs["defaultAction"])["fixedResponse"]["statusCode"],
+        "404"
+    );
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("loadBalancer.certificateArn")),
+        "{warnings:?}"
+    );
+    let rule = find(&children, "orders-rule-orders");
+    assert_eq!(
+        json(&rule.inputs["conditions"]),
+        serde_json::json!([{"pathPatterns": ["/orders", "/orders/*", "/health"]}])
+    );
+    let groups = json(&rule.inputs["action"])["forward"]["targetGroups"].clone();
+    assert_eq!(groups[0]["weight"], 100);
+    assert_eq!(groups[1]["weight"], 0);
+    assert!(
+        groups[0]["arn"]
+            .as_str()
+            .expect("arn")
+            .contains("targetgroup/tg-blue-prod-x7k2/")
+    );
+    assert!(
+        groups[1]["arn"]
+            .as_str()
+            .expect("arn")
+            .contains("targetgroup/tg-green-prod-x7k2/")
+    );
+    assert_eq!(json(&rule.inputs["ignoreWeightChanges"]), true);
+    assert_eq!(
+        built.outputs["listenerRuleArn"]
+            .as_str()
+            .map(|a| a.contains("listener-rule/")),
+        Some(true)
+    );
+    let lb = find(&children, "orders-alb");
+    assert_eq!(json(&lb.inputs["scheme"]), "internet-facing");
+    assert_eq!(
+        json(&lb.inputs["subnets"]),
+        serde_json::json!([
+            "subnet-orders-public-a",
+            "subnet-orders-public-b",
+            "subnet-orders-public-c"
+        ])
+    );
+    assert_eq!(
+        json(&lb.inputs["securityGroups"]),
+        serde_json::json!(["sg-orders-sg-alb"])
+    );
+}
+
+#[tokio::test]
+async fn with_a_certificate_https_on_443_and_80_redirects() {
+    let cert =
+        "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-1111-2222-3333-444455556666";
+    let (children, _, warnings) = run_with(
+        false,
+        &[("loadBalancer", serde_json::json!({"certificateArn": cert}))],
+    )
+    .await;
+    assert!(warnings.is_empty(), "{warnings:?}");
+    let https = find(&children, "orders-listener-https");
+    assert_eq!(json(&https.inputs["port"]), 443);
+    assert_eq!(json(&https.inputs["certificateArn"]), cert);
+    assert_eq!(
+        json(&https.inputs["sslPolicy"]),
+        "ELBSecurityPolicy-TLS13-1-2-2021-06"
+    );
+    let redirect = find(&children, "orders-listener-http");
+    let action = json(&redirect.inputs["defaultAction"]);
+    assert_eq!(action["redirect"]["protocol"], "HTTPS");
+    assert_eq!(action["redirect"]["port"], "443");
+    assert_eq!(action["redirect"]["statusCode"], "HTTP_301");
+    let rule = find(&children, "orders-rule-orders");
+    assert!(
+        rule.dependencies["listenerArn"]
+            .iter()
+            .any(|u| u.ends_with("::orders-listener-https"))
+    );
+}
+
+#[tokio::test]
+async fn target_groups_check_health_and_drain() {
+    let (children, _) = run(false).await;
+    for color in ["blue", "green"] {
+        let tg = find(&children, &format!("orders-tg-{color}"));
+        assert_eq!(json(&tg.inputs["name"]), format!("tg-{color}-prod-x7k2"));
+        assert_eq!(json(&tg.inputs["targetType"]), "ip");
+        assert_eq!(json(&tg.inputs["port"]), 8080);
+        assert_eq!(json(&tg.inputs["healthCheck"])["path"], "/health");
+        assert_eq!(json(&tg.inputs["healthCheck"])["matcher"], "200");
+        assert_eq!(json(&tg.inputs["deregistrationDelay"]), 30);
+    }
+}
+
+#[tokio::test]
+async fn waf_limits_each_ip_to_100_per_5_minutes_with_managed_rules_on_the_alb() {
+    let (children, _) = run(false).await;
+    let acl = find(&children, "orders-waf");
+    let rate = json(&acl.inputs["rateBasedRules"]);
+    assert_eq!(rate[0]["limit"], 100);
+    assert_eq!(rate[0]["evaluationWindowSec"], 300);
+    assert_eq!(rate[0]["aggregateKeyType"], "IP");
+    assert_eq!(rate[0]["action"], "block");
+    let managed: Vec<String> = json(&acl.inputs["managedRuleGroups"])
+        .as_array()
+        .expect("groups")
+        .iter()
+        .map(|g| g["name"].as_str().expect("name").to_string())
+        .collect();
+    assert_eq!(
+        managed,
+        args::DEFAULT_MANAGED_RULE_GROUPS.map(String::from).to_vec()
+    );
+    assert_eq!(
+        json(&acl.inputs["visibility"])["cloudWatchMetricsEnabled"],
+        true
+    );
+    let assoc = find(&children, "orders-waf-association");
+    assert!(
+        assoc.dependencies["webAclArn"]
+            .iter()
+            .any(|u| u.ends_with("::orders-waf"))
+    );
+    assert!(
+        assoc.dependencies["resourceArn"]
+            .iter()
+            .any(|u| u.ends_with("::orders-alb"))
+    );
+    let (custom, _, _) = run_with(
+        false,
+        &[(
+            "waf",
+            serde_json::json!({"rateLimit": 2000, "managedRuleGroups": []}),
+        )],
+    )
+    .await;
+    let acl = find(&custom, "orders-waf");
+    assert_eq!(json(&acl.inputs["rateBasedRules"])[0]["limit"], 2000);
+    assert_eq!(
+        json(&acl.inputs["managedRuleGroups"]),
+        serde_json::json!([])
+    );
+}
+
+/// A monitor that refuses the `fail_at`-th registration.
+struct Failing {
+    inner: Recorder,
+    fail_at: usize,
+    seen: std::sync::atomic::AtomicUsize,
+}
+
+#[async_trait::async_trait]
+impl Monitor for Failing {
+    async fn register_child(&self, spec: ChildSpec) -> Result<Child, String> {
+        let n = self.seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if n == self.fail_at {
+            return Err(format!("injected failure registering {}", spec.name));
+        }
+        self.inner.register_child(spec).await
+    }
+}
+
+#[tokio::test]
+async fn a_refused_registration_anywhere_stops_construct_with_its_error() {
+    let (all, _) = run(false).await;
+    for fail_at in 0..all.len() {
+        let args = PlatformArgs::from_inputs(
+            &[("environment", "prod"), ("environmentSuffix", "x7k2")]
+                .iter()
+                .map(|(k, v)| (k.to_string(), Value::from(*v)))
+                .collect(),
+        )
+        .expect("valid");
+        let env = ConstructEnv {
+            name: "orders".into(),
+            dry_run: false,
+            aws: Arc::new(Aws::offline()),
+            diagnostics: Arc::new(Warnings::default()),
+        };
+        let mut f = Failures::default();
+        let zones: Vec<String> = ["us-east-1a", "us-east-1b", "us-east-1c"]
+            .map(String::from)
+            .to_vec();
+        let plan = Plan {
+            settings: args.settings_into(&mut f),
+            args,
+            naming: Naming::new("prod", "x7k2", &mut f),
+            network: network::NetworkPlan::new(DEFAULT_VPC_CIDR, &zones, &mut f),
+            zones,
+        };
+        let monitor = Failing {
+            inner: Recorder::default(),
+            fail_at,
+            seen: Default::default(),
+        };
+        let err = construct(&monitor, &env, "urn:component", plan)
+            .await
+            .expect_err("a refused registration fails construct");
+        assert!(err.contains("injected failure"), "{fail_at}: {err}");
+    }
+}
+
+#[tokio::test]
+async fn configuration_becomes_parameters_and_alarms_reach_email_and_an_existing_topic() {
+    let pager = "arn:aws:sns:us-east-1:123456789012:pager";
+    let (children, _, _) = run_with(
+        false,
+        &[
+            (
+                "service",
+                serde_json::json!({"environment": {"LOG_LEVEL": "info"}}),
+            ),
+            (
+                "alarms",
+                serde_json::json!({"email": "oncall@example.com", "topicArn": pager}),
+            ),
+        ],
+    )
+    .await;
+    let param = find(&children, "orders-param-log_level");
+    assert_eq!(json(&param.inputs["name"]), "/param-prod-x7k2/LOG_LEVEL");
+    assert_eq!(json(&param.inputs["value"]), "info");
+    let topic = find(&children, "orders-alarms-topic");
+    assert_eq!(
+        json(&topic.inputs["subscriptions"]),
+        serde_json::json!([{"protocol": "email", "endpoint": "oncall@example.com"}])
+    );
+    let alarm = find(&children, "orders-alarm-5xx-rate");
+    let actions = json(&alarm.inputs["alarmActions"]);
+    assert_eq!(actions[1], pager);
+    assert!(
+        actions[0]
+            .as_str()
+            .is_some_and(|a| a.ends_with(":sns-alarms-prod-x7k2"))
+    );
+    assert_eq!(json(&alarm.inputs["okActions"]), actions);
+}
+
+#[tokio::test]
+async fn every_physical_name_ends_with_the_environment_and_suffix() {
+    let (children, _) = run(false).await;
+    let mut unnamed = BTreeSet::new();
+    for child in &children {
+        let name = physical_name(child);
+        if name == child.name {
+            // No physical name of its own: the logical name stood in.
+            unnamed.insert(child.type_token);
+            continue;
+        }
+        if child.type_token == super::testing::token::<Parameter>() {
+            assert!(name.starts_with("/param-prod-x7k2/"), "{name}");
+        } else {
+            assert!(name.ends_with("-prod-x7k2"), "{}: {name}", child.name);
+        }
+    }
+    // AWS gives these kinds no name (only an ARN or an id).
+    assert_eq!(
+        unnamed,
+        BTreeSet::from([
+            super::testing::token::<crate::resources::elbv2::listener::Listener>(),
+            super::testing::token::<crate::resources::elbv2::listener_rule::ListenerRule>(),
+            super::testing::token::<crate::resources::wafv2::web_acl_association::WebAclAssociation>(
+            ),
+            super::testing::token::<
+                crate::resources::appautoscaling::scalable_target::ScalableTarget,
+            >(),
+        ])
+    );
+}
+
+#[tokio::test]
+async fn a_child_prop_that_is_not_an_input_of_its_kind_is_refused() {
+    let env = ConstructEnv {
+        name: "orders".into(),
+        dry_run: false,
+        aws: Arc::new(Aws::offline()),
+        diagnostics: Arc::new(crate::resource::NoDiagnostics),
+    };
+    let plan = plan_offline(
+        PlatformArgs::from_inputs(
+            &[("environment", "prod"), ("environmentSuffix", "x7k2")]
+                .iter()
+                .map(|(k, v)| (k.to_string(), Value::from(*v)))
+                .collect(),
+        )
+        .expect("valid"),
+    );
+    let rec = Recorder::default();
+    let scope = Scope::new(&rec, "urn:component", &env, &plan, Value::Null);
+    scope.register(child::Props::of::<Vpc>("orders-vpc").set("cidrBlock", "10.0.0.0/16"));
+    scope.finish().await.expect("a declared input");
+    let scope = Scope::new(&rec, "urn:component", &env, &plan, Value::Null);
+    scope.register(child::Props::of::<Vpc>("orders-vpc2").set("cidr", "10.0.0.0/16"));
+    let err = scope.finish().await.expect_err("not an input");
+    assert!(
+        err.contains("'cidr' is not an input of orderapi:ec2:Vpc"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_child_is_registered_as_soon_as_what_it_references_exists() {
+    // A monitor that holds the Aurora writer back: everything that does not need it must still be registered,
+    // and what needs it (the readers, the service and what follows the service) must not.
+    struct Held {
+        inner: Recorder,
+        release: tokio::sync::Notify,
+    }
+    #[async_trait::async_trait]
+    impl Monitor for Held {
+        async fn register_child(&self, spec: ChildSpec) -> Result<Child, String> {
+            if spec.name == "orders-aurora-writer" {
+                self.release.notified().await;
+            }
+            self.inner.register_child(spec).await
+        }
+    }
+    let env = ConstructEnv {
+        name: "orders".into(),
+        dry_run: false,
+        aws: Arc::new(Aws::offline()),
+        diagnostics: Arc::new(crate::resource::NoDiagnostics),
+    };
+    let args = PlatformArgs::from_inputs(
+        &[("environment", "prod"), ("environmentSuffix", "x7k2")]
+            .iter()
+            .map(|(k, v)| (k.to_string(), Value::from(*v)))
+            .collect(),
+    )
+    .expect("valid");
+    let held = Held {
+        inner: Recorder::default(),
+        release: tokio::sync::Notify::new(),
+    };
+    let construct = construct(&held, &env, "urn:component", plan_offline(args));
+    tokio::pin!(construct);
+    let registered = |h: &Held| -> BTreeSet<String> {
+        h.inner
+            .children
+            .lock()
+            .expect("lock")
+            .iter()
+            .map(|c| c.name.clone())
+            .collect()
+    };
+    // Drive construct until it stalls on the writer.
+    let stalled = tokio::time::timeout(std::time::Duration::from_millis(300), &mut construct).await;
+    assert!(stalled.is_err(), "construct finished without the writer");
+    let before = registered(&held);
+    for independent in [
+        "orders-vpc",
+        "orders-nat-c",
+        "orders-private-rt-c",
+        "orders-alb",
+        "orders-waf-association",
+        "orders-aurora",
+        "orders-ecr",
+        "orders-task",
+        "orders-dashboard",
+        "orders-alarm-5xx-rate",
+        "orders-param-db_host",
+    ] {
+        assert!(
+            before.contains(independent),
+            "{independent} waited for the writer"
+        );
+    }
+    for dependent in [
+        "orders-aurora-reader-1",
+        "orders-svc",
+        "orders-scaling-target",
+        "orders-scale-cpu",
+    ] {
+        assert!(
+            !before.contains(dependent),
+            "{dependent} did not wait for the writer"
+        );
+    }
+    held.release.notify_one();
+    construct.await.expect("construct");
+    let after = registered(&held);
+    assert!(after.contains("orders-svc") && after.contains("orders-aurora-reader-2"));
+}
