@@ -13,7 +13,7 @@ export ORDERAPI_MOTO_SERVER := $(MOTO_VENV)/bin/moto_server
 PROVIDER_DIR := $(CARGO_TARGET_DIR)/debug
 export PATH := $(PROVIDER_DIR):$(PULUMI_BIN):$(PATH)
 
-.PHONY: tools build schema proto check-proto lint unit e2e test demo demo-destroy dist clean coverage sdks check-sdks sdk-compile chaos chaos-fast
+.PHONY: tools build schema proto check-proto lint unit e2e test demo demo-destroy dist clean coverage sdks check-sdks sdk-compile chaos chaos-fast bench bench-start
 
 tools:
 	bash scripts/tools.sh all
@@ -90,5 +90,13 @@ dist:
 	bash scripts/dist.sh $(CARGO_TARGET_DIR)/release/pulumi-resource-orderapi dist
 	bash scripts/dist-sdks.sh dist
 
-bench: dist
+# Deploy-time benchmark (bench/README.md): examples/yaml up + destroy through the chaos proxy, plain / AWS-like latency
+# / latency + the emulator's timing model; children wall time vs the critical path of the dependency graph, AWS
+# calls, the predicted real-AWS critical path. Results: $(ORDERAPI_CACHE)/bench/deploy-<time>.json.
+bench: tools build
+	$(MOTO_VENV)/bin/python -m pytest -q -p no:cacheprovider bench/test_critical_path.py
+	$(MOTO_VENV)/bin/python bench/deploy.py
+
+# Plugin start-up: exec of the release binary to its port printed, and idle memory (bench/plugin_start.py).
+bench-start: dist
 	python3 bench/plugin_start.py $(CARGO_TARGET_DIR)/release/pulumi-resource-orderapi 20

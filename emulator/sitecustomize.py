@@ -8,3 +8,4 @@ never see this code.
 import appautoscaling_tagging  # noqa: F401
 import cloudwatch_rpcv2_cbor  # noqa: F401
 import rds_subnet_group_modify  # noqa: F401
+import timing  # noqa: F401  (last: it wraps the dispatcher the modules above may have wrapped)

@@ -37,6 +37,7 @@ mod resources {
     mod secretsmanager_secret;
     mod sns_topic;
     mod ssm_parameter;
+    mod timing;
     mod wafv2_web_acl;
     mod wafv2_web_acl_association;
 }

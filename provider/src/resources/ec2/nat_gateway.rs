@@ -477,11 +477,30 @@ impl CustomResource for NatGateway {
             new.name.as_deref().unwrap_or_default(),
             new.tags.as_ref(),
         );
+        let live = Self::describe(ctx, id).await?.ok_or_else(|| {
+            ResourceError::Conflict(format!(
+                "NAT gateway {id} no longer exists; run `pulumi refresh` to drop it from the state, then `pulumi up`"
+            ))
+        })?;
+        // A create that ran out of time recorded a NAT gateway that is still pending (partial state, without its
+        // addresses); the engine's next `up` continues it through this update: wait until it is available and
+        // take the outputs from what AWS reports.
+        let live = if state_of(&live) == "available" {
+            live
+        } else {
+            match Self::wait_available(ctx, id, None, SystemTime::now()).await? {
+                Created::Available(nat) => *nat,
+                Created::Dead(e) => return Err(e),
+                Created::Vanished => {
+                    return Err(ResourceError::Conflict(format!(
+                        "NAT gateway {id} vanished while waiting for it to be available; run `pulumi refresh`, then \
+                         `pulumi up`"
+                    )));
+                }
+            }
+        };
         tags::sync::<Ec2Tags>(&ctx.aws, id, &old_outputs.tags_all, &tags).await?;
-        Ok(NatGatewayOutputs {
-            tags_all: tags,
-            ..old_outputs.clone()
-        })
+        Ok(Self::outputs_of(&live, tags))
     }
 
     async fn delete(

@@ -1088,7 +1088,12 @@ impl CustomResource for Service {
             arn: old_outputs.arn.clone(),
             tags_all: tags,
         };
-        if (settings_changed || count_changed) && new.wait_for_steady_state.unwrap_or(true) {
+        // Unchanged inputs: the engine continues a create (or update) that failed after the service existed,
+        // e.g. one whose steady-state wait ran out of time; the wait is what is left to do.
+        let continuing = old == new;
+        if (settings_changed || count_changed || continuing)
+            && new.wait_for_steady_state.unwrap_or(true)
+        {
             Self::wait_steady(ctx, &new.cluster, id, new.name.as_deref().unwrap_or(id))
                 .await
                 .map_err(|e| e.partial(id, &outputs))?;

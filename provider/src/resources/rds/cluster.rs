@@ -706,6 +706,9 @@ impl CustomResource for Cluster {
         old_outputs: &ClusterOutputs,
         new: &ClusterInputs,
     ) -> Result<ClusterOutputs, ResourceError> {
+        // A create that ran out of time recorded a cluster that is still `creating` (partial state); the engine's
+        // next `up` continues it through this update. RDS refuses modifications until it is available anyway.
+        Self::wait_available(ctx, id).await?;
         Self::modify(ctx, id, Some(old), new).await?;
         let tags = ctx.tags(new.tags.as_ref());
         tags::sync::<RdsTags>(&ctx.aws, &old_outputs.arn, &old_outputs.tags_all, &tags).await?;

@@ -621,6 +621,9 @@ impl CustomResource for ClusterInstance {
         old_outputs: &ClusterInstanceOutputs,
         new: &ClusterInstanceInputs,
     ) -> Result<ClusterInstanceOutputs, ResourceError> {
+        // A create that ran out of time recorded an instance that is still `creating` (partial state); the
+        // engine's next `up` continues it through this update. RDS refuses modifications until it is available.
+        Self::wait_available(ctx, id).await?;
         if Self::modify(ctx, id, Some(old), new).await? {
             Self::wait_available(ctx, id).await?;
         }
