@@ -5,6 +5,7 @@
 pub mod arn;
 pub mod aws;
 pub mod config;
+pub mod cost;
 pub mod error;
 pub mod lifecycle;
 pub mod platform;
