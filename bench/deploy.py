@@ -16,6 +16,9 @@ venv's python (boto3, pytest).
 
 from __future__ import annotations
 
+# Extra `pulumi up` arguments: `--parallel N` when --parallel is given.
+PARALLEL: list[str] = []
+
 import argparse
 import json
 import os
@@ -199,7 +202,7 @@ def run_config(config: Config, tools: harness.Tools, root: Path) -> Result:
         tail = EventTail(events_path)
         started = time.monotonic()
         up = stack.run(
-            ["up", "--yes", "--skip-preview", "--non-interactive", "--event-log", str(events_path)],
+            ["up", "--yes", "--skip-preview", "--non-interactive", "--event-log", str(events_path), *PARALLEL],
             timeout=e2e.DEPLOY_TIMEOUT * 2,
         )
         result.up_seconds = round(time.monotonic() - started, 2)
@@ -317,6 +320,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--configs", default="plain,latency,timed")
     parser.add_argument("--scale", type=float, default=0.01, help="the timed configuration's scale")
+    parser.add_argument(
+        "--parallel", type=int, default=0, help="pulumi up --parallel (default: the CLI's own, 4 x CPUs)"
+    )
     cache = Path(os.environ.get("ORDERAPI_CACHE", Path.home() / ".cache" / "pulumi-orderapi"))
     stamp = time.strftime("%Y%m%d-%H%M%S")
     parser.add_argument("--out", type=Path, default=cache / "bench" / f"deploy-{stamp}.json")
@@ -326,6 +332,8 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown configurations {unknown} (known: {', '.join(CONFIGS)})")
     CONFIGS["timed"].scale = args.scale
+    if args.parallel:
+        PARALLEL[:] = ["--parallel", str(args.parallel)]
 
     root = cache / "bench" / f"run-{stamp}"
     root.mkdir(parents=True)
@@ -349,7 +357,7 @@ def main(argv: list[str] | None = None) -> int:
     report = {
         "when": stamp,
         "provider": {"binary": binary, "version": version},
-        "parallel": "pulumi default (8)",
+        "parallel": PARALLEL[1] if PARALLEL else f"pulumi default ({4 * (os.cpu_count() or 1)})",
         "workdir": str(root),
         "results": [asdict(r) for r in results],
     }

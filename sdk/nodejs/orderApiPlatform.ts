@@ -53,6 +53,11 @@ export class OrderApiPlatform extends pulumi.ComponentResource {
      */
     declare public /*out*/ readonly configParameterPath: pulumi.Output<string>;
     /**
+     * The estimate's lines: quantity × unit price = monthly amount, which lines rest on `costAssumptions`, and
+     * the AWS pricing page of each price.
+     */
+    declare public /*out*/ readonly costBreakdown: pulumi.Output<outputs.CostLineItem[] | undefined>;
+    /**
      * The CloudWatch dashboard's name.
      */
     declare public /*out*/ readonly dashboardName: pulumi.Output<string>;
@@ -72,6 +77,11 @@ export class OrderApiPlatform extends pulumi.ComponentResource {
      * The ECS service's ARN.
      */
     declare public /*out*/ readonly ecsServiceArn: pulumi.Output<string>;
+    /**
+     * The estimated monthly cost in USD of this configuration at the region's list prices (known at preview;
+     * absent when the provider has no price table for the region). See `costBreakdown`.
+     */
+    declare public /*out*/ readonly estimatedMonthlyCost: pulumi.Output<number | undefined>;
     /**
      * The green target group's ARN (the new revision during a deployment).
      */
@@ -132,6 +142,7 @@ export class OrderApiPlatform extends pulumi.ComponentResource {
             }
             resourceInputs["alarms"] = args?.alarms;
             resourceInputs["availabilityZones"] = args?.availabilityZones;
+            resourceInputs["costAssumptions"] = args?.costAssumptions;
             resourceInputs["database"] = args?.database;
             resourceInputs["deployment"] = args?.deployment;
             resourceInputs["environment"] = args?.environment;
@@ -147,11 +158,13 @@ export class OrderApiPlatform extends pulumi.ComponentResource {
             resourceInputs["appSecretArn"] = undefined /*out*/;
             resourceInputs["blueTargetGroupArn"] = undefined /*out*/;
             resourceInputs["configParameterPath"] = undefined /*out*/;
+            resourceInputs["costBreakdown"] = undefined /*out*/;
             resourceInputs["dashboardName"] = undefined /*out*/;
             resourceInputs["dbSecretArn"] = undefined /*out*/;
             resourceInputs["ecrRepositoryUrl"] = undefined /*out*/;
             resourceInputs["ecsClusterName"] = undefined /*out*/;
             resourceInputs["ecsServiceArn"] = undefined /*out*/;
+            resourceInputs["estimatedMonthlyCost"] = undefined /*out*/;
             resourceInputs["greenTargetGroupArn"] = undefined /*out*/;
             resourceInputs["internetGatewayId"] = undefined /*out*/;
             resourceInputs["listenerRuleArn"] = undefined /*out*/;
@@ -170,11 +183,13 @@ export class OrderApiPlatform extends pulumi.ComponentResource {
             resourceInputs["availabilityZones"] = undefined /*out*/;
             resourceInputs["blueTargetGroupArn"] = undefined /*out*/;
             resourceInputs["configParameterPath"] = undefined /*out*/;
+            resourceInputs["costBreakdown"] = undefined /*out*/;
             resourceInputs["dashboardName"] = undefined /*out*/;
             resourceInputs["dbSecretArn"] = undefined /*out*/;
             resourceInputs["ecrRepositoryUrl"] = undefined /*out*/;
             resourceInputs["ecsClusterName"] = undefined /*out*/;
             resourceInputs["ecsServiceArn"] = undefined /*out*/;
+            resourceInputs["estimatedMonthlyCost"] = undefined /*out*/;
             resourceInputs["greenTargetGroupArn"] = undefined /*out*/;
             resourceInputs["internetGatewayId"] = undefined /*out*/;
             resourceInputs["listenerRuleArn"] = undefined /*out*/;
@@ -203,6 +218,11 @@ export interface OrderApiPlatformArgs {
      * Exactly three availability zones of the region (default: the region's first three available zones).
      */
     availabilityZones?: pulumi.Input<pulumi.Input<string>[] | undefined>;
+    /**
+     * Usage the monthly cost estimate (`estimatedMonthlyCost`, `costBreakdown`) assumes for the usage-driven
+     * items: average task count, NAT and log volumes, load balancer capacity units, WAF requests, storage.
+     */
+    costAssumptions?: pulumi.Input<inputs.CostAssumptionsArgs | undefined>;
     /**
      * The Aurora MySQL cluster: version, size, readers, backups, windows, protection.
      */

@@ -1,4 +1,4 @@
-//! The platform's monthly cost estimate (issue 14): computed from the arguments alone, so `pulumi preview`
+//! The platform's monthly cost estimate: computed from the arguments alone, so `pulumi preview`
 //! shows it before anything exists.
 //!
 //! [`estimate`] prices every billable thing the platform creates with the region's price table
@@ -20,7 +20,7 @@ pub use assumptions::{Assumptions, CostAssumptions};
 pub use prices::{PriceTable, supported_regions};
 
 use crate::platform::args::Settings;
-use crate::resource::Failures;
+use crate::resource::{CustomResource, Failures};
 
 /// Availability zones the platform always spans (one NAT gateway, Elastic IP and load balancer node each).
 pub const ZONES: u32 = 3;
@@ -66,87 +66,87 @@ pub const AURORA_INSTANCE_CLASSES: &str = "auroraMysqlInstanceHour";
 /// would be listed with no prices; today it creates all of them.
 pub const PLATFORM_KINDS: [KindPricing; 30] = [
     KindPricing {
-        token: "orderapi:ec2:Vpc",
+        token: <crate::resources::ec2::vpc::Vpc as CustomResource>::TOKEN,
         prices: &[],
         note: "free",
     },
     KindPricing {
-        token: "orderapi:ec2:Subnet",
+        token: <crate::resources::ec2::subnet::Subnet as CustomResource>::TOKEN,
         prices: &[],
         note: "free",
     },
     KindPricing {
-        token: "orderapi:ec2:InternetGateway",
+        token: <crate::resources::ec2::internet_gateway::InternetGateway as CustomResource>::TOKEN,
         prices: &[],
         note: "free (traffic out is dataTransferOutGb)",
     },
     KindPricing {
-        token: "orderapi:ec2:ElasticIp",
+        token: <crate::resources::ec2::elastic_ip::ElasticIp as CustomResource>::TOKEN,
         prices: &["publicIpv4AddressHour"],
         note: "one public IPv4 address per zone",
     },
     KindPricing {
-        token: "orderapi:ec2:NatGateway",
+        token: <crate::resources::ec2::nat_gateway::NatGateway as CustomResource>::TOKEN,
         prices: &["natGatewayHour", "natGatewayDataGb"],
         note: "hourly per zone, plus data processed",
     },
     KindPricing {
-        token: "orderapi:ec2:RouteTable",
+        token: <crate::resources::ec2::route_table::RouteTable as CustomResource>::TOKEN,
         prices: &[],
         note: "free",
     },
     KindPricing {
-        token: "orderapi:ec2:SecurityGroup",
+        token: <crate::resources::ec2::security_group::SecurityGroup as CustomResource>::TOKEN,
         prices: &[],
         note: "free",
     },
     KindPricing {
-        token: "orderapi:ecr:Repository",
+        token: <crate::resources::ecr::repository::Repository as CustomResource>::TOKEN,
         prices: &["ecrStorageGbMonth"],
         note: "image storage",
     },
     KindPricing {
-        token: "orderapi:logs:LogGroup",
+        token: <crate::resources::logs::log_group::LogGroup as CustomResource>::TOKEN,
         prices: &["logIngestionGb", "logStorageGbMonth"],
         note: "ingestion and storage",
     },
     KindPricing {
-        token: "orderapi:logs:MetricFilter",
+        token: <crate::resources::logs::metric_filter::MetricFilter as CustomResource>::TOKEN,
         prices: &["customMetricMonth"],
         note: "the Errors custom metric",
     },
     KindPricing {
-        token: "orderapi:elbv2:LoadBalancer",
+        token: <crate::resources::elbv2::load_balancer::LoadBalancer as CustomResource>::TOKEN,
         prices: &["albHour", "albLcuHour", "publicIpv4AddressHour"],
         note: "hourly, LCUs, one public IPv4 address per zone",
     },
     KindPricing {
-        token: "orderapi:elbv2:TargetGroup",
+        token: <crate::resources::elbv2::target_group::TargetGroup as CustomResource>::TOKEN,
         prices: &[],
         note: "free",
     },
     KindPricing {
-        token: "orderapi:elbv2:Listener",
+        token: <crate::resources::elbv2::listener::Listener as CustomResource>::TOKEN,
         prices: &[],
         note: "free (in the ALB's price)",
     },
     KindPricing {
-        token: "orderapi:elbv2:ListenerRule",
+        token: <crate::resources::elbv2::listener_rule::ListenerRule as CustomResource>::TOKEN,
         prices: &[],
         note: "free (rule evaluations count in LCUs)",
     },
     KindPricing {
-        token: "orderapi:ecs:Cluster",
+        token: <crate::resources::ecs::cluster::Cluster as CustomResource>::TOKEN,
         prices: &["customMetricMonth"],
         note: "free; Container Insights metrics are custom metrics",
     },
     KindPricing {
-        token: "orderapi:ecs:TaskDefinition",
+        token: <crate::resources::ecs::task_definition::TaskDefinition as CustomResource>::TOKEN,
         prices: &[],
         note: "free",
     },
     KindPricing {
-        token: "orderapi:ecs:Service",
+        token: <crate::resources::ecs::service::Service as CustomResource>::TOKEN,
         prices: &[
             "fargateVcpuHour",
             "fargateGbHour",
@@ -156,67 +156,67 @@ pub const PLATFORM_KINDS: [KindPricing; 30] = [
         note: "Fargate and Fargate Spot vCPU and memory hours of its tasks",
     },
     KindPricing {
-        token: "orderapi:iam:Role",
+        token: <crate::resources::iam::role::Role as CustomResource>::TOKEN,
         prices: &[],
         note: "free",
     },
     KindPricing {
-        token: "orderapi:wafv2:WebAcl",
+        token: <crate::resources::wafv2::web_acl::WebAcl as CustomResource>::TOKEN,
         prices: &["wafWebAclMonth", "wafRuleMonth", "wafMillionRequests"],
         note: "per web ACL, per rule (managed groups included), per request",
     },
     KindPricing {
-        token: "orderapi:wafv2:WebAclAssociation",
+        token: <crate::resources::wafv2::web_acl_association::WebAclAssociation as CustomResource>::TOKEN,
         prices: &[],
         note: "free",
     },
     KindPricing {
-        token: "orderapi:appautoscaling:ScalableTarget",
+        token: <crate::resources::appautoscaling::scalable_target::ScalableTarget as CustomResource>::TOKEN,
         prices: &[],
         note: "free",
     },
     KindPricing {
-        token: "orderapi:appautoscaling:ScalingPolicy",
+        token: <crate::resources::appautoscaling::scaling_policy::ScalingPolicy as CustomResource>::TOKEN,
         prices: &["alarmMetricMonth"],
         note: "the two alarms target tracking creates per policy",
     },
     KindPricing {
-        token: "orderapi:sns:Topic",
+        token: <crate::resources::sns::topic::Topic as CustomResource>::TOKEN,
         prices: &["snsTopicMonth"],
         note: "free topic; alarm emails within the free tier",
     },
     KindPricing {
-        token: "orderapi:secretsmanager:Secret",
+        token: <crate::resources::secretsmanager::secret::Secret as CustomResource>::TOKEN,
         prices: &["secretMonth"],
         note: "per secret",
     },
     KindPricing {
-        token: "orderapi:rds:DbSubnetGroup",
+        token: <crate::resources::rds::db_subnet_group::DbSubnetGroup as CustomResource>::TOKEN,
         prices: &[],
         note: "free",
     },
     KindPricing {
-        token: "orderapi:rds:Cluster",
+        token: <crate::resources::rds::cluster::Cluster as CustomResource>::TOKEN,
         prices: &["auroraStorageGbMonth", "auroraIoMillion", "secretMonth"],
         note: "storage and I/O; the master secret RDS manages",
     },
     KindPricing {
-        token: "orderapi:rds:ClusterInstance",
+        token: <crate::resources::rds::cluster_instance::ClusterInstance as CustomResource>::TOKEN,
         prices: &[AURORA_INSTANCE_CLASSES],
         note: "instance-hours by class",
     },
     KindPricing {
-        token: "orderapi:cloudwatch:MetricAlarm",
+        token: <crate::resources::cloudwatch::metric_alarm::MetricAlarm as CustomResource>::TOKEN,
         prices: &["alarmMetricMonth"],
         note: "per alarm metric",
     },
     KindPricing {
-        token: "orderapi:cloudwatch:Dashboard",
+        token: <crate::resources::cloudwatch::dashboard::Dashboard as CustomResource>::TOKEN,
         prices: &["dashboardMonth"],
         note: "per dashboard",
     },
     KindPricing {
-        token: "orderapi:ssm:Parameter",
+        token: <crate::resources::ssm::parameter::Parameter as CustomResource>::TOKEN,
         prices: &["ssmStandardParameterMonth"],
         note: "standard parameters are free",
     },

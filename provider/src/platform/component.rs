@@ -50,6 +50,10 @@ pub struct PlatformArgs {
     /// Alarm notifications and thresholds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alarms: Option<args::AlarmArgs>,
+    /// Usage the monthly cost estimate (`estimatedMonthlyCost`, `costBreakdown`) assumes for the usage-driven
+    /// items: average task count, NAT and log volumes, load balancer capacity units, WAF requests, storage.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_assumptions: Option<crate::cost::CostAssumptions>,
 }
 
 /// Outputs of an order-processing API platform.
@@ -100,6 +104,14 @@ pub struct PlatformOutputs {
     pub alarm_topic_arn: String,
     /// The SSM parameter path holding the service's configuration (`/param-<env>-<suffix>/`).
     pub config_parameter_path: String,
+    /// The estimated monthly cost in USD of this configuration at the region's list prices (known at preview;
+    /// absent when the provider has no price table for the region). See `costBreakdown`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub estimated_monthly_cost: Option<f64>,
+    /// The estimate's lines: quantity × unit price = monthly amount, which lines rest on `costAssumptions`, and
+    /// the AWS pricing page of each price.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_breakdown: Option<Vec<crate::cost::LineItem>>,
 }
 
 /// Standard CIDR when none is given.
@@ -212,7 +224,11 @@ impl PlatformArgs {
             );
         }
         crate::resources::ec2::check_tags(self.tags.as_ref(), &mut f);
-        self.settings_into(&mut f);
+        let settings = self.settings_into(&mut f);
+        self.cost_assumptions
+            .clone()
+            .unwrap_or_default()
+            .validate(&settings, &mut f);
         if let Some(tags) = &self.tags {
             for reserved in [
                 "ManagedBy",

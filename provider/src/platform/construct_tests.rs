@@ -9,15 +9,18 @@ use crate::resource::{CheckContext, Diagnostics, Registry, Severity};
 use crate::resources::ec2::vpc::Vpc;
 use crate::resources::ssm::parameter::Parameter;
 
-/// Warnings the component sent to the engine.
+/// Warnings the component sent to the engine, and its info messages.
 #[derive(Default)]
-struct Warnings(Mutex<Vec<String>>);
+struct Warnings(Mutex<Vec<String>>, Mutex<Vec<String>>);
 
 impl Diagnostics for Warnings {
     fn log(&self, severity: Severity, _: &str, message: String, _: bool) {
-        if severity == Severity::Warning
-            && let Ok(mut w) = self.0.lock()
-        {
+        let list = if severity == Severity::Warning {
+            &self.0
+        } else {
+            &self.1
+        };
+        if let Ok(mut w) = list.lock() {
             w.push(message);
         }
     }
@@ -58,6 +61,11 @@ async fn run_with(
         .await
         .expect("construct");
     let children = rec.children.into_inner().expect("lock");
+    let info = warnings.1.lock().expect("lock").clone();
+    assert!(
+        info.iter().any(|m| m.contains("/month")),
+        "the cost estimate is told at every construct: {info:?}"
+    );
     let warnings = warnings.0.lock().expect("lock").clone();
     (children, built, warnings)
 }
@@ -683,4 +691,58 @@ async fn a_child_is_registered_as_soon_as_what_it_references_exists() {
     construct.await.expect("construct");
     let after = registered(&held);
     assert!(after.contains("orders-svc") && after.contains("orders-aurora-reader-2"));
+}
+
+#[tokio::test]
+async fn the_cost_estimate_counts_what_construct_registers() {
+    use crate::cost;
+    use crate::resources::{
+        appautoscaling::scaling_policy::ScalingPolicy, cloudwatch::metric_alarm::MetricAlarm,
+        ec2::nat_gateway::NatGateway, secretsmanager::secret::Secret,
+    };
+    let (children, built, _) = run_with(
+        false,
+        &[(
+            "service",
+            serde_json::json!({"environment": {"LOG_LEVEL": "info"}}),
+        )],
+    )
+    .await;
+    let count = |token: &str| children.iter().filter(|c| c.type_token == token).count();
+    use super::testing::token;
+    assert_eq!(count(token::<MetricAlarm>()), cost::PLATFORM_ALARMS.len());
+    assert_eq!(
+        count(token::<ScalingPolicy>()),
+        cost::TARGET_TRACKING_POLICIES as usize
+    );
+    assert_eq!(count(token::<NatGateway>()), cost::ZONES as usize);
+    assert_eq!(
+        count(token::<Parameter>()),
+        cost::PLATFORM_PARAMETERS as usize + 1
+    );
+    // The app secret is a child; RDS keeps the master secret itself.
+    assert_eq!(count(token::<Secret>()) + 1, cost::SECRETS as usize);
+    let alarm_names: BTreeSet<String> = children
+        .iter()
+        .filter(|c| c.type_token == token::<MetricAlarm>())
+        .map(physical_name)
+        .collect();
+    let expected: BTreeSet<String> = cost::PLATFORM_ALARMS
+        .iter()
+        .map(|(what, _)| format!("alarm-{what}-prod-x7k2"))
+        .collect();
+    assert_eq!(alarm_names, expected);
+    // The estimate is an output and a message.
+    let total = built.outputs["estimatedMonthlyCost"]
+        .to_json()
+        .and_then(|t| t.as_f64())
+        .expect("a number");
+    let lines = built.outputs["costBreakdown"].to_json().expect("known");
+    let sum: f64 = lines
+        .as_array()
+        .expect("lines")
+        .iter()
+        .map(|l| l["monthly"].as_f64().expect("monthly"))
+        .sum();
+    assert!((sum - total).abs() < 0.005, "{sum} vs {total}");
 }

@@ -137,6 +137,7 @@ pub async fn construct(
     component_urn: &str,
     plan: Plan,
 ) -> Result<Built, String> {
+    let estimate = cost_estimate(env, component_urn, &plan);
     let tags = Value::from(&standard_tags(env, &plan));
     let scope = Scope::new(monitor, component_urn, env, &plan, tags);
     let net = network::build(&scope);
@@ -203,7 +204,39 @@ pub async fn construct(
         Value::from(scope.parameter_path().as_str()),
         &[],
     );
+    if let Some(estimate) = estimate {
+        out("estimatedMonthlyCost", Value::from(estimate.total), &[]);
+        let items = serde_json::to_value(&estimate.items)
+            .map_err(|e| format!("cannot encode the cost breakdown: {e}"))?;
+        out("costBreakdown", Value::from_json(items), &[]);
+    }
     Ok(built)
+}
+
+/// The monthly cost estimate of the plan, told to the user at preview and at up (an info message on the
+/// component); a region without a price table gets a warning instead, and the deploy goes on.
+fn cost_estimate(env: &ConstructEnv, urn: &str, plan: &Plan) -> Option<crate::cost::Estimate> {
+    let assumptions = plan.args.cost_assumptions.clone().unwrap_or_default();
+    match crate::cost::estimate(&env.aws.region, &plan.settings, &assumptions) {
+        Ok(estimate) => {
+            env.diagnostics.log(
+                crate::resource::Severity::Info,
+                urn,
+                format!("{TOKEN} '{}': {}", env.name, estimate.summary()),
+                false,
+            );
+            Some(estimate)
+        }
+        Err(e) => {
+            env.diagnostics.log(
+                crate::resource::Severity::Warning,
+                urn,
+                format!("{TOKEN} '{}': no cost estimate: {e}", env.name),
+                false,
+            );
+            None
+        }
+    }
 }
 
 /// Adds the component to the schema.

@@ -30,6 +30,9 @@ type OrderApiPlatform struct {
 	BlueTargetGroupArn pulumi.StringOutput `pulumi:"blueTargetGroupArn"`
 	// The SSM parameter path holding the service's configuration (`/param-<env>-<suffix>/`).
 	ConfigParameterPath pulumi.StringOutput `pulumi:"configParameterPath"`
+	// The estimate's lines: quantity × unit price = monthly amount, which lines rest on `costAssumptions`, and
+	// the AWS pricing page of each price.
+	CostBreakdown CostLineItemArrayOutput `pulumi:"costBreakdown"`
 	// The CloudWatch dashboard's name.
 	DashboardName pulumi.StringOutput `pulumi:"dashboardName"`
 	// The ARN of the Secrets Manager secret RDS keeps (and rotates) the master credentials in.
@@ -40,6 +43,9 @@ type OrderApiPlatform struct {
 	EcsClusterName pulumi.StringOutput `pulumi:"ecsClusterName"`
 	// The ECS service's ARN.
 	EcsServiceArn pulumi.StringOutput `pulumi:"ecsServiceArn"`
+	// The estimated monthly cost in USD of this configuration at the region's list prices (known at preview;
+	// absent when the provider has no price table for the region). See `costBreakdown`.
+	EstimatedMonthlyCost pulumi.Float64PtrOutput `pulumi:"estimatedMonthlyCost"`
 	// The green target group's ARN (the new revision during a deployment).
 	GreenTargetGroupArn pulumi.StringOutput `pulumi:"greenTargetGroupArn"`
 	// The internet gateway attached to the VPC.
@@ -89,6 +95,9 @@ type orderApiPlatformArgs struct {
 	Alarms *Alarms `pulumi:"alarms"`
 	// Exactly three availability zones of the region (default: the region's first three available zones).
 	AvailabilityZones []string `pulumi:"availabilityZones"`
+	// Usage the monthly cost estimate (`estimatedMonthlyCost`, `costBreakdown`) assumes for the usage-driven
+	// items: average task count, NAT and log volumes, load balancer capacity units, WAF requests, storage.
+	CostAssumptions *CostAssumptions `pulumi:"costAssumptions"`
 	// The Aurora MySQL cluster: version, size, readers, backups, windows, protection.
 	Database *Database `pulumi:"database"`
 	// How new revisions reach production (default blue/green with a 10-minute bake and alarm rollback).
@@ -119,6 +128,9 @@ type OrderApiPlatformArgs struct {
 	Alarms AlarmsPtrInput
 	// Exactly three availability zones of the region (default: the region's first three available zones).
 	AvailabilityZones pulumi.StringArrayInput
+	// Usage the monthly cost estimate (`estimatedMonthlyCost`, `costBreakdown`) assumes for the usage-driven
+	// items: average task count, NAT and log volumes, load balancer capacity units, WAF requests, storage.
+	CostAssumptions CostAssumptionsPtrInput
 	// The Aurora MySQL cluster: version, size, readers, backups, windows, protection.
 	Database DatabasePtrInput
 	// How new revisions reach production (default blue/green with a 10-minute bake and alarm rollback).
@@ -265,6 +277,12 @@ func (o OrderApiPlatformOutput) ConfigParameterPath() pulumi.StringOutput {
 	return o.ApplyT(func(v *OrderApiPlatform) pulumi.StringOutput { return v.ConfigParameterPath }).(pulumi.StringOutput)
 }
 
+// The estimate's lines: quantity × unit price = monthly amount, which lines rest on `costAssumptions`, and
+// the AWS pricing page of each price.
+func (o OrderApiPlatformOutput) CostBreakdown() CostLineItemArrayOutput {
+	return o.ApplyT(func(v *OrderApiPlatform) CostLineItemArrayOutput { return v.CostBreakdown }).(CostLineItemArrayOutput)
+}
+
 // The CloudWatch dashboard's name.
 func (o OrderApiPlatformOutput) DashboardName() pulumi.StringOutput {
 	return o.ApplyT(func(v *OrderApiPlatform) pulumi.StringOutput { return v.DashboardName }).(pulumi.StringOutput)
@@ -288,6 +306,12 @@ func (o OrderApiPlatformOutput) EcsClusterName() pulumi.StringOutput {
 // The ECS service's ARN.
 func (o OrderApiPlatformOutput) EcsServiceArn() pulumi.StringOutput {
 	return o.ApplyT(func(v *OrderApiPlatform) pulumi.StringOutput { return v.EcsServiceArn }).(pulumi.StringOutput)
+}
+
+// The estimated monthly cost in USD of this configuration at the region's list prices (known at preview;
+// absent when the provider has no price table for the region). See `costBreakdown`.
+func (o OrderApiPlatformOutput) EstimatedMonthlyCost() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v *OrderApiPlatform) pulumi.Float64PtrOutput { return v.EstimatedMonthlyCost }).(pulumi.Float64PtrOutput)
 }
 
 // The green target group's ARN (the new revision during a deployment).

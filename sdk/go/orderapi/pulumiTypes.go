@@ -229,6 +229,441 @@ func (o AlarmsPtrOutput) WafBlockedThreshold() pulumi.Float64PtrOutput {
 	}).(pulumi.Float64PtrOutput)
 }
 
+// Usage the monthly cost estimate assumes. Every field is optional; the estimate marks each line that depends
+// on one of these as an assumption. Prices come from the provider's price table for the region.
+type CostAssumptions struct {
+	// Average load balancer capacity units (LCUs) in use (default 1): the highest of new connections/s ÷ 25,
+	// active connections ÷ 3000, processed GB/h, rule evaluations/s ÷ 1000.
+	AlbAverageLcus *float64 `pulumi:"albAverageLcus"`
+	// Aurora storage I/O requests per month (default 50000000).
+	AuroraIoRequestsPerMonth *float64 `pulumi:"auroraIoRequestsPerMonth"`
+	// GB in the Aurora cluster volume (default 20; at most 131072, Aurora's 128 TiB).
+	AuroraStorageGb *float64 `pulumi:"auroraStorageGb"`
+	// Tasks running on average over the month (default `service.desiredCount`); within `service.minCount` ..
+	// `service.maxCount`. Split between Fargate and Fargate Spot by `onDemandBase` and the weights.
+	AverageTaskCount *float64 `pulumi:"averageTaskCount"`
+	// CloudWatch metrics Container Insights publishes for the cluster (default 30: cluster, service and task
+	// family dimensions), billed as custom metrics.
+	ContainerInsightsMetrics *float64 `pulumi:"containerInsightsMetrics"`
+	// GB of images kept in the ECR repository (default 5; the lifecycle policy keeps the last 50 images).
+	EcrStorageGb *float64 `pulumi:"ecrStorageGb"`
+	// GB per month sent to the internet, e.g. API responses (default 0: data transfer out is left out of the
+	// estimate unless assumed here).
+	InternetEgressGbPerMonth *float64 `pulumi:"internetEgressGbPerMonth"`
+	// GB of logs ingested per month into CloudWatch Logs (default 10): the service's log group, the Aurora log
+	// exports and Container Insights performance events. Stored for `service.logRetentionDays`.
+	LogIngestedGbPerMonth *float64 `pulumi:"logIngestedGbPerMonth"`
+	// GB per month processed by the NAT gateways, all zones together (default 100): image pulls, logs,
+	// Secrets Manager, SSM and any other traffic from the tasks to AWS APIs or the internet.
+	NatDataProcessedGbPerMonth *float64 `pulumi:"natDataProcessedGbPerMonth"`
+	// Requests per month the web ACL inspects (default 10000000).
+	WafRequestsPerMonth *float64 `pulumi:"wafRequestsPerMonth"`
+}
+
+// CostAssumptionsInput is an input type that accepts CostAssumptionsArgs and CostAssumptionsOutput values.
+// You can construct a concrete instance of `CostAssumptionsInput` via:
+//
+//	CostAssumptionsArgs{...}
+type CostAssumptionsInput interface {
+	pulumi.Input
+
+	ToCostAssumptionsOutput() CostAssumptionsOutput
+	ToCostAssumptionsOutputWithContext(context.Context) CostAssumptionsOutput
+}
+
+// Usage the monthly cost estimate assumes. Every field is optional; the estimate marks each line that depends
+// on one of these as an assumption. Prices come from the provider's price table for the region.
+type CostAssumptionsArgs struct {
+	// Average load balancer capacity units (LCUs) in use (default 1): the highest of new connections/s ÷ 25,
+	// active connections ÷ 3000, processed GB/h, rule evaluations/s ÷ 1000.
+	AlbAverageLcus pulumi.Float64PtrInput `pulumi:"albAverageLcus"`
+	// Aurora storage I/O requests per month (default 50000000).
+	AuroraIoRequestsPerMonth pulumi.Float64PtrInput `pulumi:"auroraIoRequestsPerMonth"`
+	// GB in the Aurora cluster volume (default 20; at most 131072, Aurora's 128 TiB).
+	AuroraStorageGb pulumi.Float64PtrInput `pulumi:"auroraStorageGb"`
+	// Tasks running on average over the month (default `service.desiredCount`); within `service.minCount` ..
+	// `service.maxCount`. Split between Fargate and Fargate Spot by `onDemandBase` and the weights.
+	AverageTaskCount pulumi.Float64PtrInput `pulumi:"averageTaskCount"`
+	// CloudWatch metrics Container Insights publishes for the cluster (default 30: cluster, service and task
+	// family dimensions), billed as custom metrics.
+	ContainerInsightsMetrics pulumi.Float64PtrInput `pulumi:"containerInsightsMetrics"`
+	// GB of images kept in the ECR repository (default 5; the lifecycle policy keeps the last 50 images).
+	EcrStorageGb pulumi.Float64PtrInput `pulumi:"ecrStorageGb"`
+	// GB per month sent to the internet, e.g. API responses (default 0: data transfer out is left out of the
+	// estimate unless assumed here).
+	InternetEgressGbPerMonth pulumi.Float64PtrInput `pulumi:"internetEgressGbPerMonth"`
+	// GB of logs ingested per month into CloudWatch Logs (default 10): the service's log group, the Aurora log
+	// exports and Container Insights performance events. Stored for `service.logRetentionDays`.
+	LogIngestedGbPerMonth pulumi.Float64PtrInput `pulumi:"logIngestedGbPerMonth"`
+	// GB per month processed by the NAT gateways, all zones together (default 100): image pulls, logs,
+	// Secrets Manager, SSM and any other traffic from the tasks to AWS APIs or the internet.
+	NatDataProcessedGbPerMonth pulumi.Float64PtrInput `pulumi:"natDataProcessedGbPerMonth"`
+	// Requests per month the web ACL inspects (default 10000000).
+	WafRequestsPerMonth pulumi.Float64PtrInput `pulumi:"wafRequestsPerMonth"`
+}
+
+func (CostAssumptionsArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*CostAssumptions)(nil)).Elem()
+}
+
+func (i CostAssumptionsArgs) ToCostAssumptionsOutput() CostAssumptionsOutput {
+	return i.ToCostAssumptionsOutputWithContext(context.Background())
+}
+
+func (i CostAssumptionsArgs) ToCostAssumptionsOutputWithContext(ctx context.Context) CostAssumptionsOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(CostAssumptionsOutput)
+}
+
+func (i CostAssumptionsArgs) ToCostAssumptionsPtrOutput() CostAssumptionsPtrOutput {
+	return i.ToCostAssumptionsPtrOutputWithContext(context.Background())
+}
+
+func (i CostAssumptionsArgs) ToCostAssumptionsPtrOutputWithContext(ctx context.Context) CostAssumptionsPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(CostAssumptionsOutput).ToCostAssumptionsPtrOutputWithContext(ctx)
+}
+
+// CostAssumptionsPtrInput is an input type that accepts CostAssumptionsArgs, CostAssumptionsPtr and CostAssumptionsPtrOutput values.
+// You can construct a concrete instance of `CostAssumptionsPtrInput` via:
+//
+//	        CostAssumptionsArgs{...}
+//
+//	or:
+//
+//	        nil
+type CostAssumptionsPtrInput interface {
+	pulumi.Input
+
+	ToCostAssumptionsPtrOutput() CostAssumptionsPtrOutput
+	ToCostAssumptionsPtrOutputWithContext(context.Context) CostAssumptionsPtrOutput
+}
+
+type costAssumptionsPtrType CostAssumptionsArgs
+
+func CostAssumptionsPtr(v *CostAssumptionsArgs) CostAssumptionsPtrInput {
+	return (*costAssumptionsPtrType)(v)
+}
+
+func (*costAssumptionsPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**CostAssumptions)(nil)).Elem()
+}
+
+func (i *costAssumptionsPtrType) ToCostAssumptionsPtrOutput() CostAssumptionsPtrOutput {
+	return i.ToCostAssumptionsPtrOutputWithContext(context.Background())
+}
+
+func (i *costAssumptionsPtrType) ToCostAssumptionsPtrOutputWithContext(ctx context.Context) CostAssumptionsPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(CostAssumptionsPtrOutput)
+}
+
+// Usage the monthly cost estimate assumes. Every field is optional; the estimate marks each line that depends
+// on one of these as an assumption. Prices come from the provider's price table for the region.
+type CostAssumptionsOutput struct{ *pulumi.OutputState }
+
+func (CostAssumptionsOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*CostAssumptions)(nil)).Elem()
+}
+
+func (o CostAssumptionsOutput) ToCostAssumptionsOutput() CostAssumptionsOutput {
+	return o
+}
+
+func (o CostAssumptionsOutput) ToCostAssumptionsOutputWithContext(ctx context.Context) CostAssumptionsOutput {
+	return o
+}
+
+func (o CostAssumptionsOutput) ToCostAssumptionsPtrOutput() CostAssumptionsPtrOutput {
+	return o.ToCostAssumptionsPtrOutputWithContext(context.Background())
+}
+
+func (o CostAssumptionsOutput) ToCostAssumptionsPtrOutputWithContext(ctx context.Context) CostAssumptionsPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v CostAssumptions) *CostAssumptions {
+		return &v
+	}).(CostAssumptionsPtrOutput)
+}
+
+// Average load balancer capacity units (LCUs) in use (default 1): the highest of new connections/s ÷ 25,
+// active connections ÷ 3000, processed GB/h, rule evaluations/s ÷ 1000.
+func (o CostAssumptionsOutput) AlbAverageLcus() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v CostAssumptions) *float64 { return v.AlbAverageLcus }).(pulumi.Float64PtrOutput)
+}
+
+// Aurora storage I/O requests per month (default 50000000).
+func (o CostAssumptionsOutput) AuroraIoRequestsPerMonth() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v CostAssumptions) *float64 { return v.AuroraIoRequestsPerMonth }).(pulumi.Float64PtrOutput)
+}
+
+// GB in the Aurora cluster volume (default 20; at most 131072, Aurora's 128 TiB).
+func (o CostAssumptionsOutput) AuroraStorageGb() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v CostAssumptions) *float64 { return v.AuroraStorageGb }).(pulumi.Float64PtrOutput)
+}
+
+// Tasks running on average over the month (default `service.desiredCount`); within `service.minCount` ..
+// `service.maxCount`. Split between Fargate and Fargate Spot by `onDemandBase` and the weights.
+func (o CostAssumptionsOutput) AverageTaskCount() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v CostAssumptions) *float64 { return v.AverageTaskCount }).(pulumi.Float64PtrOutput)
+}
+
+// CloudWatch metrics Container Insights publishes for the cluster (default 30: cluster, service and task
+// family dimensions), billed as custom metrics.
+func (o CostAssumptionsOutput) ContainerInsightsMetrics() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v CostAssumptions) *float64 { return v.ContainerInsightsMetrics }).(pulumi.Float64PtrOutput)
+}
+
+// GB of images kept in the ECR repository (default 5; the lifecycle policy keeps the last 50 images).
+func (o CostAssumptionsOutput) EcrStorageGb() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v CostAssumptions) *float64 { return v.EcrStorageGb }).(pulumi.Float64PtrOutput)
+}
+
+// GB per month sent to the internet, e.g. API responses (default 0: data transfer out is left out of the
+// estimate unless assumed here).
+func (o CostAssumptionsOutput) InternetEgressGbPerMonth() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v CostAssumptions) *float64 { return v.InternetEgressGbPerMonth }).(pulumi.Float64PtrOutput)
+}
+
+// GB of logs ingested per month into CloudWatch Logs (default 10): the service's log group, the Aurora log
+// exports and Container Insights performance events. Stored for `service.logRetentionDays`.
+func (o CostAssumptionsOutput) LogIngestedGbPerMonth() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v CostAssumptions) *float64 { return v.LogIngestedGbPerMonth }).(pulumi.Float64PtrOutput)
+}
+
+// GB per month processed by the NAT gateways, all zones together (default 100): image pulls, logs,
+// Secrets Manager, SSM and any other traffic from the tasks to AWS APIs or the internet.
+func (o CostAssumptionsOutput) NatDataProcessedGbPerMonth() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v CostAssumptions) *float64 { return v.NatDataProcessedGbPerMonth }).(pulumi.Float64PtrOutput)
+}
+
+// Requests per month the web ACL inspects (default 10000000).
+func (o CostAssumptionsOutput) WafRequestsPerMonth() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v CostAssumptions) *float64 { return v.WafRequestsPerMonth }).(pulumi.Float64PtrOutput)
+}
+
+type CostAssumptionsPtrOutput struct{ *pulumi.OutputState }
+
+func (CostAssumptionsPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**CostAssumptions)(nil)).Elem()
+}
+
+func (o CostAssumptionsPtrOutput) ToCostAssumptionsPtrOutput() CostAssumptionsPtrOutput {
+	return o
+}
+
+func (o CostAssumptionsPtrOutput) ToCostAssumptionsPtrOutputWithContext(ctx context.Context) CostAssumptionsPtrOutput {
+	return o
+}
+
+func (o CostAssumptionsPtrOutput) Elem() CostAssumptionsOutput {
+	return o.ApplyT(func(v *CostAssumptions) CostAssumptions {
+		if v != nil {
+			return *v
+		}
+		var ret CostAssumptions
+		return ret
+	}).(CostAssumptionsOutput)
+}
+
+// Average load balancer capacity units (LCUs) in use (default 1): the highest of new connections/s ÷ 25,
+// active connections ÷ 3000, processed GB/h, rule evaluations/s ÷ 1000.
+func (o CostAssumptionsPtrOutput) AlbAverageLcus() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v *CostAssumptions) *float64 {
+		if v == nil {
+			return nil
+		}
+		return v.AlbAverageLcus
+	}).(pulumi.Float64PtrOutput)
+}
+
+// Aurora storage I/O requests per month (default 50000000).
+func (o CostAssumptionsPtrOutput) AuroraIoRequestsPerMonth() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v *CostAssumptions) *float64 {
+		if v == nil {
+			return nil
+		}
+		return v.AuroraIoRequestsPerMonth
+	}).(pulumi.Float64PtrOutput)
+}
+
+// GB in the Aurora cluster volume (default 20; at most 131072, Aurora's 128 TiB).
+func (o CostAssumptionsPtrOutput) AuroraStorageGb() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v *CostAssumptions) *float64 {
+		if v == nil {
+			return nil
+		}
+		return v.AuroraStorageGb
+	}).(pulumi.Float64PtrOutput)
+}
+
+// Tasks running on average over the month (default `service.desiredCount`); within `service.minCount` ..
+// `service.maxCount`. Split between Fargate and Fargate Spot by `onDemandBase` and the weights.
+func (o CostAssumptionsPtrOutput) AverageTaskCount() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v *CostAssumptions) *float64 {
+		if v == nil {
+			return nil
+		}
+		return v.AverageTaskCount
+	}).(pulumi.Float64PtrOutput)
+}
+
+// CloudWatch metrics Container Insights publishes for the cluster (default 30: cluster, service and task
+// family dimensions), billed as custom metrics.
+func (o CostAssumptionsPtrOutput) ContainerInsightsMetrics() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v *CostAssumptions) *float64 {
+		if v == nil {
+			return nil
+		}
+		return v.ContainerInsightsMetrics
+	}).(pulumi.Float64PtrOutput)
+}
+
+// GB of images kept in the ECR repository (default 5; the lifecycle policy keeps the last 50 images).
+func (o CostAssumptionsPtrOutput) EcrStorageGb() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v *CostAssumptions) *float64 {
+		if v == nil {
+			return nil
+		}
+		return v.EcrStorageGb
+	}).(pulumi.Float64PtrOutput)
+}
+
+// GB per month sent to the internet, e.g. API responses (default 0: data transfer out is left out of the
+// estimate unless assumed here).
+func (o CostAssumptionsPtrOutput) InternetEgressGbPerMonth() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v *CostAssumptions) *float64 {
+		if v == nil {
+			return nil
+		}
+		return v.InternetEgressGbPerMonth
+	}).(pulumi.Float64PtrOutput)
+}
+
+// GB of logs ingested per month into CloudWatch Logs (default 10): the service's log group, the Aurora log
+// exports and Container Insights performance events. Stored for `service.logRetentionDays`.
+func (o CostAssumptionsPtrOutput) LogIngestedGbPerMonth() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v *CostAssumptions) *float64 {
+		if v == nil {
+			return nil
+		}
+		return v.LogIngestedGbPerMonth
+	}).(pulumi.Float64PtrOutput)
+}
+
+// GB per month processed by the NAT gateways, all zones together (default 100): image pulls, logs,
+// Secrets Manager, SSM and any other traffic from the tasks to AWS APIs or the internet.
+func (o CostAssumptionsPtrOutput) NatDataProcessedGbPerMonth() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v *CostAssumptions) *float64 {
+		if v == nil {
+			return nil
+		}
+		return v.NatDataProcessedGbPerMonth
+	}).(pulumi.Float64PtrOutput)
+}
+
+// Requests per month the web ACL inspects (default 10000000).
+func (o CostAssumptionsPtrOutput) WafRequestsPerMonth() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v *CostAssumptions) *float64 {
+		if v == nil {
+			return nil
+		}
+		return v.WafRequestsPerMonth
+	}).(pulumi.Float64PtrOutput)
+}
+
+// One line of the estimate: `quantity` `unit`s at `unitPrice` USD each make `monthly` USD.
+type CostLineItem struct {
+	// True when the quantity rests on `costAssumptions` (a documented default or a given figure) rather than
+	// only on the platform's arguments.
+	Assumption bool `pulumi:"assumption"`
+	// What the line is, in words.
+	Description string `pulumi:"description"`
+	// Stable name of the line, e.g. `nat.hours`, `fargate.spot.vcpu`, `aurora.readers`.
+	Item string `pulumi:"item"`
+	// USD per month, rounded to cents.
+	Monthly float64 `pulumi:"monthly"`
+	// Units billed in a month (rounded to 4 decimals; the amount uses the exact figure).
+	Quantity float64 `pulumi:"quantity"`
+	// The AWS pricing page the unit price comes from.
+	Source *string `pulumi:"source"`
+	// The unit billed, e.g. `NAT gateway-hour`, `GB processed`.
+	Unit string `pulumi:"unit"`
+	// USD per unit, from the region's price table.
+	UnitPrice float64 `pulumi:"unitPrice"`
+}
+
+// One line of the estimate: `quantity` `unit`s at `unitPrice` USD each make `monthly` USD.
+type CostLineItemOutput struct{ *pulumi.OutputState }
+
+func (CostLineItemOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*CostLineItem)(nil)).Elem()
+}
+
+func (o CostLineItemOutput) ToCostLineItemOutput() CostLineItemOutput {
+	return o
+}
+
+func (o CostLineItemOutput) ToCostLineItemOutputWithContext(ctx context.Context) CostLineItemOutput {
+	return o
+}
+
+// True when the quantity rests on `costAssumptions` (a documented default or a given figure) rather than
+// only on the platform's arguments.
+func (o CostLineItemOutput) Assumption() pulumi.BoolOutput {
+	return o.ApplyT(func(v CostLineItem) bool { return v.Assumption }).(pulumi.BoolOutput)
+}
+
+// What the line is, in words.
+func (o CostLineItemOutput) Description() pulumi.StringOutput {
+	return o.ApplyT(func(v CostLineItem) string { return v.Description }).(pulumi.StringOutput)
+}
+
+// Stable name of the line, e.g. `nat.hours`, `fargate.spot.vcpu`, `aurora.readers`.
+func (o CostLineItemOutput) Item() pulumi.StringOutput {
+	return o.ApplyT(func(v CostLineItem) string { return v.Item }).(pulumi.StringOutput)
+}
+
+// USD per month, rounded to cents.
+func (o CostLineItemOutput) Monthly() pulumi.Float64Output {
+	return o.ApplyT(func(v CostLineItem) float64 { return v.Monthly }).(pulumi.Float64Output)
+}
+
+// Units billed in a month (rounded to 4 decimals; the amount uses the exact figure).
+func (o CostLineItemOutput) Quantity() pulumi.Float64Output {
+	return o.ApplyT(func(v CostLineItem) float64 { return v.Quantity }).(pulumi.Float64Output)
+}
+
+// The AWS pricing page the unit price comes from.
+func (o CostLineItemOutput) Source() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v CostLineItem) *string { return v.Source }).(pulumi.StringPtrOutput)
+}
+
+// The unit billed, e.g. `NAT gateway-hour`, `GB processed`.
+func (o CostLineItemOutput) Unit() pulumi.StringOutput {
+	return o.ApplyT(func(v CostLineItem) string { return v.Unit }).(pulumi.StringOutput)
+}
+
+// USD per unit, from the region's price table.
+func (o CostLineItemOutput) UnitPrice() pulumi.Float64Output {
+	return o.ApplyT(func(v CostLineItem) float64 { return v.UnitPrice }).(pulumi.Float64Output)
+}
+
+type CostLineItemArrayOutput struct{ *pulumi.OutputState }
+
+func (CostLineItemArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]CostLineItem)(nil)).Elem()
+}
+
+func (o CostLineItemArrayOutput) ToCostLineItemArrayOutput() CostLineItemArrayOutput {
+	return o
+}
+
+func (o CostLineItemArrayOutput) ToCostLineItemArrayOutputWithContext(ctx context.Context) CostLineItemArrayOutput {
+	return o
+}
+
+func (o CostLineItemArrayOutput) Index(i pulumi.IntInput) CostLineItemOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) CostLineItem {
+		return vs[0].([]CostLineItem)[vs[1].(int)]
+	}).(CostLineItemOutput)
+}
+
 // The Aurora MySQL database.
 type Database struct {
 	// Days automated backups are kept (default 7, 1-35).
@@ -1725,6 +2160,8 @@ func (o WafPtrOutput) RateLimit() pulumi.IntPtrOutput {
 func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*AlarmsInput)(nil)).Elem(), AlarmsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AlarmsPtrInput)(nil)).Elem(), AlarmsArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*CostAssumptionsInput)(nil)).Elem(), CostAssumptionsArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*CostAssumptionsPtrInput)(nil)).Elem(), CostAssumptionsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*DatabaseInput)(nil)).Elem(), DatabaseArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*DatabasePtrInput)(nil)).Elem(), DatabaseArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*DeploymentInput)(nil)).Elem(), DeploymentArgs{})
@@ -1737,6 +2174,10 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*WafPtrInput)(nil)).Elem(), WafArgs{})
 	pulumi.RegisterOutputType(AlarmsOutput{})
 	pulumi.RegisterOutputType(AlarmsPtrOutput{})
+	pulumi.RegisterOutputType(CostAssumptionsOutput{})
+	pulumi.RegisterOutputType(CostAssumptionsPtrOutput{})
+	pulumi.RegisterOutputType(CostLineItemOutput{})
+	pulumi.RegisterOutputType(CostLineItemArrayOutput{})
 	pulumi.RegisterOutputType(DatabaseOutput{})
 	pulumi.RegisterOutputType(DatabasePtrOutput{})
 	pulumi.RegisterOutputType(DeploymentOutput{})

@@ -32,6 +32,59 @@ export interface AlarmsArgs {
 }
 
 /**
+ * Usage the monthly cost estimate assumes. Every field is optional; the estimate marks each line that depends
+ * on one of these as an assumption. Prices come from the provider's price table for the region.
+ */
+export interface CostAssumptionsArgs {
+    /**
+     * Average load balancer capacity units (LCUs) in use (default 1): the highest of new connections/s ÷ 25,
+     * active connections ÷ 3000, processed GB/h, rule evaluations/s ÷ 1000.
+     */
+    albAverageLcus?: pulumi.Input<number | undefined>;
+    /**
+     * Aurora storage I/O requests per month (default 50000000).
+     */
+    auroraIoRequestsPerMonth?: pulumi.Input<number | undefined>;
+    /**
+     * GB in the Aurora cluster volume (default 20; at most 131072, Aurora's 128 TiB).
+     */
+    auroraStorageGb?: pulumi.Input<number | undefined>;
+    /**
+     * Tasks running on average over the month (default `service.desiredCount`); within `service.minCount` ..
+     * `service.maxCount`. Split between Fargate and Fargate Spot by `onDemandBase` and the weights.
+     */
+    averageTaskCount?: pulumi.Input<number | undefined>;
+    /**
+     * CloudWatch metrics Container Insights publishes for the cluster (default 30: cluster, service and task
+     * family dimensions), billed as custom metrics.
+     */
+    containerInsightsMetrics?: pulumi.Input<number | undefined>;
+    /**
+     * GB of images kept in the ECR repository (default 5; the lifecycle policy keeps the last 50 images).
+     */
+    ecrStorageGb?: pulumi.Input<number | undefined>;
+    /**
+     * GB per month sent to the internet, e.g. API responses (default 0: data transfer out is left out of the
+     * estimate unless assumed here).
+     */
+    internetEgressGbPerMonth?: pulumi.Input<number | undefined>;
+    /**
+     * GB of logs ingested per month into CloudWatch Logs (default 10): the service's log group, the Aurora log
+     * exports and Container Insights performance events. Stored for `service.logRetentionDays`.
+     */
+    logIngestedGbPerMonth?: pulumi.Input<number | undefined>;
+    /**
+     * GB per month processed by the NAT gateways, all zones together (default 100): image pulls, logs,
+     * Secrets Manager, SSM and any other traffic from the tasks to AWS APIs or the internet.
+     */
+    natDataProcessedGbPerMonth?: pulumi.Input<number | undefined>;
+    /**
+     * Requests per month the web ACL inspects (default 10000000).
+     */
+    wafRequestsPerMonth?: pulumi.Input<number | undefined>;
+}
+
+/**
  * The Aurora MySQL database.
  */
 export interface DatabaseArgs {

@@ -5,6 +5,45 @@ import * as pulumi from "@pulumi/pulumi";
 import * as inputs from "../types/input";
 import * as outputs from "../types/output";
 
+/**
+ * One line of the estimate: `quantity` `unit`s at `unitPrice` USD each make `monthly` USD.
+ */
+export interface CostLineItem {
+    /**
+     * True when the quantity rests on `costAssumptions` (a documented default or a given figure) rather than
+     * only on the platform's arguments.
+     */
+    assumption: boolean;
+    /**
+     * What the line is, in words.
+     */
+    description: string;
+    /**
+     * Stable name of the line, e.g. `nat.hours`, `fargate.spot.vcpu`, `aurora.readers`.
+     */
+    item: string;
+    /**
+     * USD per month, rounded to cents.
+     */
+    monthly: number;
+    /**
+     * Units billed in a month (rounded to 4 decimals; the amount uses the exact figure).
+     */
+    quantity: number;
+    /**
+     * The AWS pricing page the unit price comes from.
+     */
+    source?: string;
+    /**
+     * The unit billed, e.g. `NAT gateway-hour`, `GB processed`.
+     */
+    unit: string;
+    /**
+     * USD per unit, from the region's price table.
+     */
+    unitPrice: number;
+}
+
 export namespace appautoscaling {
     /**
      * A CloudWatch metric to track, e.g. the application's PendingOrders.

@@ -9,6 +9,7 @@ import typing
 from .order_api_platform import *
 from .provider import *
 from ._inputs import *
+from . import outputs
 
 # Make subpackages available:
 if typing.TYPE_CHECKING:

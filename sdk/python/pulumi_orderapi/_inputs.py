@@ -17,6 +17,8 @@ from . import _utilities
 __all__ = [
     'AlarmsArgs',
     'AlarmsArgsDict',
+    'CostAssumptionsArgs',
+    'CostAssumptionsArgsDict',
     'DatabaseArgs',
     'DatabaseArgsDict',
     'DeploymentArgs',
@@ -141,6 +143,240 @@ class AlarmsArgs:
     @waf_blocked_threshold.setter
     def waf_blocked_threshold(self, value: pulumi.Input[Optional[_builtins.float]]):
         pulumi.set(self, "waf_blocked_threshold", value)
+
+
+class CostAssumptionsArgsDict(TypedDict):
+    """
+    Usage the monthly cost estimate assumes. Every field is optional; the estimate marks each line that depends
+    on one of these as an assumption. Prices come from the provider's price table for the region.
+    """
+    alb_average_lcus: NotRequired[pulumi.Input[Optional[_builtins.float]]]
+    """
+    Average load balancer capacity units (LCUs) in use (default 1): the highest of new connections/s ÷ 25,
+    active connections ÷ 3000, processed GB/h, rule evaluations/s ÷ 1000.
+    """
+    aurora_io_requests_per_month: NotRequired[pulumi.Input[Optional[_builtins.float]]]
+    """
+    Aurora storage I/O requests per month (default 50000000).
+    """
+    aurora_storage_gb: NotRequired[pulumi.Input[Optional[_builtins.float]]]
+    """
+    GB in the Aurora cluster volume (default 20; at most 131072, Aurora's 128 TiB).
+    """
+    average_task_count: NotRequired[pulumi.Input[Optional[_builtins.float]]]
+    """
+    Tasks running on average over the month (default `service.desiredCount`); within `service.minCount` ..
+    `service.maxCount`. Split between Fargate and Fargate Spot by `onDemandBase` and the weights.
+    """
+    container_insights_metrics: NotRequired[pulumi.Input[Optional[_builtins.float]]]
+    """
+    CloudWatch metrics Container Insights publishes for the cluster (default 30: cluster, service and task
+    family dimensions), billed as custom metrics.
+    """
+    ecr_storage_gb: NotRequired[pulumi.Input[Optional[_builtins.float]]]
+    """
+    GB of images kept in the ECR repository (default 5; the lifecycle policy keeps the last 50 images).
+    """
+    internet_egress_gb_per_month: NotRequired[pulumi.Input[Optional[_builtins.float]]]
+    """
+    GB per month sent to the internet, e.g. API responses (default 0: data transfer out is left out of the
+    estimate unless assumed here).
+    """
+    log_ingested_gb_per_month: NotRequired[pulumi.Input[Optional[_builtins.float]]]
+    """
+    GB of logs ingested per month into CloudWatch Logs (default 10): the service's log group, the Aurora log
+    exports and Container Insights performance events. Stored for `service.logRetentionDays`.
+    """
+    nat_data_processed_gb_per_month: NotRequired[pulumi.Input[Optional[_builtins.float]]]
+    """
+    GB per month processed by the NAT gateways, all zones together (default 100): image pulls, logs,
+    Secrets Manager, SSM and any other traffic from the tasks to AWS APIs or the internet.
+    """
+    waf_requests_per_month: NotRequired[pulumi.Input[Optional[_builtins.float]]]
+    """
+    Requests per month the web ACL inspects (default 10000000).
+    """
+
+@pulumi.input_type
+class CostAssumptionsArgs:
+    def __init__(__self__, *,
+                 alb_average_lcus: pulumi.Input[Optional[_builtins.float]] = None,
+                 aurora_io_requests_per_month: pulumi.Input[Optional[_builtins.float]] = None,
+                 aurora_storage_gb: pulumi.Input[Optional[_builtins.float]] = None,
+                 average_task_count: pulumi.Input[Optional[_builtins.float]] = None,
+                 container_insights_metrics: pulumi.Input[Optional[_builtins.float]] = None,
+                 ecr_storage_gb: pulumi.Input[Optional[_builtins.float]] = None,
+                 internet_egress_gb_per_month: pulumi.Input[Optional[_builtins.float]] = None,
+                 log_ingested_gb_per_month: pulumi.Input[Optional[_builtins.float]] = None,
+                 nat_data_processed_gb_per_month: pulumi.Input[Optional[_builtins.float]] = None,
+                 waf_requests_per_month: pulumi.Input[Optional[_builtins.float]] = None):
+        """
+        Usage the monthly cost estimate assumes. Every field is optional; the estimate marks each line that depends
+        on one of these as an assumption. Prices come from the provider's price table for the region.
+
+        :param pulumi.Input[_builtins.float] alb_average_lcus: Average load balancer capacity units (LCUs) in use (default 1): the highest of new connections/s ÷ 25,
+               active connections ÷ 3000, processed GB/h, rule evaluations/s ÷ 1000.
+        :param pulumi.Input[_builtins.float] aurora_io_requests_per_month: Aurora storage I/O requests per month (default 50000000).
+        :param pulumi.Input[_builtins.float] aurora_storage_gb: GB in the Aurora cluster volume (default 20; at most 131072, Aurora's 128 TiB).
+        :param pulumi.Input[_builtins.float] average_task_count: Tasks running on average over the month (default `service.desiredCount`); within `service.minCount` ..
+               `service.maxCount`. Split between Fargate and Fargate Spot by `onDemandBase` and the weights.
+        :param pulumi.Input[_builtins.float] container_insights_metrics: CloudWatch metrics Container Insights publishes for the cluster (default 30: cluster, service and task
+               family dimensions), billed as custom metrics.
+        :param pulumi.Input[_builtins.float] ecr_storage_gb: GB of images kept in the ECR repository (default 5; the lifecycle policy keeps the last 50 images).
+        :param pulumi.Input[_builtins.float] internet_egress_gb_per_month: GB per month sent to the internet, e.g. API responses (default 0: data transfer out is left out of the
+               estimate unless assumed here).
+        :param pulumi.Input[_builtins.float] log_ingested_gb_per_month: GB of logs ingested per month into CloudWatch Logs (default 10): the service's log group, the Aurora log
+               exports and Container Insights performance events. Stored for `service.logRetentionDays`.
+        :param pulumi.Input[_builtins.float] nat_data_processed_gb_per_month: GB per month processed by the NAT gateways, all zones together (default 100): image pulls, logs,
+               Secrets Manager, SSM and any other traffic from the tasks to AWS APIs or the internet.
+        :param pulumi.Input[_builtins.float] waf_requests_per_month: Requests per month the web ACL inspects (default 10000000).
+        """
+        if alb_average_lcus is not None:
+            pulumi.set(__self__, "alb_average_lcus", alb_average_lcus)
+        if aurora_io_requests_per_month is not None:
+            pulumi.set(__self__, "aurora_io_requests_per_month", aurora_io_requests_per_month)
+        if aurora_storage_gb is not None:
+            pulumi.set(__self__, "aurora_storage_gb", aurora_storage_gb)
+        if average_task_count is not None:
+            pulumi.set(__self__, "average_task_count", average_task_count)
+        if container_insights_metrics is not None:
+            pulumi.set(__self__, "container_insights_metrics", container_insights_metrics)
+        if ecr_storage_gb is not None:
+            pulumi.set(__self__, "ecr_storage_gb", ecr_storage_gb)
+        if internet_egress_gb_per_month is not None:
+            pulumi.set(__self__, "internet_egress_gb_per_month", internet_egress_gb_per_month)
+        if log_ingested_gb_per_month is not None:
+            pulumi.set(__self__, "log_ingested_gb_per_month", log_ingested_gb_per_month)
+        if nat_data_processed_gb_per_month is not None:
+            pulumi.set(__self__, "nat_data_processed_gb_per_month", nat_data_processed_gb_per_month)
+        if waf_requests_per_month is not None:
+            pulumi.set(__self__, "waf_requests_per_month", waf_requests_per_month)
+
+    @_builtins.property
+    @pulumi.getter(name="albAverageLcus")
+    def alb_average_lcus(self) -> pulumi.Input[Optional[_builtins.float]]:
+        """
+        Average load balancer capacity units (LCUs) in use (default 1): the highest of new connections/s ÷ 25,
+        active connections ÷ 3000, processed GB/h, rule evaluations/s ÷ 1000.
+        """
+        return pulumi.get(self, "alb_average_lcus")
+
+    @alb_average_lcus.setter
+    def alb_average_lcus(self, value: pulumi.Input[Optional[_builtins.float]]):
+        pulumi.set(self, "alb_average_lcus", value)
+
+    @_builtins.property
+    @pulumi.getter(name="auroraIoRequestsPerMonth")
+    def aurora_io_requests_per_month(self) -> pulumi.Input[Optional[_builtins.float]]:
+        """
+        Aurora storage I/O requests per month (default 50000000).
+        """
+        return pulumi.get(self, "aurora_io_requests_per_month")
+
+    @aurora_io_requests_per_month.setter
+    def aurora_io_requests_per_month(self, value: pulumi.Input[Optional[_builtins.float]]):
+        pulumi.set(self, "aurora_io_requests_per_month", value)
+
+    @_builtins.property
+    @pulumi.getter(name="auroraStorageGb")
+    def aurora_storage_gb(self) -> pulumi.Input[Optional[_builtins.float]]:
+        """
+        GB in the Aurora cluster volume (default 20; at most 131072, Aurora's 128 TiB).
+        """
+        return pulumi.get(self, "aurora_storage_gb")
+
+    @aurora_storage_gb.setter
+    def aurora_storage_gb(self, value: pulumi.Input[Optional[_builtins.float]]):
+        pulumi.set(self, "aurora_storage_gb", value)
+
+    @_builtins.property
+    @pulumi.getter(name="averageTaskCount")
+    def average_task_count(self) -> pulumi.Input[Optional[_builtins.float]]:
+        """
+        Tasks running on average over the month (default `service.desiredCount`); within `service.minCount` ..
+        `service.maxCount`. Split between Fargate and Fargate Spot by `onDemandBase` and the weights.
+        """
+        return pulumi.get(self, "average_task_count")
+
+    @average_task_count.setter
+    def average_task_count(self, value: pulumi.Input[Optional[_builtins.float]]):
+        pulumi.set(self, "average_task_count", value)
+
+    @_builtins.property
+    @pulumi.getter(name="containerInsightsMetrics")
+    def container_insights_metrics(self) -> pulumi.Input[Optional[_builtins.float]]:
+        """
+        CloudWatch metrics Container Insights publishes for the cluster (default 30: cluster, service and task
+        family dimensions), billed as custom metrics.
+        """
+        return pulumi.get(self, "container_insights_metrics")
+
+    @container_insights_metrics.setter
+    def container_insights_metrics(self, value: pulumi.Input[Optional[_builtins.float]]):
+        pulumi.set(self, "container_insights_metrics", value)
+
+    @_builtins.property
+    @pulumi.getter(name="ecrStorageGb")
+    def ecr_storage_gb(self) -> pulumi.Input[Optional[_builtins.float]]:
+        """
+        GB of images kept in the ECR repository (default 5; the lifecycle policy keeps the last 50 images).
+        """
+        return pulumi.get(self, "ecr_storage_gb")
+
+    @ecr_storage_gb.setter
+    def ecr_storage_gb(self, value: pulumi.Input[Optional[_builtins.float]]):
+        pulumi.set(self, "ecr_storage_gb", value)
+
+    @_builtins.property
+    @pulumi.getter(name="internetEgressGbPerMonth")
+    def internet_egress_gb_per_month(self) -> pulumi.Input[Optional[_builtins.float]]:
+        """
+        GB per month sent to the internet, e.g. API responses (default 0: data transfer out is left out of the
+        estimate unless assumed here).
+        """
+        return pulumi.get(self, "internet_egress_gb_per_month")
+
+    @internet_egress_gb_per_month.setter
+    def internet_egress_gb_per_month(self, value: pulumi.Input[Optional[_builtins.float]]):
+        pulumi.set(self, "internet_egress_gb_per_month", value)
+
+    @_builtins.property
+    @pulumi.getter(name="logIngestedGbPerMonth")
+    def log_ingested_gb_per_month(self) -> pulumi.Input[Optional[_builtins.float]]:
+        """
+        GB of logs ingested per month into CloudWatch Logs (default 10): the service's log group, the Aurora log
+        exports and Container Insights performance events. Stored for `service.logRetentionDays`.
+        """
+        return pulumi.get(self, "log_ingested_gb_per_month")
+
+    @log_ingested_gb_per_month.setter
+    def log_ingested_gb_per_month(self, value: pulumi.Input[Optional[_builtins.float]]):
+        pulumi.set(self, "log_ingested_gb_per_month", value)
+
+    @_builtins.property
+    @pulumi.getter(name="natDataProcessedGbPerMonth")
+    def nat_data_processed_gb_per_month(self) -> pulumi.Input[Optional[_builtins.float]]:
+        """
+        GB per month processed by the NAT gateways, all zones together (default 100): image pulls, logs,
+        Secrets Manager, SSM and any other traffic from the tasks to AWS APIs or the internet.
+        """
+        return pulumi.get(self, "nat_data_processed_gb_per_month")
+
+    @nat_data_processed_gb_per_month.setter
+    def nat_data_processed_gb_per_month(self, value: pulumi.Input[Optional[_builtins.float]]):
+        pulumi.set(self, "nat_data_processed_gb_per_month", value)
+
+    @_builtins.property
+    @pulumi.getter(name="wafRequestsPerMonth")
+    def waf_requests_per_month(self) -> pulumi.Input[Optional[_builtins.float]]:
+        """
+        Requests per month the web ACL inspects (default 10000000).
+        """
+        return pulumi.get(self, "waf_requests_per_month")
+
+    @waf_requests_per_month.setter
+    def waf_requests_per_month(self, value: pulumi.Input[Optional[_builtins.float]]):
+        pulumi.set(self, "waf_requests_per_month", value)
 
 
 class DatabaseArgsDict(TypedDict):

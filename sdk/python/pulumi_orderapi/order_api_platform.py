@@ -13,6 +13,7 @@ if sys.version_info >= (3, 11):
 else:
     from typing_extensions import NotRequired, TypedDict, TypeAlias
 from . import _utilities
+from . import outputs
 from ._inputs import *
 
 __all__ = ['OrderApiPlatformArgs', 'OrderApiPlatform']
@@ -24,6 +25,7 @@ class OrderApiPlatformArgs:
                  environment_suffix: pulumi.Input[_builtins.str],
                  alarms: pulumi.Input[Optional['AlarmsArgs']] = None,
                  availability_zones: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
+                 cost_assumptions: pulumi.Input[Optional['CostAssumptionsArgs']] = None,
                  database: pulumi.Input[Optional['DatabaseArgs']] = None,
                  deployment: pulumi.Input[Optional['DeploymentArgs']] = None,
                  load_balancer: pulumi.Input[Optional['LoadBalancerArgs']] = None,
@@ -40,6 +42,8 @@ class OrderApiPlatformArgs:
                Part of every resource name and the `EnvironmentSuffix` tag.
         :param pulumi.Input['AlarmsArgs'] alarms: Alarm notifications and thresholds.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] availability_zones: Exactly three availability zones of the region (default: the region's first three available zones).
+        :param pulumi.Input['CostAssumptionsArgs'] cost_assumptions: Usage the monthly cost estimate (`estimatedMonthlyCost`, `costBreakdown`) assumes for the usage-driven
+               items: average task count, NAT and log volumes, load balancer capacity units, WAF requests, storage.
         :param pulumi.Input['DatabaseArgs'] database: The Aurora MySQL cluster: version, size, readers, backups, windows, protection.
         :param pulumi.Input['DeploymentArgs'] deployment: How new revisions reach production (default blue/green with a 10-minute bake and alarm rollback).
         :param pulumi.Input['LoadBalancerArgs'] load_balancer: The internet-facing load balancer: HTTPS certificate, TLS policy, idle timeout.
@@ -56,6 +60,8 @@ class OrderApiPlatformArgs:
             pulumi.set(__self__, "alarms", alarms)
         if availability_zones is not None:
             pulumi.set(__self__, "availability_zones", availability_zones)
+        if cost_assumptions is not None:
+            pulumi.set(__self__, "cost_assumptions", cost_assumptions)
         if database is not None:
             pulumi.set(__self__, "database", database)
         if deployment is not None:
@@ -120,6 +126,19 @@ class OrderApiPlatformArgs:
     @availability_zones.setter
     def availability_zones(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]):
         pulumi.set(self, "availability_zones", value)
+
+    @_builtins.property
+    @pulumi.getter(name="costAssumptions")
+    def cost_assumptions(self) -> pulumi.Input[Optional['CostAssumptionsArgs']]:
+        """
+        Usage the monthly cost estimate (`estimatedMonthlyCost`, `costBreakdown`) assumes for the usage-driven
+        items: average task count, NAT and log volumes, load balancer capacity units, WAF requests, storage.
+        """
+        return pulumi.get(self, "cost_assumptions")
+
+    @cost_assumptions.setter
+    def cost_assumptions(self, value: pulumi.Input[Optional['CostAssumptionsArgs']]):
+        pulumi.set(self, "cost_assumptions", value)
 
     @_builtins.property
     @pulumi.getter
@@ -216,6 +235,7 @@ class OrderApiPlatform(pulumi.ComponentResource):
                  opts: Optional[pulumi.ResourceOptions] = None,
                  alarms: pulumi.Input[Optional[Union['AlarmsArgs', 'AlarmsArgsDict']]] = None,
                  availability_zones: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
+                 cost_assumptions: pulumi.Input[Optional[Union['CostAssumptionsArgs', 'CostAssumptionsArgsDict']]] = None,
                  database: pulumi.Input[Optional[Union['DatabaseArgs', 'DatabaseArgsDict']]] = None,
                  deployment: pulumi.Input[Optional[Union['DeploymentArgs', 'DeploymentArgsDict']]] = None,
                  environment: pulumi.Input[Optional[_builtins.str]] = None,
@@ -233,6 +253,8 @@ class OrderApiPlatform(pulumi.ComponentResource):
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[Union['AlarmsArgs', 'AlarmsArgsDict']] alarms: Alarm notifications and thresholds.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] availability_zones: Exactly three availability zones of the region (default: the region's first three available zones).
+        :param pulumi.Input[Union['CostAssumptionsArgs', 'CostAssumptionsArgsDict']] cost_assumptions: Usage the monthly cost estimate (`estimatedMonthlyCost`, `costBreakdown`) assumes for the usage-driven
+               items: average task count, NAT and log volumes, load balancer capacity units, WAF requests, storage.
         :param pulumi.Input[Union['DatabaseArgs', 'DatabaseArgsDict']] database: The Aurora MySQL cluster: version, size, readers, backups, windows, protection.
         :param pulumi.Input[Union['DeploymentArgs', 'DeploymentArgsDict']] deployment: How new revisions reach production (default blue/green with a 10-minute bake and alarm rollback).
         :param pulumi.Input[_builtins.str] environment: The environment, e.g. `prod` or `staging`: a lowercase letter, then lowercase letters and digits, at most
@@ -273,6 +295,7 @@ class OrderApiPlatform(pulumi.ComponentResource):
                  opts: Optional[pulumi.ResourceOptions] = None,
                  alarms: pulumi.Input[Optional[Union['AlarmsArgs', 'AlarmsArgsDict']]] = None,
                  availability_zones: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
+                 cost_assumptions: pulumi.Input[Optional[Union['CostAssumptionsArgs', 'CostAssumptionsArgsDict']]] = None,
                  database: pulumi.Input[Optional[Union['DatabaseArgs', 'DatabaseArgsDict']]] = None,
                  deployment: pulumi.Input[Optional[Union['DeploymentArgs', 'DeploymentArgsDict']]] = None,
                  environment: pulumi.Input[Optional[_builtins.str]] = None,
@@ -295,6 +318,7 @@ class OrderApiPlatform(pulumi.ComponentResource):
 
             __props__.__dict__["alarms"] = alarms
             __props__.__dict__["availability_zones"] = availability_zones
+            __props__.__dict__["cost_assumptions"] = cost_assumptions
             __props__.__dict__["database"] = database
             __props__.__dict__["deployment"] = deployment
             if environment is None and not opts.urn:
@@ -314,11 +338,13 @@ class OrderApiPlatform(pulumi.ComponentResource):
             __props__.__dict__["app_secret_arn"] = None
             __props__.__dict__["blue_target_group_arn"] = None
             __props__.__dict__["config_parameter_path"] = None
+            __props__.__dict__["cost_breakdown"] = None
             __props__.__dict__["dashboard_name"] = None
             __props__.__dict__["db_secret_arn"] = None
             __props__.__dict__["ecr_repository_url"] = None
             __props__.__dict__["ecs_cluster_name"] = None
             __props__.__dict__["ecs_service_arn"] = None
+            __props__.__dict__["estimated_monthly_cost"] = None
             __props__.__dict__["green_target_group_arn"] = None
             __props__.__dict__["internet_gateway_id"] = None
             __props__.__dict__["listener_rule_arn"] = None
@@ -393,6 +419,15 @@ class OrderApiPlatform(pulumi.ComponentResource):
         return pulumi.get(self, "config_parameter_path")
 
     @_builtins.property
+    @pulumi.getter(name="costBreakdown")
+    def cost_breakdown(self) -> pulumi.Output[Optional[Sequence['outputs.CostLineItem']]]:
+        """
+        The estimate's lines: quantity × unit price = monthly amount, which lines rest on `costAssumptions`, and
+        the AWS pricing page of each price.
+        """
+        return pulumi.get(self, "cost_breakdown")
+
+    @_builtins.property
     @pulumi.getter(name="dashboardName")
     def dashboard_name(self) -> pulumi.Output[_builtins.str]:
         """
@@ -431,6 +466,15 @@ class OrderApiPlatform(pulumi.ComponentResource):
         The ECS service's ARN.
         """
         return pulumi.get(self, "ecs_service_arn")
+
+    @_builtins.property
+    @pulumi.getter(name="estimatedMonthlyCost")
+    def estimated_monthly_cost(self) -> pulumi.Output[Optional[_builtins.float]]:
+        """
+        The estimated monthly cost in USD of this configuration at the region's list prices (known at preview;
+        absent when the provider has no price table for the region). See `costBreakdown`.
+        """
+        return pulumi.get(self, "estimated_monthly_cost")
 
     @_builtins.property
     @pulumi.getter(name="greenTargetGroupArn")
