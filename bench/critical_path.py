@@ -171,6 +171,21 @@ def critical_path(waits: Mapping[str, Iterable[str]], weight: Mapping[str, float
     return CriticalPath(round(best[end], 3), path)
 
 
+def path_to(waits: Mapping[str, Iterable[str]], weight: Mapping[str, float], node: str) -> CriticalPath:
+    """The longest chain that ends at ``node``: when ``node`` is done if every step starts as soon as what it waits
+    for is done."""
+    ancestors: set[str] = set()
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n in ancestors:
+            continue
+        ancestors.add(n)
+        stack.extend(waits.get(n, ()))
+    sub = {n: [d for d in waits.get(n, ()) if d in ancestors] for n in ancestors}
+    return critical_path(sub, {n: weight.get(n, 0.0) for n in ancestors})
+
+
 def children_wall(steps: Mapping[str, Step], urns: Iterable[str]) -> tuple[float, float, float]:
     """(first start, last end, wall seconds) of the steps of ``urns`` that ran."""
     ran = [steps[u] for u in urns if u in steps]

@@ -88,6 +88,8 @@ class Result:
     aws_mutating_calls_up: int = 0
     predicted_real_critical_path_seconds: float | None = None
     predicted_real_critical_path: list[dict[str, Any]] = field(default_factory=list)
+    # The longest chain ending at the ECS service (its deployment steady included): when the API serves.
+    predicted_real_service_ready_seconds: float | None = None
     destroy_seconds: float = 0.0
     destroy_ok: bool = False
     destroy_children_wall_seconds: float = 0.0
@@ -243,6 +245,9 @@ def run_config(config: Config, tools: harness.Tools, root: Path) -> Result:
             real_path = cp.critical_path(waits, slow)
             result.predicted_real_critical_path_seconds = real_path.seconds
             result.predicted_real_critical_path = path_rows(real_path, steps, slow)
+            service = next((u for u in children if types.get(u) == "orderapi:ecs:Service"), None)
+            if service is not None:
+                result.predicted_real_service_ready_seconds = cp.path_to(waits, slow, service).seconds
 
         # -- destroy
         proxy.mark("destroy")
@@ -312,6 +317,11 @@ def table(results: list[Result]) -> list[str]:
                 f"their scale-1 durations):"
             )
             lines += [f"    {row['seconds']:>7.1f} s  {row['resource']}" for row in r.predicted_real_critical_path]
+        if r.predicted_real_service_ready_seconds is not None:
+            lines.append(
+                f"  predicted real-AWS time until the ECS service is steady: "
+                f"{r.predicted_real_service_ready_seconds:.0f} s"
+            )
         lines += [f"  ERROR {e}" for e in r.errors]
     return lines
 

@@ -140,3 +140,12 @@ def test_end_to_end_on_a_synthetic_run_and_the_prediction() -> None:
     types = {u: resources[u]["type"] for u in children}
     slow = cp.predicted(weight, types, {"orderapi:ec2:NatGateway": 120 - 1.2})
     assert cp.critical_path(cp.graph(resources, children), slow).seconds == pytest.approx(4.5 + 118.8)
+
+
+def test_path_to_a_node_ignores_what_it_does_not_wait_for():
+    waits = {"svc": ["writer", "rt"], "writer": ["cluster"], "reader": ["writer"], "rt": ["vpc"], "cluster": ["vpc"]}
+    weight = {"vpc": 1, "cluster": 300, "writer": 600, "reader": 600, "rt": 2, "svc": 120}
+    assert cp.critical_path(waits, weight).seconds == 1501
+    to_svc = cp.path_to(waits, weight, "svc")
+    assert to_svc.seconds == 1021
+    assert to_svc.urns == ["vpc", "cluster", "writer", "svc"]

@@ -356,8 +356,12 @@ def deployed(stack: Stack) -> dict[str, Any]:
 
 
 def test_preview_plans_every_child_and_creates_nothing(stack: Stack, moto: MotoServer) -> None:
-    """Preview runs Construct and plans the component and every child as a create under it; AWS stays empty."""
-    steps = stack.preview().get("steps") or []
+    """Preview runs Construct and plans the component and every child as a create under it; AWS stays empty. The
+    component tells the configuration's monthly cost estimate at preview (an info message on it)."""
+    preview = stack.preview()
+    steps = preview.get("steps") or []
+    told = [d.get("message", "") for d in preview.get("diagnostics") or [] if "/month" in d.get("message", "")]
+    assert told and "us-east-1 list prices" in told[0], f"no cost estimate in the preview: {preview.get('diagnostics')}"
     by_type = Counter(resource_type(s["urn"]) for s in steps if s["op"] == "create")
     assert by_type[COMPONENT] == 1, f"preview plans {by_type[COMPONENT]} components: {by_type}"
     component_urn = next(s["urn"] for s in steps if resource_type(s["urn"]) == COMPONENT)
@@ -910,6 +914,11 @@ def test_outputs_match_aws(deployed: dict[str, Any], aws: Aws) -> None:
     }
     assert {key: deployed.get(key) for key in expected} == expected
     assert len(deployed["availabilityZones"]) == 3
+    # The cost estimate: its lines add up to the total, each says how it was computed.
+    lines = deployed["costBreakdown"]
+    assert abs(sum(line["monthly"] for line in lines) - deployed["estimatedMonthlyCost"]) < 0.005
+    nat = next(line for line in lines if line["item"] == "nat.hours")
+    assert nat["quantity"] == 3 * 730 and abs(nat["monthly"] - round(nat["quantity"] * nat["unitPrice"], 2)) < 0.005
 
 
 # --------------------------------------------------------------------------------------------------------------------

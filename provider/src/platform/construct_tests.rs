@@ -746,3 +746,44 @@ async fn the_cost_estimate_counts_what_construct_registers() {
         .sum();
     assert!((sum - total).abs() < 0.005, "{sum} vs {total}");
 }
+
+#[test]
+fn arns_of_another_region_or_partition_are_refused_before_anything_exists() {
+    let plan = |extra: serde_json::Value| {
+        let mut inputs: PropertyMap = [("environment", "prod"), ("environmentSuffix", "x7k2")]
+            .iter()
+            .map(|(k, v)| (k.to_string(), Value::from(*v)))
+            .collect();
+        for (k, v) in extra.as_object().expect("object") {
+            inputs.insert(k.clone(), Value::from_json(v.clone()));
+        }
+        let args = PlatformArgs::from_inputs(&inputs).expect("valid everywhere");
+        let zones = ["us-east-1a", "us-east-1b", "us-east-1c"]
+            .map(String::from)
+            .to_vec();
+        plan_in("us-east-1", zones, args)
+    };
+    let cert = |region: &str, partition: &str| {
+        serde_json::json!({"loadBalancer": {"certificateArn":
+            format!("arn:{partition}:acm:{region}:123456789012:certificate/0a1b2c3d-1111-2222-3333-444455556666")}})
+    };
+    assert!(plan(cert("us-east-1", "aws")).is_ok());
+    let err = plan(cert("eu-west-1", "aws")).expect_err("another region");
+    assert!(
+        err.contains("loadBalancer.certificateArn") && err.contains("eu-west-1"),
+        "{err}"
+    );
+    let err = plan(cert("cn-north-1", "aws-cn")).expect_err("another partition");
+    assert!(err.contains("partition aws-cn"), "{err}");
+    // IAM server certificates are global: only the partition matters.
+    let iam = serde_json::json!({"loadBalancer": {"certificateArn":
+        "arn:aws:iam::123456789012:server-certificate/orders"}});
+    assert!(plan(iam).is_ok());
+    let topic = |region: &str| serde_json::json!({"alarms": {"topicArn": format!("arn:aws:sns:{region}:123456789012:oncall")}});
+    assert!(plan(topic("us-east-1")).is_ok());
+    let err = plan(topic("us-west-2")).expect_err("another region");
+    assert!(
+        err.contains("alarms.topicArn") && err.contains("us-west-2"),
+        "{err}"
+    );
+}

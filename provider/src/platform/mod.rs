@@ -96,6 +96,7 @@ pub fn plan_in(region: &str, available: Vec<String>, args: PlatformArgs) -> Resu
     let cidr = args.vpc_cidr.as_deref().unwrap_or(DEFAULT_VPC_CIDR);
     let network = network::NetworkPlan::new(cidr, &zones, &mut f);
     let settings = args.settings_into(&mut f);
+    refuse_other_regions(region, &settings, &mut f);
     f.finish(()).map_err(|fs| {
         fs.iter()
             .map(|x| format!("{}: {}", x.property, x.reason))
@@ -109,6 +110,44 @@ pub fn plan_in(region: &str, available: Vec<String>, args: PlatformArgs) -> Resu
         zones,
         network,
     })
+}
+
+/// Refuses ARNs of another region or partition where AWS requires the platform's own: the load balancer's
+/// certificate (ACM certificates are regional; an IAM server certificate is global but partitioned) and the alarm
+/// topic (CloudWatch alarms notify topics of their own region only). AWS would refuse them only after half the
+/// platform exists.
+fn refuse_other_regions(region: &str, settings: &args::Settings, f: &mut Failures) {
+    let partition = crate::arn::partition_of(region);
+    let mut require = |property: &str, arn: &str, regional: bool| {
+        let Ok(a) = arn.parse::<crate::arn::Arn>() else {
+            return; // The argument's own rule reports a malformed ARN.
+        };
+        f.require(
+            a.partition == partition,
+            property,
+            format!(
+                "'{arn}' is in partition {}, but the platform deploys to {region} (partition {partition})",
+                a.partition
+            ),
+        );
+        f.require(
+            !regional || a.region == region,
+            property,
+            format!(
+                "'{arn}' is in region {}, but the platform deploys to {region}: it must be in {region}",
+                a.region
+            ),
+        );
+    };
+    if let Some(arn) = &settings.load_balancer.certificate_arn {
+        let acm = arn
+            .parse::<crate::arn::Arn>()
+            .is_ok_and(|a| a.service == "acm");
+        require("loadBalancer.certificateArn", arn, acm);
+    }
+    if let Some(arn) = &settings.alarms.topic_arn {
+        require("alarms.topicArn", arn, true);
+    }
 }
 
 /// The component's outputs and, per output, the children they came from.
