@@ -507,6 +507,46 @@ fn mark_secrets(mut m: PropertyMap, keys: &BTreeSet<String>, always: &[&str]) ->
 }
 
 impl<R: CustomResource> Adapter<R> {
+    /// The failures of `inputs`' known properties when those in `unknown` (top-level keys) are not known yet.
+    /// The unknown ones are replaced by two different stand-ins of their type ([`schema::stand_ins`]) and the
+    /// kind's check runs on both; a failure is kept when it names a known property and occurs under both stand-ins
+    /// (a rule that relates a known property to an unknown one waits until both are known).
+    fn check_known(
+        ctx: &CheckContext,
+        inputs: &PropertyMap,
+        unknown: &BTreeSet<String>,
+    ) -> Vec<CheckFailure> {
+        let top = |property: &str| {
+            property
+                .split(['.', '['])
+                .next()
+                .unwrap_or(property)
+                .to_string()
+        };
+        let run = |variant: u8| -> Option<Vec<CheckFailure>> {
+            let mut m = serde_json::Map::new();
+            for (k, v) in inputs {
+                if !unknown.contains(k) {
+                    m.insert(k.clone(), v.to_json()?);
+                }
+            }
+            m.extend(crate::schema::stand_ins::<R::Inputs>(unknown, variant));
+            crate::schema::fill_missing::<R::Inputs>(&mut m);
+            let typed: R::Inputs = serde_json::from_value(serde_json::Value::Object(m)).ok()?;
+            Some(match R::check(ctx, typed) {
+                Ok(_) => vec![],
+                Err(fs) => fs
+                    .into_iter()
+                    .filter(|f| !unknown.contains(&top(&f.property)))
+                    .collect(),
+            })
+        };
+        match (run(0), run(1)) {
+            (Some(a), Some(b)) => a.into_iter().filter(|f| b.contains(f)).collect(),
+            _ => vec![],
+        }
+    }
+
     fn input_names() -> BTreeSet<String> {
         property_names::<R::Inputs>()
     }
@@ -691,8 +731,15 @@ impl<R: CustomResource> DynResource for Adapter<R> {
             })
             .collect();
         let plain_news = Self::inputs_of(&news);
-        if plain_news.values().any(Value::contains_unknowns) {
-            // Not everything is known yet (preview): validate again when it is, at `up`.
+        let unknown: BTreeSet<String> = plain_news
+            .iter()
+            .filter(|(_, v)| v.contains_unknowns())
+            .map(|(k, _)| k.clone())
+            .collect();
+        if !unknown.is_empty() {
+            // Not everything is known yet (preview): every rule of the known properties runs now, the rest when
+            // they are known (`up` checks again).
+            failures.extend(Self::check_known(ctx, &plain_news, &unknown));
             return Checked {
                 inputs: news,
                 failures,
@@ -941,6 +988,12 @@ mod tests {
                 "cidrBlock",
                 "must be a CIDR block",
             );
+            f.require(inputs.port != Some(0), "port", "must be 1-65535");
+            f.require(
+                inputs.port != Some(8443) || !inputs.cidr_block.is_empty(),
+                "port",
+                "8443 needs a cidrBlock",
+            );
             inputs.port.get_or_insert(80);
             f.finish(inputs)
         }
@@ -1040,6 +1093,43 @@ mod tests {
             secret.inputs.get("cidrBlock"),
             Some(Value::Secret(_))
         ));
+    }
+
+    #[test]
+    fn rules_of_known_properties_run_while_others_are_unknown() {
+        let a = Adapter::<T>::default();
+        let ctx = CheckContext::default();
+        // cidrBlock is another resource's output, not known at preview; port's own rule still runs.
+        let bad_port = a.check(
+            &ctx,
+            props(&[("cidrBlock", Value::Unknown), ("port", Value::Number(0.0))]),
+        );
+        assert_eq!(
+            bad_port.failures,
+            vec![CheckFailure::new("port", "must be 1-65535")]
+        );
+        // A rule relating port to the unknown cidrBlock waits until both are known.
+        let related = a.check(
+            &ctx,
+            props(&[
+                ("cidrBlock", Value::Unknown),
+                ("port", Value::Number(8443.0)),
+            ]),
+        );
+        assert!(related.failures.is_empty(), "{:?}", related.failures);
+        // Once known, it runs.
+        let known = a.check(
+            &ctx,
+            props(&[("cidrBlock", "".into()), ("port", Value::Number(8443.0))]),
+        );
+        assert!(
+            known
+                .failures
+                .iter()
+                .any(|f| f.reason == "8443 needs a cidrBlock"),
+            "{:?}",
+            known.failures
+        );
     }
 
     #[test]

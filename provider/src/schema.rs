@@ -84,6 +84,91 @@ fn fill_object(root: &Json, schema: &Json, m: &mut Map<String, Json>) {
     }
 }
 
+/// Stand-ins for the top-level properties `keys` of `T` whose values are not known yet (preview), so the rules of
+/// the known properties can run: `variant` 0 gives each its type's zero value (`""`, `0`, `false`, `[]`, an object
+/// of zero-valued required fields, an enum's first value); variant 1 a different one of the same type (`"x"`, `1`,
+/// `true`, an enum's last value). A rule that fails on a known property under both is that property's own; one
+/// that fails under only one was about the stand-in.
+pub fn stand_ins<T: JsonSchema>(keys: &BTreeSet<String>, variant: u8) -> Map<String, Json> {
+    let root = root_schema::<T>();
+    let props = resolve(&root, &root)
+        .get("properties")
+        .and_then(Json::as_object)
+        .cloned()
+        .unwrap_or_default();
+    keys.iter()
+        .filter_map(|k| {
+            let prop = props.get(k)?;
+            let value = if variant == 0 {
+                zero_value(&root, prop)
+            } else {
+                other_value(&root, prop)
+            };
+            Some((k.clone(), value))
+        })
+        .collect()
+}
+
+/// A value of `prop`'s type other than its zero value.
+fn other_value(root: &Json, prop: &Json) -> Json {
+    let prop = resolve(root, prop);
+    if let Some(last) = prop
+        .get("enum")
+        .and_then(Json::as_array)
+        .and_then(|e| e.last())
+    {
+        return last.clone();
+    }
+    if let Some(Json::Array(any)) = prop.get("anyOf").or_else(|| prop.get("oneOf"))
+        && let Some(first) = any.iter().find(|s| s.get("type") != Some(&json!("null")))
+    {
+        return other_value(root, first);
+    }
+    match json_type(prop) {
+        "string" => json!("x"),
+        "integer" | "number" => json!(1),
+        "boolean" => json!(true),
+        "array" => match prop.get("items") {
+            Some(items) => json!([other_value(root, items)]),
+            None => json!([]),
+        },
+        "object" => {
+            // Every required field with a non-zero value of its type.
+            let required: BTreeSet<&str> = prop
+                .get("required")
+                .and_then(Json::as_array)
+                .map(|r| r.iter().filter_map(Json::as_str).collect())
+                .unwrap_or_default();
+            let fields = prop
+                .get("properties")
+                .and_then(Json::as_object)
+                .map(|props| {
+                    props
+                        .iter()
+                        .filter(|(k, _)| required.contains(k.as_str()))
+                        .map(|(k, v)| (k.clone(), other_value(root, v)))
+                        .collect::<Map<String, Json>>()
+                })
+                .unwrap_or_default();
+            Json::Object(fields)
+        }
+        _ => zero_value(root, prop),
+    }
+}
+
+/// The first non-null JSON type of `prop`.
+fn json_type(prop: &Json) -> &str {
+    match prop.get("type") {
+        Some(Json::String(t)) => t.as_str(),
+        Some(Json::Array(ts)) => ts
+            .iter()
+            .filter_map(Json::as_str)
+            .find(|t| *t != "null")
+            .unwrap_or("null"),
+        _ => "object",
+    }
+}
+
 fn zero_value(root: &Json, prop: &Json) -> Json {
     let prop = resolve(root, prop);
     if let Some(first) = prop
@@ -93,16 +178,12 @@ fn zero_value(root: &Json, prop: &Json) -> Json {
     {
         return first.clone();
     }
-    let ty = match prop.get("type") {
-        Some(Json::String(t)) => t.as_str(),
-        Some(Json::Array(ts)) => ts
-            .iter()
-            .filter_map(Json::as_str)
-            .find(|t| *t != "null")
-            .unwrap_or("null"),
-        _ => "object",
-    };
-    match ty {
+    if let Some(Json::Array(any)) = prop.get("anyOf").or_else(|| prop.get("oneOf"))
+        && let Some(first) = any.iter().find(|s| s.get("type") != Some(&json!("null")))
+    {
+        return zero_value(root, first);
+    }
+    match json_type(prop) {
         "string" => json!(""),
         "integer" | "number" => json!(0),
         "boolean" => json!(false),

@@ -105,10 +105,35 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
     ),
     ("error-rate-percent-0", {"alarms": {"errorRatePercent": 0}}, "alarms.errorRatePercent"),
     ("reserved-tag-key", {"tags": {"ManagedBy": "me"}}, "tags"),
+    # A rule only a child kind holds (Aurora: the backup window lasts at least 30 minutes), checked at Construct
+    # on the child's known properties and named by the user's argument.
+    ("backup-window-of-15-minutes", {"database": {"backupWindow": "03:00-03:15"}}, "database.backupWindow"),
+    # ARNs AWS accepts only from the platform's own region and partition.
+    (
+        "certificate-of-another-region",
+        {"loadBalancer": {"certificateArn": CERTIFICATE.replace("us-east-1", "eu-west-1")}},
+        "loadBalancer.certificateArn",
+    ),
+    (
+        "certificate-of-another-partition",
+        {"loadBalancer": {"certificateArn": CERTIFICATE.replace("aws:acm:us-east-1", "aws-cn:acm:cn-north-1")}},
+        "loadBalancer.certificateArn",
+    ),
+    (
+        "alarm-topic-of-another-region",
+        {"alarms": {"topicArn": "arn:aws:sns:us-west-2:123456789012:oncall"}},
+        "alarms.topicArn",
+    ),
     ("suffix-longer-than-8", {"environmentSuffix": "toolong123"}, "environmentSuffix"),
 ]
 #: Cases that also run `pulumi up`, to show the engine creates nothing when Construct refuses.
-UP_CASES = {"cpu-memory-not-a-fargate-pair", "waf-limit-below-10", "maintenance-window-overlaps-backups"}
+UP_CASES = {
+    "cpu-memory-not-a-fargate-pair",
+    "waf-limit-below-10",
+    "maintenance-window-overlaps-backups",
+    "backup-window-of-15-minutes",
+    "certificate-of-another-region",
+}
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ use futures::future::{BoxFuture, Shared, try_join_all};
 use super::args::Settings;
 use super::naming::Naming;
 use super::{ConstructEnv, Plan};
-use crate::resource::CustomResource;
+use crate::resource::{CheckContext, CheckFailure, CustomResource, Registry};
 use crate::rpc::value::{PropertyMap, Value};
 
 /// One child to register.
@@ -124,6 +124,9 @@ pub struct Props<'a> {
     inputs: PropertyMap,
     deferred: Vec<Deferred<'a>>,
     after: Vec<Handle<'a>>,
+    /// Which of the component's arguments each property's value came from (`preferredBackupWindow` ←
+    /// `database.backupWindow`), so the kind's rules report against what the user wrote.
+    provenance: BTreeMap<String, String>,
 }
 
 impl<'a> Props<'a> {
@@ -135,7 +138,68 @@ impl<'a> Props<'a> {
             inputs: PropertyMap::new(),
             deferred: vec![],
             after: vec![],
+            provenance: BTreeMap::new(),
         }
+    }
+
+    /// Sets a value taken from the component's argument `argument` (its path, e.g. `database.backupWindow`): a
+    /// rule of the kind that refuses it is reported against that argument.
+    pub fn arg(
+        mut self,
+        key: &str,
+        value: impl Into<Value>,
+        argument: impl Into<String>,
+    ) -> Props<'a> {
+        self.provenance.insert(key.to_string(), argument.into());
+        self.set(key, value)
+    }
+
+    /// Records that `key`'s value (set before or after) came from the component's argument `argument`.
+    pub fn traced(mut self, key: &str, argument: impl Into<String>) -> Props<'a> {
+        self.provenance.insert(key.to_string(), argument.into());
+        self
+    }
+
+    /// The failures the kind's own rules find in the properties known now (the values from other children are
+    /// not known until those exist), each named by the component's argument it came from.
+    fn failures(&self, registry: &Registry) -> Vec<CheckFailure> {
+        let Some(kind) = registry.get(self.token) else {
+            return vec![CheckFailure::new(
+                "",
+                format!(
+                    "{}: {} is not a kind of this provider",
+                    self.name, self.token
+                ),
+            )];
+        };
+        let mut known = self.inputs.clone();
+        for d in &self.deferred {
+            known.insert(d.key.clone(), Value::Unknown);
+        }
+        let ctx = CheckContext {
+            name: self.name.clone(),
+            ..Default::default()
+        };
+        kind.check(&ctx, known)
+            .failures
+            .into_iter()
+            .map(|f| {
+                let top = f.property.split(['.', '[']).next().unwrap_or_default();
+                let child = format!("{} {}", self.token, f.property);
+                match self.provenance.get(top) {
+                    Some(argument) => {
+                        CheckFailure::new(argument.clone(), format!("{} (as {child})", f.reason))
+                    }
+                    None => CheckFailure::new(
+                        "",
+                        format!(
+                            "the platform's {child} ({}) is refused: {}",
+                            self.name, f.reason
+                        ),
+                    ),
+                }
+            })
+            .collect()
     }
 
     /// Sets a plain value.
@@ -199,6 +263,7 @@ impl<'a> Props<'a> {
             mut inputs,
             deferred,
             after,
+            provenance: _,
         } = self;
         let mut dependencies: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         for d in deferred {
@@ -242,6 +307,9 @@ pub struct Scope<'a> {
     /// The standard tags as a value, set on every child that takes tags.
     pub tags: Value,
     declared: Mutex<Vec<Handle<'a>>>,
+    /// What the kinds' rules refused among the declared children's known properties.
+    refused: Mutex<Vec<CheckFailure>>,
+    registry: Registry,
 }
 
 impl<'a> Scope<'a> {
@@ -259,11 +327,19 @@ impl<'a> Scope<'a> {
             plan,
             tags,
             declared: Mutex::new(vec![]),
+            refused: Mutex::new(vec![]),
+            registry: Registry::all(),
         }
     }
 
     /// Declares one child: it is registered as soon as every child it references exists.
     pub fn register(&self, props: Props<'a>) -> Handle<'a> {
+        let failures = props.failures(&self.registry);
+        if !failures.is_empty()
+            && let Ok(mut refused) = self.refused.lock()
+        {
+            refused.extend(failures);
+        }
         let monitor = self.monitor;
         let name: Arc<str> = props.name.as_str().into();
         let registered = async move {
@@ -280,12 +356,38 @@ impl<'a> Scope<'a> {
     }
 
     /// Registers every declared child, each as soon as its references exist; the first failure stops the rest.
+    /// Nothing is registered when a kind's rules refuse a declared child's known property: the failures come
+    /// back, named by the component's arguments, before the first AWS call.
     pub async fn finish(&self) -> Result<(), String> {
+        self.refused()?;
         let declared = match self.declared.lock() {
             Ok(d) => d.clone(),
             Err(_) => return Err("construct: the list of declared children is poisoned".into()),
         };
         resolve(&declared).await.map(|_| ())
+    }
+
+    /// What the kinds' rules refused among the declared children's known properties, as one message.
+    pub fn refused(&self) -> Result<(), String> {
+        let refused = self
+            .refused
+            .lock()
+            .map(|r| r.clone())
+            .map_err(|_| "construct: the list of refused properties is poisoned".to_string())?;
+        if !refused.is_empty() {
+            return Err(refused
+                .iter()
+                .map(|f| {
+                    if f.property.is_empty() {
+                        f.reason.clone()
+                    } else {
+                        format!("{}: {}", f.property, f.reason)
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("; "));
+        }
+        Ok(())
     }
 
     /// A child's logical (Pulumi) name: `<component>-<part>`, unique within the stack.

@@ -603,8 +603,10 @@ async fn a_child_prop_that_is_not_an_input_of_its_kind_is_refused() {
     let scope = Scope::new(&rec, "urn:component", &env, &plan, Value::Null);
     scope.register(child::Props::of::<Vpc>("orders-vpc2").set("cidr", "10.0.0.0/16"));
     let err = scope.finish().await.expect_err("not an input");
+    // Construct's own validation of the declared children refuses it before anything is registered (the
+    // recorder, like the engine, would take it: it refuses it too, as a second line in these tests).
     assert!(
-        err.contains("'cidr' is not an input of orderapi:ec2:Vpc"),
+        err.contains("orderapi:ec2:Vpc cidr") && err.contains("unknown property"),
         "{err}"
     );
 }
@@ -786,4 +788,55 @@ fn arns_of_another_region_or_partition_are_refused_before_anything_exists() {
         err.contains("alarms.topicArn") && err.contains("us-west-2"),
         "{err}"
     );
+}
+
+#[tokio::test]
+async fn a_kinds_rule_refuses_the_users_argument_before_anything_is_registered() {
+    // The component's own rules check the window's format; the Aurora cluster kind's rule (at least 30 minutes)
+    // runs at Construct too, on the known properties, and names the user's argument.
+    let mut args = PlatformArgs::from_inputs(
+        &[("environment", "prod"), ("environmentSuffix", "x7k2")]
+            .iter()
+            .map(|(k, v)| (k.to_string(), Value::from(*v)))
+            .collect(),
+    )
+    .expect("valid");
+    let mut plan = plan_offline(args.clone());
+    plan.settings.database.backup_window = "03:00-03:15".into();
+    let rec = Recorder {
+        preview: true,
+        ..Default::default()
+    };
+    let env = ConstructEnv {
+        name: "orders".into(),
+        dry_run: true,
+        aws: Arc::new(Aws::offline()),
+        diagnostics: Arc::new(crate::resource::NoDiagnostics),
+    };
+    // The server validates before it registers the component; construct refuses it again on its own.
+    let refused = super::validate(&env, &plan).expect_err("too short a backup window");
+    assert!(refused.starts_with("database.backupWindow: "), "{refused}");
+    let err = construct(&rec, &env, "urn:component", plan)
+        .await
+        .expect_err("too short a backup window");
+    assert!(err.starts_with("database.backupWindow: "), "{err}");
+    assert!(
+        err.contains("orderapi:rds:Cluster preferredBackupWindow"),
+        "{err}"
+    );
+    assert!(
+        rec.children.lock().expect("lock").is_empty(),
+        "nothing registered"
+    );
+    // Every kind's rules pass on a valid platform, in preview (values from other children unknown) and up.
+    args.tags = Some([("team".to_string(), "orders".to_string())].into());
+    for preview in [true, false] {
+        let rec = Recorder {
+            preview,
+            ..Default::default()
+        };
+        construct(&rec, &env, "urn:component", plan_offline(args.clone()))
+            .await
+            .expect("valid platform");
+    }
 }

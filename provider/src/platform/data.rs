@@ -66,30 +66,58 @@ pub fn build<'a>(
                 format!("Order API {}-{} database subnets", n.environment, n.suffix),
             )
             .ids_of("subnetIds", &net.private_subnets.iter().collect::<Vec<_>>())
-            .set("tags", scope.tags.clone()),
+            .arg("tags", scope.tags.clone(), "tags"),
     );
     let cluster_identifier = n.name("aurora");
     let cluster = scope.register(
         Props::of::<Cluster>(scope.logical("aurora"))
             .set("clusterIdentifier", cluster_identifier.as_str())
             .set("engine", "aurora-mysql")
-            .set("engineVersion", db.engine_version.as_str())
-            .set("databaseName", db.database_name.as_str())
+            .arg(
+                "engineVersion",
+                db.engine_version.as_str(),
+                "database.engineVersion",
+            )
+            .arg(
+                "databaseName",
+                db.database_name.as_str(),
+                "database.databaseName",
+            )
             .set("manageMasterUserPassword", true)
             .set("storageEncrypted", true)
-            .set("backupRetentionPeriod", db.backup_retention_days)
-            .set("preferredBackupWindow", db.backup_window.as_str())
-            .set("preferredMaintenanceWindow", db.maintenance_window.as_str())
+            .arg(
+                "backupRetentionPeriod",
+                db.backup_retention_days,
+                "database.backupRetentionDays",
+            )
+            .arg(
+                "preferredBackupWindow",
+                db.backup_window.as_str(),
+                "database.backupWindow",
+            )
+            .arg(
+                "preferredMaintenanceWindow",
+                db.maintenance_window.as_str(),
+                "database.maintenanceWindow",
+            )
             .ids_of("vpcSecurityGroupIds", &[&sgs.database])
             .id_of("dbSubnetGroupName", &subnet_group)
-            .set("deletionProtection", db.deletion_protection)
-            .set("skipFinalSnapshot", !db.final_snapshot)
+            .arg(
+                "deletionProtection",
+                db.deletion_protection,
+                "database.deletionProtection",
+            )
+            .arg(
+                "skipFinalSnapshot",
+                !db.final_snapshot,
+                "database.finalSnapshot",
+            )
             .set(
                 "enabledCloudwatchLogsExports",
                 Value::Array(LOG_EXPORTS.iter().map(|l| Value::from(*l)).collect()),
             )
             .set("applyImmediately", true)
-            .set("tags", scope.tags.clone()),
+            .arg("tags", scope.tags.clone(), "tags"),
     );
     let secret_json = serde_json::to_string(&service.secrets)
         .map_err(|e| format!("data: cannot encode service.secrets as JSON: {e}"))?;
@@ -103,8 +131,12 @@ pub fn build<'a>(
                     n.environment, n.suffix
                 ),
             )
-            .set("secretString", Value::from(secret_json).into_secret())
-            .set("tags", scope.tags.clone()),
+            .arg(
+                "secretString",
+                Value::from(secret_json).into_secret(),
+                "service.secrets",
+            )
+            .arg("tags", scope.tags.clone(), "tags"),
     );
 
     let instance = |index: usize, after: &[&Handle<'a>]| {
@@ -117,12 +149,16 @@ pub fn build<'a>(
             .set("identifier", n.qualified("aurora", &qualifier))
             .id_of("clusterIdentifier", &cluster)
             .set("engine", "aurora-mysql")
-            .set("instanceClass", db.instance_class.as_str())
+            .arg(
+                "instanceClass",
+                db.instance_class.as_str(),
+                "database.instanceClass",
+            )
             .set("promotionTier", tier)
             .set("performanceInsightsEnabled", true)
             .set("publiclyAccessible", false)
             .set("applyImmediately", true)
-            .set("tags", scope.tags.clone())
+            .arg("tags", scope.tags.clone(), "tags")
             .after(after);
         if let Some(zone) = instance_zone(&scope.plan.zones, index) {
             props = props.set("availabilityZone", zone.as_str());
@@ -141,14 +177,18 @@ pub fn build<'a>(
             .set("type", "String")
             .set("tier", "Standard")
             .set("description", description)
-            .set("tags", scope.tags.clone())
+            .arg("tags", scope.tags.clone(), "tags")
     };
     let mut parameters: BTreeMap<String, Handle<'a>> = service
         .environment
         .iter()
         .map(|(k, v)| {
             let description = format!("Order API configuration {k} (service.environment)");
-            let props = parameter(k, description).set("value", v.as_str());
+            let props = parameter(k, description).arg(
+                "value",
+                v.as_str(),
+                format!("service.environment.{k}"),
+            );
             (k.clone(), scope.register(props))
         })
         .collect();

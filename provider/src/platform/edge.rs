@@ -75,17 +75,22 @@ pub fn build<'a>(scope: &Scope<'a>, net: &Network<'a>, sgs: &SecurityGroups<'a>)
             .set("scheme", "internet-facing")
             .ids_of("subnets", &net.public_subnets.iter().collect::<Vec<_>>())
             .ids_of("securityGroups", &[&sgs.alb])
-            .set("idleTimeout", lb_settings.idle_timeout_seconds)
+            .arg(
+                "idleTimeout",
+                lb_settings.idle_timeout_seconds,
+                "loadBalancer.idleTimeoutSeconds",
+            )
             .set("deletionProtection", false)
             .set("dropInvalidHeaderFields", true)
-            .set("tags", scope.tags.clone()),
+            .arg("tags", scope.tags.clone(), "tags"),
     );
     let target_group = |color: &str| {
         scope.register(
             Props::of::<TargetGroup>(scope.logical(&format!("tg-{color}")))
                 .set("name", n.qualified("tg", color))
                 .set("targetType", "ip")
-                .set("port", service.container_port)
+                .arg("port", service.container_port, "service.containerPort")
+                .traced("healthCheck", "service.healthCheckPath")
                 .set("protocol", "HTTP")
                 .id_of("vpcId", &net.vpc)
                 .set(
@@ -102,8 +107,12 @@ pub fn build<'a>(scope: &Scope<'a>, net: &Network<'a>, sgs: &SecurityGroups<'a>)
                         ("matcher", "200".into()),
                     ]),
                 )
-                .set("deregistrationDelay", service.deregistration_delay_seconds)
-                .set("tags", scope.tags.clone()),
+                .arg(
+                    "deregistrationDelay",
+                    service.deregistration_delay_seconds,
+                    "service.deregistrationDelaySeconds",
+                )
+                .arg("tags", scope.tags.clone(), "tags"),
         )
     };
     let web_acl_name = n.name("waf");
@@ -134,6 +143,7 @@ pub fn build<'a>(scope: &Scope<'a>, net: &Network<'a>, sgs: &SecurityGroups<'a>)
                 ),
             )
             .set("defaultAction", "allow")
+            .traced("rateBasedRules", "waf.rateLimit")
             .set(
                 "rateBasedRules",
                 Value::Array(vec![obj([
@@ -146,9 +156,13 @@ pub fn build<'a>(scope: &Scope<'a>, net: &Network<'a>, sgs: &SecurityGroups<'a>)
                     ("visibility", visibility(&metric("rate-limit"))),
                 ])]),
             )
-            .set("managedRuleGroups", Value::Array(managed))
+            .arg(
+                "managedRuleGroups",
+                Value::Array(managed),
+                "waf.managedRuleGroups",
+            )
             .set("visibility", visibility(&web_acl_name))
-            .set("tags", scope.tags.clone()),
+            .arg("tags", scope.tags.clone(), "tags"),
     );
     let blue = target_group("blue");
     let green = target_group("green");
@@ -159,14 +173,22 @@ pub fn build<'a>(scope: &Scope<'a>, net: &Network<'a>, sgs: &SecurityGroups<'a>)
             .set("port", port)
             .set("protocol", protocol)
             .set("defaultAction", default_action)
-            .set("tags", scope.tags.clone())
+            .arg("tags", scope.tags.clone(), "tags")
     };
     let (listener, redirect_listener) = match &lb_settings.certificate_arn {
         Some(certificate) => {
             let https = scope.register(
                 listener_props("listener-https", 443, "HTTPS", not_found())
-                    .set("certificateArn", certificate.as_str())
-                    .set("sslPolicy", lb_settings.ssl_policy.as_str()),
+                    .arg(
+                        "certificateArn",
+                        certificate.as_str(),
+                        "loadBalancer.certificateArn",
+                    )
+                    .arg(
+                        "sslPolicy",
+                        lb_settings.ssl_policy.as_str(),
+                        "loadBalancer.sslPolicy",
+                    ),
             );
             let redirect = scope.register(
                 listener_props(
@@ -216,6 +238,7 @@ pub fn build<'a>(scope: &Scope<'a>, net: &Network<'a>, sgs: &SecurityGroups<'a>)
         Props::of::<ListenerRule>(scope.logical("rule-orders"))
             .output_of("listenerArn", &listener, "arn")
             .set("priority", RULE_PRIORITY)
+            .traced("conditions", "service.pathPatterns")
             .set(
                 "conditions",
                 Value::Array(vec![obj([("pathPatterns", patterns)])]),
@@ -230,7 +253,7 @@ pub fn build<'a>(scope: &Scope<'a>, net: &Network<'a>, sgs: &SecurityGroups<'a>)
                 )])
             })
             .set("ignoreWeightChanges", true)
-            .set("tags", scope.tags.clone()),
+            .arg("tags", scope.tags.clone(), "tags"),
     );
     let web_acl_association = scope.register(
         Props::of::<WebAclAssociation>(scope.logical("waf-association"))

@@ -166,6 +166,56 @@ pub fn standard_tags(env: &ConstructEnv, plan: &Plan) -> BTreeMap<String, String
     tags
 }
 
+/// The declared children.
+struct Platform<'a> {
+    net: network::Network<'a>,
+    edge: edge::Edge<'a>,
+    data: data::Data<'a>,
+    obs: observability::Observability<'a>,
+    compute: compute::Compute<'a>,
+}
+
+/// Declares every child (nothing is registered until [`Scope::finish`]).
+fn declare<'a>(scope: &Scope<'a>) -> Result<Platform<'a>, String> {
+    let net = network::build(scope);
+    let sgs = security::build(scope, &net);
+    let edge = edge::build(scope, &net, &sgs);
+    let data = data::build(scope, &net, &sgs)?;
+    let obs = observability::build(scope, &edge, &data);
+    let compute = compute::build(scope, &net, &sgs, &edge, &data, &obs)?;
+    Ok(Platform {
+        net,
+        edge,
+        data,
+        obs,
+        compute,
+    })
+}
+
+/// A monitor for declaring without registering ([`validate`] never drives a handle).
+struct Unregistered;
+
+#[async_trait::async_trait]
+impl Monitor for Unregistered {
+    async fn register_child(&self, spec: ChildSpec) -> Result<Child, String> {
+        Err(format!("{}: validation registers nothing", spec.name))
+    }
+}
+
+/// Every child the plan declares, checked with its kind's own rules on the properties known before anything
+/// exists (failures named by the component's arguments). The engine calls Construct after registering the
+/// component, so this runs first: a refused platform leaves neither AWS objects nor a component in the state.
+pub fn validate(env: &ConstructEnv, plan: &Plan) -> Result<(), String> {
+    let quiet = ConstructEnv {
+        diagnostics: Arc::new(crate::resource::NoDiagnostics),
+        ..env.clone()
+    };
+    let tags = Value::from(&standard_tags(env, plan));
+    let scope = Scope::new(&Unregistered, "", &quiet, plan, tags);
+    declare(&scope)?;
+    scope.refused()
+}
+
 /// Declares every child and registers each as soon as the children it references exist, then returns the
 /// component's outputs. Read top to bottom it is the platform: network, security groups, edge, data tier,
 /// observability, compute — but nothing waits for a whole earlier part, only for what it names (the engine's
@@ -179,12 +229,13 @@ pub async fn construct(
     let estimate = cost_estimate(env, component_urn, &plan);
     let tags = Value::from(&standard_tags(env, &plan));
     let scope = Scope::new(monitor, component_urn, env, &plan, tags);
-    let net = network::build(&scope);
-    let sgs = security::build(&scope, &net);
-    let edge = edge::build(&scope, &net, &sgs);
-    let data = data::build(&scope, &net, &sgs)?;
-    let obs = observability::build(&scope, &edge, &data);
-    let compute = compute::build(&scope, &net, &sgs, &edge, &data, &obs)?;
+    let Platform {
+        net,
+        edge,
+        data,
+        obs,
+        compute,
+    } = declare(&scope)?;
     scope.finish().await?;
 
     let mut built = Built::default();

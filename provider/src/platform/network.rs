@@ -92,16 +92,16 @@ pub fn build<'a>(scope: &Scope<'a>) -> Network<'a> {
     let vpc = scope.register(
         Props::of::<Vpc>(scope.logical("vpc"))
             .set("name", n.name("vpc"))
-            .set("cidrBlock", plan.network.vpc_cidr.as_str())
+            .arg("cidrBlock", plan.network.vpc_cidr.as_str(), "vpcCidr")
             .set("enableDnsSupport", true)
             .set("enableDnsHostnames", true)
-            .set("tags", tags.clone()),
+            .arg("tags", tags.clone(), "tags"),
     );
     let igw = scope.register(
         Props::of::<InternetGateway>(scope.logical("igw"))
             .set("name", n.name("igw"))
             .id_of("vpcId", &vpc)
-            .set("tags", tags.clone()),
+            .arg("tags", tags.clone(), "tags"),
     );
     let subnets = |tier: &str, cidrs: &[String], public: bool| -> Vec<Handle<'a>> {
         plan.zones
@@ -113,10 +113,10 @@ pub fn build<'a>(scope: &Scope<'a>) -> Network<'a> {
                     Props::of::<Subnet>(scope.logical(&format!("{tier}-{l}")))
                         .set("name", n.qualified("subnet", &format!("{tier}-{l}")))
                         .id_of("vpcId", &vpc)
-                        .set("cidrBlock", cidr.as_str())
-                        .set("availabilityZone", z.as_str())
+                        .arg("cidrBlock", cidr.as_str(), "vpcCidr")
+                        .arg("availabilityZone", z.as_str(), "availabilityZones")
                         .set("mapPublicIpOnLaunch", public)
-                        .set("tags", tags.clone()),
+                        .arg("tags", tags.clone(), "tags"),
                 )
             })
             .collect()
@@ -129,7 +129,7 @@ pub fn build<'a>(scope: &Scope<'a>) -> Network<'a> {
             .id_of("vpcId", &vpc)
             .ids_of("subnetIds", &public_subnets.iter().collect::<Vec<_>>())
             .with("routes", &[&igw], |c| default_route("gatewayId", &c[0]))
-            .set("tags", tags.clone()),
+            .arg("tags", tags.clone(), "tags"),
     );
     let mut elastic_ips = vec![];
     let mut nat_gateways = vec![];
@@ -139,7 +139,7 @@ pub fn build<'a>(scope: &Scope<'a>) -> Network<'a> {
         let eip = scope.register(
             Props::of::<ElasticIp>(scope.logical(&format!("eip-{l}")))
                 .set("name", n.qualified("eip", &l))
-                .set("tags", tags.clone()),
+                .arg("tags", tags.clone(), "tags"),
         );
         let nat = scope.register(
             Props::of::<NatGateway>(scope.logical(&format!("nat-{l}")))
@@ -147,7 +147,7 @@ pub fn build<'a>(scope: &Scope<'a>) -> Network<'a> {
                 .id_of("subnetId", &public_subnets[i])
                 .id_of("allocationId", &eip)
                 .set("connectivityType", "public")
-                .set("tags", tags.clone()),
+                .arg("tags", tags.clone(), "tags"),
         );
         let route_table = scope.register(
             Props::of::<RouteTable>(scope.logical(&format!("private-rt-{l}")))
@@ -155,7 +155,7 @@ pub fn build<'a>(scope: &Scope<'a>) -> Network<'a> {
                 .id_of("vpcId", &vpc)
                 .ids_of("subnetIds", &[&private_subnets[i]])
                 .with("routes", &[&nat], |c| default_route("natGatewayId", &c[0]))
-                .set("tags", tags.clone()),
+                .arg("tags", tags.clone(), "tags"),
         );
         elastic_ips.push(eip);
         nat_gateways.push(nat);

@@ -69,7 +69,8 @@ pub fn build<'a>(scope: &Scope<'a>, edge: &Edge<'a>, data: &Data<'a>) -> Observa
 
     let mut topic = Props::of::<Topic>(scope.logical("alarms-topic"))
         .set("name", n.qualified("sns", "alarms"))
-        .set("tags", scope.tags.clone());
+        .arg("tags", scope.tags.clone(), "tags")
+        .traced("subscriptions", "alarms.email");
     if let Some(email) = &settings.email {
         topic = topic.set(
             "subscriptions",
@@ -96,7 +97,7 @@ pub fn build<'a>(scope: &Scope<'a>, edge: &Edge<'a>, data: &Data<'a>) -> Observa
             .with("alarmActions", &[&topic], actions)
             .with("okActions", &[&topic], actions)
             .set("actionsEnabled", true)
-            .set("tags", scope.tags.clone())
+            .arg("tags", scope.tags.clone(), "tags")
     };
     // Target group metrics: the group's and the load balancer's ARN suffixes (`c` = [group, load balancer]).
     let tg_dims = |c: &[std::sync::Arc<Child>]| {
@@ -138,7 +139,7 @@ pub fn build<'a>(scope: &Scope<'a>, edge: &Edge<'a>, data: &Data<'a>) -> Observa
             ])
             },
         )
-        .set("threshold", settings.error_rate_percent)
+        .arg("threshold", settings.error_rate_percent, "alarms.errorRatePercent")
         .set("comparisonOperator", "GreaterThanThreshold")
         .set("evaluationPeriods", 5)
         .set("datapointsToAlarm", 3)
@@ -159,7 +160,11 @@ pub fn build<'a>(scope: &Scope<'a>, edge: &Edge<'a>, data: &Data<'a>) -> Observa
         .with("dimensions", &[&data.cluster], cluster_dims)
         .set("statistic", "Maximum")
         .set("period", 300)
-        .set("threshold", settings.db_connections_threshold)
+        .arg(
+            "threshold",
+            settings.db_connections_threshold,
+            "alarms.dbConnectionsThreshold",
+        )
         .set("comparisonOperator", "GreaterThanThreshold")
         .set("evaluationPeriods", 2)
         .set("treatMissingData", "notBreaching"),
@@ -195,7 +200,11 @@ pub fn build<'a>(scope: &Scope<'a>, edge: &Edge<'a>, data: &Data<'a>) -> Observa
         .with("dimensions", &[&edge.web_acl], move |_| waf_dims)
         .set("statistic", "Sum")
         .set("period", 300)
-        .set("threshold", settings.waf_blocked_threshold)
+        .arg(
+            "threshold",
+            settings.waf_blocked_threshold,
+            "alarms.wafBlockedThreshold",
+        )
         .set("comparisonOperator", "GreaterThanThreshold")
         .set("evaluationPeriods", 1)
         .set("treatMissingData", "notBreaching"),

@@ -57,7 +57,7 @@ pub fn build<'a>(scope: &Scope<'a>, net: &Network<'a>) -> SecurityGroups<'a> {
             .set("name", n.qualified("secgrp", qualifier))
             .set("description", description)
             .id_of("vpcId", &net.vpc)
-            .set("tags", scope.tags.clone())
+            .arg("tags", scope.tags.clone(), "tags")
     };
     let alb = scope.register(
         group(

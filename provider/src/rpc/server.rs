@@ -495,6 +495,13 @@ impl ResourceProvider for Provider {
         let plan = platform::plan(&env, args).await.map_err(|e| {
             Status::failed_precondition(format!("{} '{}': {e}", platform::TOKEN, req.name))
         })?;
+        platform::validate(&env, &plan).map_err(|e| {
+            Status::invalid_argument(format!(
+                "{} '{}' has invalid inputs: {e}",
+                platform::TOKEN,
+                req.name
+            ))
+        })?;
         let urn = monitor
             .register_component(&req, PACKAGE)
             .await

@@ -157,7 +157,7 @@ fn props(pairs: &[(&str, Value)]) -> PropertyMap {
 }
 
 #[test]
-fn cloudwatch_dashboard_name_replaces_delete_first() {
+fn cloudwatch_dashboard_rename_replaces_creating_first() {
     let adapter = Adapter::<Dashboard>::default();
     let renamed = adapter.diff(
         &props(&[("dashboardName", "a".into())]),
@@ -165,7 +165,11 @@ fn cloudwatch_dashboard_name_replaces_delete_first() {
         &[],
     );
     assert_eq!(renamed.replaces, vec!["dashboardName"]);
-    assert!(renamed.delete_before_replace);
+    // The new name can coexist with the old: created first. Under the same name (`--replace`) the old goes
+    // first, since AWS keeps dashboard names unique.
+    assert!(!renamed.delete_before_replace);
+    let same = props(&[("dashboardName", "a".into())]);
+    assert!(adapter.diff(&same, &same, &[]).delete_before_replace);
 }
 
 #[test]

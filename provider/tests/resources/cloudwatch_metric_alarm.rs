@@ -230,7 +230,7 @@ fn props(pairs: &[(&str, Value)]) -> PropertyMap {
 }
 
 #[test]
-fn cloudwatch_metric_alarm_name_replaces_delete_first_threshold_in_place() {
+fn cloudwatch_metric_alarm_rename_replaces_creating_first_threshold_in_place() {
     let adapter = Adapter::<MetricAlarm>::default();
     let olds = props(&[("alarmName", "a".into()), ("threshold", Value::Number(1.0))]);
     let renamed = adapter.diff(
@@ -239,7 +239,9 @@ fn cloudwatch_metric_alarm_name_replaces_delete_first_threshold_in_place() {
         &[],
     );
     assert_eq!(renamed.replaces, vec!["alarmName"]);
-    assert!(renamed.delete_before_replace);
+    // The new name can coexist with the old: created first; under the same name the old goes first.
+    assert!(!renamed.delete_before_replace);
+    assert!(adapter.diff(&olds, &olds, &[]).delete_before_replace);
     let in_place = adapter.diff(
         &olds,
         &props(&[("alarmName", "a".into()), ("threshold", Value::Number(2.0))]),

@@ -120,13 +120,19 @@ async fn ecs_cluster_lifecycle() {
     assert_eq!(live.get("Tier").map(String::as_str), Some("core"));
     assert!(!live.contains_key("Team"));
 
-    // A new name replaces the cluster, deleting the old one first (ECS keeps names unique).
+    // A new name replaces the cluster, creating the new one first (the names differ, so both can exist); under
+    // the same name (`--replace`) the old one goes first, since ECS keeps names unique.
     let adapter = Adapter::<Cluster>::default();
     let mut renamed = changed.clone();
     renamed.name = Some("ecs-test-other".into());
     let diff = adapter.diff(&to_props(&changed), &to_props(&renamed), &[]);
     assert_eq!(diff.replaces, vec!["name"]);
-    assert!(diff.delete_before_replace);
+    assert!(!diff.delete_before_replace);
+    assert!(
+        adapter
+            .diff(&to_props(&changed), &to_props(&changed), &[])
+            .delete_before_replace
+    );
     let diff = adapter.diff(&to_props(&inputs), &to_props(&changed), &[]);
     assert!(diff.replaces.is_empty() && !diff.changed.is_empty());
 

@@ -187,7 +187,7 @@ fn props(pairs: &[(&str, Value)]) -> PropertyMap {
 }
 
 #[test]
-fn logs_log_group_name_replaces_delete_first_retention_and_key_in_place() {
+fn logs_log_group_rename_replaces_creating_first_retention_and_key_in_place() {
     let adapter = Adapter::<LogGroup>::default();
     let olds = props(&[
         ("name", "/a".into()),
@@ -202,7 +202,9 @@ fn logs_log_group_name_replaces_delete_first_retention_and_key_in_place() {
         &[],
     );
     assert_eq!(renamed.replaces, vec!["name"]);
-    assert!(renamed.delete_before_replace);
+    // The new name can coexist with the old: created first; under the same name the old goes first.
+    assert!(!renamed.delete_before_replace);
+    assert!(adapter.diff(&olds, &olds, &[]).delete_before_replace);
     let in_place = adapter.diff(
         &olds,
         &props(&[

@@ -174,12 +174,14 @@ fn props(pairs: &[(&str, Value)]) -> PropertyMap {
 }
 
 #[test]
-fn sns_topic_name_replaces_delete_first_key_in_place() {
+fn sns_topic_rename_replaces_creating_first_key_in_place() {
     let adapter = Adapter::<Topic>::default();
     let olds = props(&[("name", "a".into())]);
     let renamed = adapter.diff(&olds, &props(&[("name", "b".into())]), &[]);
     assert_eq!(renamed.replaces, vec!["name"]);
-    assert!(renamed.delete_before_replace);
+    // The new name can coexist with the old: created first; under the same name the old goes first.
+    assert!(!renamed.delete_before_replace);
+    assert!(adapter.diff(&olds, &olds, &[]).delete_before_replace);
     let in_place = adapter.diff(
         &olds,
         &props(&[

@@ -30,11 +30,11 @@ pub fn build<'a>(scope: &Scope<'a>, cluster: &Handle<'a>, service: &Handle<'a>) 
                 move |_| resource_id.into()
             })
             .set("scalableDimension", "ecs:service:DesiredCount")
-            .set("minCapacity", s.min_count)
-            .set("maxCapacity", s.max_count)
-            .set("tags", scope.tags.clone()),
+            .arg("minCapacity", s.min_count, "service.minCount")
+            .arg("maxCapacity", s.max_count, "service.maxCount")
+            .arg("tags", scope.tags.clone(), "tags"),
     );
-    let policy = |qualifier: &str, tracking: Value| {
+    let policy = |qualifier: &str, tracking: Value, argument: &str| {
         scope.register(
             Props::of::<ScalingPolicy>(scope.logical(&format!("scale-{qualifier}")))
                 .set("name", n.qualified("scale", qualifier))
@@ -44,7 +44,7 @@ pub fn build<'a>(scope: &Scope<'a>, cluster: &Handle<'a>, service: &Handle<'a>) 
                     move |_| resource_id.into()
                 })
                 .set("scalableDimension", "ecs:service:DesiredCount")
-                .set("targetTracking", tracking),
+                .arg("targetTracking", tracking, argument),
         )
     };
     let cooldowns = |mut t: PropertyMap| {
@@ -90,8 +90,12 @@ pub fn build<'a>(scope: &Scope<'a>, cluster: &Handle<'a>, service: &Handle<'a>) 
         .collect(),
     );
     Scaling {
-        cpu: policy("cpu", cpu),
-        pending_orders: policy("pending-orders", pending),
+        cpu: policy("cpu", cpu, "service.cpuTargetPercent"),
+        pending_orders: policy(
+            "pending-orders",
+            pending,
+            "service.pendingOrdersTargetPerTask",
+        ),
         target,
     }
 }

@@ -72,7 +72,7 @@ fn role<'a>(scope: &Scope<'a>, qualifier: &str, description: &str) -> Props<'a> 
     Props::of::<Role>(scope.logical(&format!("role-{qualifier}")))
         .set("name", scope.naming().qualified("role", qualifier))
         .set("description", description)
-        .set("tags", scope.tags.clone())
+        .arg("tags", scope.tags.clone(), "tags")
 }
 
 /// The ECR repository ARN of a private ECR image URI (`<account>.dkr.ecr.<region>.amazonaws.com[.cn]/<repository>`

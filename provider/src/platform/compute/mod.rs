@@ -149,13 +149,17 @@ pub fn build<'a>(
                 obj([("keepLastImages", KEEP_IMAGES.into())]),
             )
             .set("forceDelete", true)
-            .set("tags", scope.tags.clone()),
+            .arg("tags", scope.tags.clone(), "tags"),
     );
     let log_group = scope.register(
         Props::of::<LogGroup>(scope.logical("logs"))
             .set("name", n.name("logs"))
-            .set("retentionInDays", s.log_retention_days)
-            .set("tags", scope.tags.clone()),
+            .arg(
+                "retentionInDays",
+                s.log_retention_days,
+                "service.logRetentionDays",
+            )
+            .arg("tags", scope.tags.clone(), "tags"),
     );
     let error_metric_filter = scope.register(
         Props::of::<MetricFilter>(scope.logical("logs-errors"))
@@ -182,7 +186,7 @@ pub fn build<'a>(
                 "defaultCapacityProviderStrategy",
                 service::capacity_strategy(s),
             )
-            .set("tags", scope.tags.clone()),
+            .arg("tags", scope.tags.clone(), "tags"),
     );
     let task_role = scope.register(iam::task_role(scope, data));
     let infrastructure_role = scope.register(iam::infrastructure_role(scope, edge));

@@ -118,10 +118,14 @@ pub fn service<'a>(scope: &Scope<'a>, r: &ServiceRefs<'_, 'a>) -> Props<'a> {
         .set("name", scope.naming().name("svc"))
         .id_of("cluster", r.cluster)
         .id_of("taskDefinition", r.task_definition)
-        .set("desiredCount", s.desired_count)
+        .arg("desiredCount", s.desired_count, "service.desiredCount")
         .set("desiredCountOwnedByAutoscaling", true)
         .set("waitForSteadyState", s.wait_for_steady_state)
-        .set("capacityProviderStrategy", capacity_strategy(s))
+        .arg(
+            "capacityProviderStrategy",
+            capacity_strategy(s),
+            "service.spotWeight",
+        )
         .with("networkConfiguration", &network_from, |c| {
             let (subnets, group) = c.split_at(c.len() - 1);
             obj([
@@ -171,5 +175,5 @@ pub fn service<'a>(scope: &Scope<'a>, r: &ServiceRefs<'_, 'a>) -> Props<'a> {
         .after(&waits_for)
         .set("propagateTags", "SERVICE")
         .set("enableExecuteCommand", false)
-        .set("tags", scope.tags.clone())
+        .arg("tags", scope.tags.clone(), "tags")
 }

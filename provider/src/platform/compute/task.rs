@@ -190,8 +190,8 @@ pub fn task_definition<'a>(
     };
     Ok(Props::of::<TaskDefinition>(scope.logical("task"))
         .set("family", scope.naming().name("task"))
-        .set("cpu", service.cpu)
-        .set("memory", service.memory)
+        .arg("cpu", service.cpu, "service.cpu")
+        .arg("memory", service.memory, "service.memory")
         .set(
             "runtimePlatform",
             obj([
@@ -202,5 +202,5 @@ pub fn task_definition<'a>(
         .output_of("executionRoleArn", refs.execution_role, "arn")
         .output_of("taskRoleArn", refs.task_role, "arn")
         .try_with("containerDefinitions", &from, container)
-        .set("tags", scope.tags.clone()))
+        .arg("tags", scope.tags.clone(), "tags"))
 }
