@@ -507,15 +507,20 @@ fn mark_secrets(mut m: PropertyMap, keys: &BTreeSet<String>, always: &[&str]) ->
 }
 
 impl<R: CustomResource> Adapter<R> {
-    /// The failures of `inputs`' known properties when those in `unknown` (top-level keys) are not known yet.
-    /// The unknown ones are replaced by two different stand-ins of their type ([`schema::stand_ins`]) and the
-    /// kind's check runs on both; a failure is kept when it names a known property and occurs under both stand-ins
-    /// (a rule that relates a known property to an unknown one waits until both are known).
+    /// The failures of `inputs`' known properties when those in `unknown` (top-level keys) are not known yet,
+    /// and the known properties with the kind's defaults and normalization applied.
+    ///
+    /// The unknown ones are replaced by two different stand-ins of their type ([`crate::schema::stand_ins`]) and
+    /// the kind's check runs on both. A failure is kept when it names a known property and occurs under both
+    /// stand-ins (a rule that relates a known property to an unknown one waits until both are known). When the
+    /// check accepts both, a normalized property is taken where both runs agree on it (a default that depends on
+    /// an unknown property waits too), so a preview diffs what `up` will send; a stand-in the kind's rules refuse
+    /// (an id of the wrong shape) leaves the declaration as it is.
     fn check_known(
         ctx: &CheckContext,
         inputs: &PropertyMap,
         unknown: &BTreeSet<String>,
-    ) -> Vec<CheckFailure> {
+    ) -> (Vec<CheckFailure>, PropertyMap) {
         let top = |property: &str| {
             property
                 .split(['.', '['])
@@ -523,7 +528,7 @@ impl<R: CustomResource> Adapter<R> {
                 .unwrap_or(property)
                 .to_string()
         };
-        let run = |variant: u8| -> Option<Vec<CheckFailure>> {
+        let run = |variant: u8| -> Option<(Vec<CheckFailure>, PropertyMap)> {
             let mut m = serde_json::Map::new();
             for (k, v) in inputs {
                 if !unknown.contains(k) {
@@ -534,17 +539,28 @@ impl<R: CustomResource> Adapter<R> {
             crate::schema::fill_missing::<R::Inputs>(&mut m);
             let typed: R::Inputs = serde_json::from_value(serde_json::Value::Object(m)).ok()?;
             Some(match R::check(ctx, typed) {
-                Ok(_) => vec![],
-                Err(fs) => fs
-                    .into_iter()
-                    .filter(|f| !unknown.contains(&top(&f.property)))
-                    .collect(),
+                Ok(normalized) => (vec![], encode(&normalized).unwrap_or_default()),
+                Err(fs) => (
+                    fs.into_iter()
+                        .filter(|f| !unknown.contains(&top(&f.property)))
+                        .collect(),
+                    PropertyMap::new(),
+                ),
             })
         };
-        match (run(0), run(1)) {
-            (Some(a), Some(b)) => a.into_iter().filter(|f| b.contains(f)).collect(),
-            _ => vec![],
+        let (Some((fa, na)), Some((fb, nb))) = (run(0), run(1)) else {
+            return (vec![], inputs.clone());
+        };
+        let failures: Vec<CheckFailure> = fa.into_iter().filter(|f| fb.contains(f)).collect();
+        let mut merged = inputs.clone();
+        if failures.is_empty() {
+            for (k, v) in na {
+                if !unknown.contains(&k) && nb.get(&k) == Some(&v) {
+                    merged.insert(k, v);
+                }
+            }
         }
+        (failures, merged)
     }
 
     fn input_names() -> BTreeSet<String> {
@@ -737,13 +753,17 @@ impl<R: CustomResource> DynResource for Adapter<R> {
             .map(|(k, _)| k.clone())
             .collect();
         if !unknown.is_empty() {
-            // Not everything is known yet (preview): every rule of the known properties runs now, the rest when
-            // they are known (`up` checks again).
-            failures.extend(Self::check_known(ctx, &plain_news, &unknown));
-            return Checked {
-                inputs: news,
-                failures,
-            };
+            // Not everything is known yet (preview): every rule and default of the known properties applies now,
+            // the rest when they are known (`up` checks again).
+            let (known_failures, normalized) = Self::check_known(ctx, &plain_news, &unknown);
+            failures.extend(known_failures);
+            let mut inputs = mark_secrets(normalized, &secrets, &[]);
+            for key in &unknown {
+                if let Some(v) = news.get(key) {
+                    inputs.insert(key.clone(), v.clone());
+                }
+            }
+            return Checked { inputs, failures };
         }
         match decode::<R::Inputs>(&plain_news) {
             Err(f) => failures.push(f),
@@ -1117,6 +1137,18 @@ mod tests {
             ]),
         );
         assert!(related.failures.is_empty(), "{:?}", related.failures);
+        // Defaults of the known properties apply (port defaults to 80) while tags stay unknown, so preview diffs
+        // what up will send.
+        let defaulted = a.check(
+            &ctx,
+            props(&[
+                ("cidrBlock", "10.0.0.0/16".into()),
+                ("tags", Value::Unknown),
+            ]),
+        );
+        assert!(defaulted.failures.is_empty(), "{:?}", defaulted.failures);
+        assert_eq!(defaulted.inputs.get("port"), Some(&Value::Number(80.0)));
+        assert_eq!(defaulted.inputs.get("tags"), Some(&Value::Unknown));
         // Once known, it runs.
         let known = a.check(
             &ctx,

@@ -37,14 +37,11 @@ async fn run_with(
     preview: bool,
     extra: &[(&str, serde_json::Value)],
 ) -> (Vec<ChildSpec>, Built, Vec<String>) {
-    let mut inputs: PropertyMap = [("environment", "prod"), ("environmentSuffix", "x7k2")]
+    let extra: serde_json::Map<String, serde_json::Value> = extra
         .iter()
-        .map(|(k, v)| (k.to_string(), Value::from(*v)))
+        .map(|(k, v)| (k.to_string(), v.clone()))
         .collect();
-    for (k, v) in extra {
-        inputs.insert(k.to_string(), Value::from_json(v.clone()));
-    }
-    let args = PlatformArgs::from_inputs(&inputs).expect("valid");
+    let args = super::testing::arguments(serde_json::Value::Object(extra));
     let warnings = Arc::new(Warnings::default());
     let env = ConstructEnv {
         name: "orders".into(),
@@ -475,30 +472,9 @@ impl Monitor for Failing {
 async fn a_refused_registration_anywhere_stops_construct_with_its_error() {
     let (all, _) = run(false).await;
     for fail_at in 0..all.len() {
-        let args = PlatformArgs::from_inputs(
-            &[("environment", "prod"), ("environmentSuffix", "x7k2")]
-                .iter()
-                .map(|(k, v)| (k.to_string(), Value::from(*v)))
-                .collect(),
-        )
-        .expect("valid");
-        let env = ConstructEnv {
-            name: "orders".into(),
-            dry_run: false,
-            aws: Arc::new(Aws::offline()),
-            diagnostics: Arc::new(Warnings::default()),
-        };
-        let mut f = Failures::default();
-        let zones: Vec<String> = ["us-east-1a", "us-east-1b", "us-east-1c"]
-            .map(String::from)
-            .to_vec();
-        let plan = Plan {
-            settings: args.settings_into(&mut f),
-            args,
-            naming: Naming::new("prod", "x7k2", &mut f),
-            network: network::NetworkPlan::new(DEFAULT_VPC_CIDR, &zones, &mut f),
-            zones,
-        };
+        let args = super::testing::arguments(serde_json::json!({}));
+        let env = super::testing::quiet_env(false);
+        let plan = plan_offline(args);
         let monitor = Failing {
             inner: Recorder::default(),
             fail_at,
@@ -581,21 +557,8 @@ async fn every_physical_name_ends_with_the_environment_and_suffix() {
 
 #[tokio::test]
 async fn a_child_prop_that_is_not_an_input_of_its_kind_is_refused() {
-    let env = ConstructEnv {
-        name: "orders".into(),
-        dry_run: false,
-        aws: Arc::new(Aws::offline()),
-        diagnostics: Arc::new(crate::resource::NoDiagnostics),
-    };
-    let plan = plan_offline(
-        PlatformArgs::from_inputs(
-            &[("environment", "prod"), ("environmentSuffix", "x7k2")]
-                .iter()
-                .map(|(k, v)| (k.to_string(), Value::from(*v)))
-                .collect(),
-        )
-        .expect("valid"),
-    );
+    let env = super::testing::quiet_env(false);
+    let plan = plan_offline(super::testing::arguments(serde_json::json!({})));
     let rec = Recorder::default();
     let scope = Scope::new(&rec, "urn:component", &env, &plan, Value::Null);
     scope.register(child::Props::of::<Vpc>("orders-vpc").set("cidrBlock", "10.0.0.0/16"));
@@ -628,19 +591,8 @@ async fn a_child_is_registered_as_soon_as_what_it_references_exists() {
             self.inner.register_child(spec).await
         }
     }
-    let env = ConstructEnv {
-        name: "orders".into(),
-        dry_run: false,
-        aws: Arc::new(Aws::offline()),
-        diagnostics: Arc::new(crate::resource::NoDiagnostics),
-    };
-    let args = PlatformArgs::from_inputs(
-        &[("environment", "prod"), ("environmentSuffix", "x7k2")]
-            .iter()
-            .map(|(k, v)| (k.to_string(), Value::from(*v)))
-            .collect(),
-    )
-    .expect("valid");
+    let env = super::testing::quiet_env(false);
+    let args = super::testing::arguments(serde_json::json!({}));
     let held = Held {
         inner: Recorder::default(),
         release: tokio::sync::Notify::new(),
@@ -752,14 +704,7 @@ async fn the_cost_estimate_counts_what_construct_registers() {
 #[test]
 fn arns_of_another_region_or_partition_are_refused_before_anything_exists() {
     let plan = |extra: serde_json::Value| {
-        let mut inputs: PropertyMap = [("environment", "prod"), ("environmentSuffix", "x7k2")]
-            .iter()
-            .map(|(k, v)| (k.to_string(), Value::from(*v)))
-            .collect();
-        for (k, v) in extra.as_object().expect("object") {
-            inputs.insert(k.clone(), Value::from_json(v.clone()));
-        }
-        let args = PlatformArgs::from_inputs(&inputs).expect("valid everywhere");
+        let args = super::testing::arguments(extra);
         let zones = ["us-east-1a", "us-east-1b", "us-east-1c"]
             .map(String::from)
             .to_vec();
@@ -794,25 +739,14 @@ fn arns_of_another_region_or_partition_are_refused_before_anything_exists() {
 async fn a_kinds_rule_refuses_the_users_argument_before_anything_is_registered() {
     // The component's own rules check the window's format; the Aurora cluster kind's rule (at least 30 minutes)
     // runs at Construct too, on the known properties, and names the user's argument.
-    let mut args = PlatformArgs::from_inputs(
-        &[("environment", "prod"), ("environmentSuffix", "x7k2")]
-            .iter()
-            .map(|(k, v)| (k.to_string(), Value::from(*v)))
-            .collect(),
-    )
-    .expect("valid");
+    let mut args = super::testing::arguments(serde_json::json!({}));
     let mut plan = plan_offline(args.clone());
     plan.settings.database.backup_window = "03:00-03:15".into();
     let rec = Recorder {
         preview: true,
         ..Default::default()
     };
-    let env = ConstructEnv {
-        name: "orders".into(),
-        dry_run: true,
-        aws: Arc::new(Aws::offline()),
-        diagnostics: Arc::new(crate::resource::NoDiagnostics),
-    };
+    let env = super::testing::quiet_env(true);
     // The server validates before it registers the component; construct refuses it again on its own.
     let refused = super::validate(&env, &plan).expect_err("too short a backup window");
     assert!(refused.starts_with("database.backupWindow: "), "{refused}");
@@ -839,4 +773,63 @@ async fn a_kinds_rule_refuses_the_users_argument_before_anything_is_registered()
             .await
             .expect("valid platform");
     }
+}
+
+#[tokio::test]
+async fn port_80_turns_into_a_redirect_only_once_the_https_listener_exists() {
+    // Adding a certificate to a running platform: the HTTPS listener is created and port 80's listener changes
+    // from forwarding to a redirect. When the HTTPS listener fails, port 80 must be left as it was.
+    struct HttpsFails(Recorder);
+    #[async_trait::async_trait]
+    impl Monitor for HttpsFails {
+        async fn register_child(&self, spec: ChildSpec) -> Result<Child, String> {
+            if spec.name == "orders-listener-https" {
+                return Err("the certificate is not valid for this load balancer".into());
+            }
+            self.0.register_child(spec).await
+        }
+    }
+    let cert =
+        "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-1111-2222-3333-444455556666";
+    let plan = plan_offline(super::testing::arguments(
+        serde_json::json!({"loadBalancer": {"certificateArn": cert}}),
+    ));
+    let monitor = HttpsFails(Recorder::default());
+    let err = construct(
+        &monitor,
+        &super::testing::quiet_env(false),
+        "urn:component",
+        plan,
+    )
+    .await
+    .expect_err("the HTTPS listener failed");
+    assert!(err.contains("not valid"), "{err}");
+    let registered: BTreeSet<String> = monitor
+        .0
+        .children
+        .lock()
+        .expect("lock")
+        .iter()
+        .map(|c| c.name.clone())
+        .collect();
+    assert!(registered.contains("orders-alb"), "{registered:?}");
+    assert!(
+        !registered.contains("orders-listener-http"),
+        "port 80 was changed although HTTPS does not answer: {registered:?}"
+    );
+    // And the engine knows it: the redirect depends on the HTTPS listener.
+    let (children, _, _) = run_with(
+        false,
+        &[("loadBalancer", serde_json::json!({"certificateArn": cert}))],
+    )
+    .await;
+    let redirect = find(&children, "orders-listener-http");
+    assert!(
+        redirect
+            .depends_on
+            .iter()
+            .any(|u| u.ends_with("::orders-listener-https")),
+        "{:?}",
+        redirect.depends_on
+    );
 }

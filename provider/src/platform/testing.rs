@@ -255,3 +255,26 @@ pub fn plan_offline(args: PlatformArgs) -> Plan {
         .to_vec();
     plan_in("us-east-1", zones, args).expect("plan")
 }
+
+/// The arguments of a `prod`/`x7k2` platform with the groups in `extra` (component inputs as JSON).
+pub fn arguments(extra: serde_json::Value) -> PlatformArgs {
+    let mut inputs: crate::rpc::value::PropertyMap =
+        [("environment", "prod"), ("environmentSuffix", "x7k2")]
+            .iter()
+            .map(|(k, v)| (k.to_string(), Value::from(*v)))
+            .collect();
+    for (k, v) in extra.as_object().expect("an object of inputs") {
+        inputs.insert(k.clone(), Value::from_json(v.clone()));
+    }
+    PlatformArgs::from_inputs(&inputs).expect("valid arguments")
+}
+
+/// The call of a component named `orders` against no AWS, its diagnostics dropped.
+pub fn quiet_env(preview: bool) -> super::ConstructEnv {
+    super::ConstructEnv {
+        name: "orders".into(),
+        dry_run: preview,
+        aws: std::sync::Arc::new(crate::aws::Aws::offline()),
+        diagnostics: std::sync::Arc::new(crate::resource::NoDiagnostics),
+    }
+}

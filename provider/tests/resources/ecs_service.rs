@@ -42,14 +42,14 @@ const RULE: &str = "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener
 const INFRA_ROLE: &str = "arn:aws:iam::123456789012:role/ecs-infrastructure";
 
 /// What a service needs, made with the SDK and the other ECS kinds: subnet, security group, cluster, revision.
-struct Prereqs {
-    subnet: String,
-    sg: String,
-    cluster: String,
-    task_definition: String,
+pub(crate) struct Prereqs {
+    pub(crate) subnet: String,
+    pub(crate) sg: String,
+    pub(crate) cluster: String,
+    pub(crate) task_definition: String,
 }
 
-async fn prereqs(ctx: &Context, cluster: &str) -> Prereqs {
+pub(crate) async fn prereqs(ctx: &Context, cluster: &str) -> Prereqs {
     let ec2 = &ctx.aws.ec2;
     let vpc = ec2
         .create_vpc()
@@ -109,7 +109,7 @@ async fn prereqs(ctx: &Context, cluster: &str) -> Prereqs {
     }
 }
 
-fn raw(p: &Prereqs, name: &str) -> ServiceInputs {
+pub(crate) fn raw(p: &Prereqs, name: &str) -> ServiceInputs {
     ServiceInputs {
         name: Some(name.into()),
         cluster: p.cluster.clone(),

@@ -9,6 +9,14 @@ use orderapi::rpc::value::{PropertyMap, Value};
 use super::ssm_parameter::{assert_conflict, assert_identity, other_resource, replacing};
 use crate::moto::Moto;
 
+/// A valid cluster of that identifier with every default (no log exports), as other kinds' tests need one.
+pub(crate) fn minimal(id: &str) -> ClusterInputs {
+    let mut inputs = raw(id);
+    inputs.enabled_cloudwatch_logs_exports = None;
+    inputs.tags = None;
+    Cluster::check(&CheckContext::default(), inputs).expect("valid cluster")
+}
+
 fn raw(id: &str) -> ClusterInputs {
     ClusterInputs {
         cluster_identifier: Some(id.into()),

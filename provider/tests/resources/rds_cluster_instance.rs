@@ -18,30 +18,7 @@ use super::ssm_parameter::{assert_conflict, assert_identity, other_resource, rep
 use crate::moto::Moto;
 
 async fn cluster(ctx: &Context, id: &str) -> ClusterInputs {
-    let inputs = Cluster::check(
-        &CheckContext::default(),
-        ClusterInputs {
-            cluster_identifier: Some(id.into()),
-            engine: None,
-            engine_version: None,
-            database_name: Some("orders".into()),
-            master_username: None,
-            manage_master_user_password: None,
-            storage_encrypted: None,
-            kms_key_id: None,
-            backup_retention_period: None,
-            preferred_backup_window: None,
-            preferred_maintenance_window: None,
-            vpc_security_group_ids: None,
-            db_subnet_group_name: None,
-            deletion_protection: None,
-            skip_final_snapshot: None,
-            enabled_cloudwatch_logs_exports: None,
-            apply_immediately: None,
-            tags: None,
-        },
-    )
-    .expect("valid cluster");
+    let inputs = super::rds_cluster::minimal(id);
     Cluster::create(ctx, &inputs).await.expect("cluster");
     inputs
 }

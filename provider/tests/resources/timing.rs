@@ -6,7 +6,6 @@
 //! operation's timeout fails naming the wait and the `customTimeouts` option, with partial state (the id) for the
 //! engine to record; the update the engine sends on the next `up` continues the wait and completes the outputs.
 
-use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -16,11 +15,7 @@ use orderapi::resource::{
 };
 use orderapi::resources::ec2::elastic_ip::{ElasticIp, ElasticIpInputs};
 use orderapi::resources::ec2::nat_gateway::{NatGateway, NatGatewayInputs, NatGatewayOutputs};
-use orderapi::resources::ecs::cluster::{Cluster as EcsCluster, ClusterInputs as EcsClusterInputs};
-use orderapi::resources::ecs::service::{
-    Service, ServiceInputs, ServiceNetworkConfiguration, ServiceOutputs,
-};
-use orderapi::resources::ecs::task_definition::TaskDefinition;
+use orderapi::resources::ecs::service::{Service, ServiceInputs, ServiceOutputs};
 use orderapi::resources::elbv2::load_balancer::{
     LoadBalancer, LoadBalancerInputs, LoadBalancerOutputs,
 };
@@ -382,30 +377,7 @@ async fn timing_stuck_load_balancer_times_out_with_partial_state_and_the_next_up
 // Aurora
 
 fn cluster_inputs(id: &str) -> ClusterInputs {
-    Cluster::check(
-        &CheckContext::default(),
-        ClusterInputs {
-            cluster_identifier: Some(id.into()),
-            engine: None,
-            engine_version: None,
-            database_name: Some("orders".into()),
-            master_username: None,
-            manage_master_user_password: None,
-            storage_encrypted: None,
-            kms_key_id: None,
-            backup_retention_period: None,
-            preferred_backup_window: None,
-            preferred_maintenance_window: None,
-            vpc_security_group_ids: None,
-            db_subnet_group_name: None,
-            deletion_protection: None,
-            skip_final_snapshot: None,
-            enabled_cloudwatch_logs_exports: None,
-            apply_immediately: None,
-            tags: None,
-        },
-    )
-    .expect("valid cluster")
+    super::rds_cluster::minimal(id)
 }
 
 fn instance_inputs(id: &str, cluster: &str) -> ClusterInstanceInputs {
@@ -542,81 +514,17 @@ async fn timing_stuck_aurora_creates_time_out_with_partial_state_and_the_next_up
 // ---------------------------------------------------------------------------------------------------------------
 // ECS services
 
-/// A subnet, a security group, an ECS cluster and a task definition revision for a service.
+/// A subnet, a security group, an ECS cluster and a task definition revision for a service (the ECS service
+/// tests' prerequisites), and a service of two tasks that waits for its steady state, without a load balancer.
 async fn service_inputs(ctx: &Context, cluster: &str, name: &str) -> ServiceInputs {
-    let ec2 = &ctx.aws.ec2;
-    let vpc = ec2
-        .create_vpc()
-        .cidr_block("10.83.0.0/16")
-        .send()
-        .await
-        .expect("vpc");
-    let vpc_id = vpc.vpc().and_then(|v| v.vpc_id()).expect("vpc id");
-    let subnet = ec2
-        .create_subnet()
-        .vpc_id(vpc_id)
-        .cidr_block("10.83.1.0/24")
-        .send()
-        .await
-        .expect("subnet");
-    let sg = ec2
-        .create_security_group()
-        .vpc_id(vpc_id)
-        .group_name(format!("{cluster}-tasks"))
-        .description("tasks")
-        .send()
-        .await
-        .expect("sg");
-    let cluster_inputs = EcsCluster::check(
-        &CheckContext::default(),
-        EcsClusterInputs {
-            name: Some(cluster.into()),
-            container_insights: None,
-            capacity_providers: None,
-            default_capacity_provider_strategy: None,
-            tags: None,
-        },
-    )
-    .expect("cluster inputs");
-    EcsCluster::create(ctx, &cluster_inputs)
-        .await
-        .expect("cluster");
-    let (td, _) = TaskDefinition::create(
-        ctx,
-        &super::ecs_task_definition::inputs(&format!("{cluster}-app")),
-    )
-    .await
-    .expect("task definition");
-    Service::check(
-        &CheckContext::default(),
-        ServiceInputs {
-            name: Some(name.into()),
-            cluster: cluster.into(),
-            task_definition: td,
-            desired_count: Some(2),
-            capacity_provider_strategy: None,
-            network_configuration: ServiceNetworkConfiguration {
-                subnets: vec![
-                    subnet
-                        .subnet()
-                        .and_then(|s| s.subnet_id())
-                        .expect("subnet id")
-                        .to_string(),
-                ],
-                security_groups: vec![sg.group_id().expect("sg id").to_string()],
-                assign_public_ip: None,
-            },
-            load_balancers: None,
-            health_check_grace_period_seconds: None,
-            deployment_configuration: None,
-            wait_for_steady_state: Some(true),
-            desired_count_owned_by_autoscaling: None,
-            enable_execute_command: None,
-            propagate_tags: None,
-            tags: Some(BTreeMap::from([("Team".to_string(), "orders".to_string())])),
-        },
-    )
-    .expect("valid service")
+    let p = super::ecs_service::prereqs(ctx, cluster).await;
+    let mut inputs = super::ecs_service::raw(&p, name);
+    inputs.desired_count = Some(2);
+    inputs.capacity_provider_strategy = None;
+    inputs.load_balancers = None;
+    inputs.health_check_grace_period_seconds = None;
+    inputs.wait_for_steady_state = Some(true);
+    Service::check(&CheckContext::default(), inputs).expect("valid service")
 }
 
 #[tokio::test]

@@ -3,24 +3,23 @@
 //! are given.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
 
 use serde_json::json;
 
 use super::iam::ecr_repository_arn;
 use super::task::health_command;
 use super::*;
-use crate::aws::Aws;
-use crate::platform::testing::{Recorder, fabricate, physical_name, plan_offline};
-use crate::platform::{ChildSpec, ConstructEnv, PlatformArgs, construct};
+use crate::platform::testing::{
+    Recorder, arguments, fabricate, physical_name, plan_offline, quiet_env,
+};
+use crate::platform::{ChildSpec, construct};
 use crate::resource::CustomResource;
-use crate::resource::{CheckContext, NoDiagnostics, Registry};
+use crate::resource::{CheckContext, Registry};
 use crate::resources::appautoscaling::{
     scalable_target::ScalableTarget, scaling_policy::ScalingPolicy,
 };
 use crate::resources::ecs::{service::Service, task_definition::TaskDefinition};
 use crate::resources::iam::role::Role;
-use crate::rpc::value::PropertyMap;
 
 const ACCOUNT: &str = "123456789012";
 const REGION: &str = "us-east-1";
@@ -88,30 +87,9 @@ impl Run {
     }
 }
 
-/// The component's arguments: `prod`/`x7k2` with `extra` merged in.
-fn arguments(extra: serde_json::Value) -> PlatformArgs {
-    let mut props: PropertyMap = [("environment", "prod"), ("environmentSuffix", "x7k2")]
-        .iter()
-        .map(|(k, v)| (k.to_string(), Value::from(*v)))
-        .collect();
-    for (k, v) in extra.as_object().expect("object").clone() {
-        props.insert(k, Value::from_json(v));
-    }
-    PlatformArgs::from_inputs(&props).expect("valid arguments")
-}
-
-fn env(preview: bool) -> ConstructEnv {
-    ConstructEnv {
-        name: "orders".into(),
-        dry_run: preview,
-        aws: Arc::new(Aws::offline()),
-        diagnostics: Arc::new(NoDiagnostics),
-    }
-}
-
 /// Constructs the component `orders` (prod/x7k2) with the arguments `extra`.
 async fn run_with(preview: bool, extra: serde_json::Value) -> Run {
-    let env = env(preview);
+    let env = quiet_env(preview);
     let plan = plan_offline(arguments(extra));
     let rec = Recorder {
         preview,
@@ -458,7 +436,7 @@ async fn a_user_variable_named_like_the_db_credentials_is_refused() {
         .environment
         .insert("DB_PASSWORD".into(), "x".into());
     let rec = Recorder::default();
-    let err = construct(&rec, &env(false), "urn:component", plan)
+    let err = construct(&rec, &quiet_env(false), "urn:component", plan)
         .await
         .expect_err("duplicate variable");
     assert!(err.contains("'DB_PASSWORD'"), "{err}");
