@@ -5,7 +5,7 @@ use std::sync::Mutex;
 
 use super::testing::{Recorder, physical_name, plan_offline};
 use super::*;
-use crate::resource::{CheckContext, Diagnostics, Registry, Severity};
+use crate::resource::{Diagnostics, Registry, Severity};
 use crate::resources::ec2::vpc::Vpc;
 use crate::resources::ssm::parameter::Parameter;
 
@@ -150,16 +150,9 @@ const UNNAMED: [&str; 4] = [
 #[tokio::test]
 async fn every_child_passes_its_kinds_check_and_follows_the_naming_rule() {
     let (children, _) = run(false).await;
+    super::testing::check_all(&children);
     let registry = Registry::all();
     for child in &children {
-        let kind = registry.get(child.type_token).expect("registered kind");
-        let checked = kind.check(&CheckContext::default(), child.inputs.clone());
-        assert!(
-            checked.failures.is_empty(),
-            "{}: {:?}",
-            child.name,
-            checked.failures
-        );
         if !UNNAMED.contains(&child.type_token) {
             let name = physical_name(child);
             assert!(

@@ -278,3 +278,21 @@ pub fn quiet_env(preview: bool) -> super::ConstructEnv {
         diagnostics: std::sync::Arc::new(crate::resource::NoDiagnostics),
     }
 }
+
+/// Asserts every child passes its kind's own check.
+pub fn check_all(children: &[ChildSpec]) {
+    let registry = Registry::all();
+    for child in children {
+        let kind = registry.get(child.type_token).expect("registered kind");
+        let checked = kind.check(
+            &crate::resource::CheckContext::default(),
+            child.inputs.clone(),
+        );
+        assert!(
+            checked.failures.is_empty(),
+            "{}: {:?}",
+            child.name,
+            checked.failures
+        );
+    }
+}

@@ -23,7 +23,7 @@ async fn cluster(ctx: &Context, id: &str) -> ClusterInputs {
     inputs
 }
 
-fn raw(id: &str, cluster: &str, zone: &str, tier: i32) -> ClusterInstanceInputs {
+pub(crate) fn raw(id: &str, cluster: &str, zone: &str, tier: i32) -> ClusterInstanceInputs {
     ClusterInstanceInputs {
         identifier: Some(id.into()),
         cluster_identifier: cluster.into(),

@@ -381,28 +381,9 @@ fn cluster_inputs(id: &str) -> ClusterInputs {
 }
 
 fn instance_inputs(id: &str, cluster: &str) -> ClusterInstanceInputs {
-    ClusterInstance::check(
-        &CheckContext::default(),
-        ClusterInstanceInputs {
-            identifier: Some(id.into()),
-            cluster_identifier: cluster.into(),
-            instance_class: "db.r6g.large".into(),
-            engine: None,
-            availability_zone: Some("us-east-1a".into()),
-            promotion_tier: Some(0),
-            performance_insights_enabled: None,
-            performance_insights_retention_period: None,
-            performance_insights_kms_key_id: None,
-            monitoring_interval: None,
-            monitoring_role_arn: None,
-            publicly_accessible: None,
-            auto_minor_version_upgrade: None,
-            apply_immediately: None,
-            ca_certificate_identifier: None,
-            tags: None,
-        },
-    )
-    .expect("valid instance")
+    let mut inputs = super::rds_cluster_instance::raw(id, cluster, "us-east-1a", 0);
+    inputs.tags = None;
+    ClusterInstance::check(&CheckContext::default(), inputs).expect("valid instance")
 }
 
 #[tokio::test]

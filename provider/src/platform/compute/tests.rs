@@ -14,7 +14,6 @@ use crate::platform::testing::{
 };
 use crate::platform::{ChildSpec, construct};
 use crate::resource::CustomResource;
-use crate::resource::{CheckContext, Registry};
 use crate::resources::appautoscaling::{
     scalable_target::ScalableTarget, scaling_policy::ScalingPolicy,
 };
@@ -112,17 +111,7 @@ async fn run() -> Run {
 }
 
 fn check_all(run: &Run) {
-    let registry = Registry::all();
-    for child in &run.children {
-        let kind = registry.get(child.type_token).expect("registered kind");
-        let checked = kind.check(&CheckContext::default(), child.inputs.clone());
-        assert!(
-            checked.failures.is_empty(),
-            "{}: {:?}",
-            child.name,
-            checked.failures
-        );
-    }
+    crate::platform::testing::check_all(&run.children);
 }
 
 #[tokio::test]
