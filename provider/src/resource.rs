@@ -512,10 +512,10 @@ impl<R: CustomResource> Adapter<R> {
     ///
     /// The unknown ones are replaced by two different stand-ins of their type ([`crate::schema::stand_ins`]) and
     /// the kind's check runs on both. A failure is kept when it names a known property and occurs under both
-    /// stand-ins (a rule that relates a known property to an unknown one waits until both are known). When the
-    /// check accepts both, a normalized property is taken where both runs agree on it (a default that depends on
-    /// an unknown property waits too), so a preview diffs what `up` will send; a stand-in the kind's rules refuse
-    /// (an id of the wrong shape) leaves the declaration as it is.
+    /// stand-ins (a rule that relates a known property to an unknown one waits until both are known). The known
+    /// properties get the kind's defaults and normalization from a third run without the unknown (optional)
+    /// properties, where the stand-in runs that passed agree (a default that depends on an unknown property
+    /// waits too), so a preview diffs what `up` will send rather than the raw declaration.
     fn check_known(
         ctx: &CheckContext,
         inputs: &PropertyMap,
@@ -535,7 +535,9 @@ impl<R: CustomResource> Adapter<R> {
                     m.insert(k.clone(), v.to_json()?);
                 }
             }
-            m.extend(crate::schema::stand_ins::<R::Inputs>(unknown, variant));
+            if variant < 2 {
+                m.extend(crate::schema::stand_ins::<R::Inputs>(unknown, variant));
+            }
             crate::schema::fill_missing::<R::Inputs>(&mut m);
             let typed: R::Inputs = serde_json::from_value(serde_json::Value::Object(m)).ok()?;
             Some(match R::check(ctx, typed) {
@@ -554,9 +556,22 @@ impl<R: CustomResource> Adapter<R> {
         let failures: Vec<CheckFailure> = fa.into_iter().filter(|f| fb.contains(f)).collect();
         let mut merged = inputs.clone();
         if failures.is_empty() {
-            for (k, v) in na {
-                if !unknown.contains(&k) && nb.get(&k) == Some(&v) {
-                    merged.insert(k, v);
+            // Normalized with the unknown (optional) properties left out, which the kind's rules about them
+            // cannot refuse; a property is taken when every run that passed normalized it the same way.
+            let absent = run(2)
+                .filter(|(f, _)| f.is_empty())
+                .map(|(_, n)| n)
+                .unwrap_or_default();
+            let passed: Vec<&PropertyMap> =
+                [&na, &nb].into_iter().filter(|n| !n.is_empty()).collect();
+            let base = if absent.is_empty() {
+                passed.first().copied()
+            } else {
+                Some(&absent)
+            };
+            for (k, v) in base.into_iter().flatten() {
+                if !unknown.contains(k) && passed.iter().all(|n| n.get(k) == Some(v)) {
+                    merged.insert(k.clone(), v.clone());
                 }
             }
         }

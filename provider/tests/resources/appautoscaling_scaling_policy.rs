@@ -157,11 +157,17 @@ async fn appautoscaling_scaling_policy_lifecycle() {
     assert_eq!(after, changed);
     assert_eq!(after_outputs.arn, updated.arn);
 
-    // A new name replaces the policy (delete first: names are unique per target).
+    // A new name replaces the policy, created first (both names can exist on the target); under the same name
+    // the old one goes first, since names are unique per target.
     let renamed = checked(pending_orders(&rid, "pending-orders"));
     let diff = adapter.diff(&props(&changed), &props(&renamed), &[]);
     assert_eq!(diff.replaces, vec!["name"]);
-    assert!(diff.delete_before_replace);
+    assert!(!diff.delete_before_replace);
+    assert!(
+        adapter
+            .diff(&props(&changed), &props(&changed), &[])
+            .delete_before_replace
+    );
 
     // Delete, then delete again (already gone is success), and read says gone.
     ScalingPolicy::delete(&ctx, &id, &changed, &updated)

@@ -308,7 +308,7 @@ async fn iam_role_lifecycle() {
 }
 
 #[test]
-fn role_name_and_path_replace_deleting_first() {
+fn role_name_and_path_replace_and_a_preview_diffs_what_up_sends() {
     let adapter = Adapter::<Role>::default();
     let props = |inputs: &RoleInputs| -> PropertyMap {
         match Value::from_serialize(inputs).expect("encode") {
@@ -321,13 +321,35 @@ fn role_name_and_path_replace_deleting_first() {
     renamed.name = Some("orders-task-2".into());
     let diff = adapter.diff(&props(&old), &props(&renamed), &[]);
     assert_eq!(diff.replaces, vec!["name"]);
-    assert!(diff.delete_before_replace);
+    // A new name can coexist with the old role: created first, so tasks never run on a deleted role.
+    assert!(!diff.delete_before_replace);
     let mut moved = old.clone();
     moved.path = Some("/other/".into());
     assert_eq!(
         adapter.diff(&props(&old), &props(&moved), &[]).replaces,
         vec!["path"]
     );
+    let moved_diff = adapter.diff(&props(&old), &props(&moved), &[]);
+    assert!(
+        moved_diff.delete_before_replace,
+        "same name: the old role goes first"
+    );
+    // At preview an inline policy naming a resource being created is unknown; the role's defaults (path `/`,
+    // maxSessionDuration) still apply, so the preview shows the in-place update up will make, not a replacement.
+    let mut declared = raw("orders-task");
+    declared.path = None;
+    let recorded = props(&checked(declared.clone()));
+    let mut news = props(&declared);
+    news.insert("inlinePolicies".into(), Value::Unknown);
+    let checked_news = adapter.check(&CheckContext::default(), news);
+    assert!(
+        checked_news.failures.is_empty(),
+        "{:?}",
+        checked_news.failures
+    );
+    let preview = adapter.diff(&recorded, &checked_news.inputs, &[]);
+    assert!(preview.replaces.is_empty(), "{preview:?}");
+    assert_eq!(preview.changed, vec!["inlinePolicies"]);
     // Everything else is in place.
     let mut in_place = old.clone();
     in_place.max_session_duration = Some(43200);

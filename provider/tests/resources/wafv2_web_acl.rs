@@ -159,12 +159,18 @@ async fn wafv2_web_acl_lifecycle() {
     assert_eq!(after, changed);
     assert_eq!(after_outputs, updated);
 
-    // A new name or scope replaces the ACL (delete first: names are unique per region).
+    // A new name or scope replaces the ACL: under a new name the new one is created first (both can exist); under
+    // the same name (`--replace`) the old one goes first, since names are unique per region.
     let mut renamed = changed.clone();
     renamed.name = Some("waf-test-other".into());
     let diff = adapter.diff(&props(&changed), &props(&renamed), &[]);
     assert_eq!(diff.replaces, vec!["name"]);
-    assert!(diff.delete_before_replace);
+    assert!(!diff.delete_before_replace);
+    assert!(
+        adapter
+            .diff(&props(&changed), &props(&changed), &[])
+            .delete_before_replace
+    );
 
     // Delete, then delete again (already gone is success), and read says gone.
     WebAcl::delete(&ctx, &id, &changed, &updated)

@@ -485,6 +485,7 @@ impl CustomResource for ScalingPolicy {
         "scalableDimension",
     ];
     const DELETE_BEFORE_REPLACE: bool = true;
+    const UNIQUE_BY: &'static [&'static str] = &["name"];
     type Inputs = ScalingPolicyInputs;
     type Outputs = ScalingPolicyOutputs;
 

@@ -387,6 +387,7 @@ impl CustomResource for Role {
     /// IAM keeps role names unique per account and a replacement usually keeps the name (a `path` change, or an
     /// autonamed role, which keeps its name): the old role is deleted first.
     const DELETE_BEFORE_REPLACE: bool = true;
+    const UNIQUE_BY: &'static [&'static str] = &["name"];
     type Inputs = RoleInputs;
     type Outputs = RoleOutputs;
 

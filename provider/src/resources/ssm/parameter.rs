@@ -139,6 +139,7 @@ impl CustomResource for Parameter {
     const REPLACE_ON_CHANGES: &'static [&'static str] = &["name", "type"];
     /// Parameter names are unique per region; a replacement keeps the name.
     const DELETE_BEFORE_REPLACE: bool = true;
+    const UNIQUE_BY: &'static [&'static str] = &["name"];
     const SECRET_OUTPUTS: &'static [&'static str] = &["value"];
     type Inputs = ParameterInputs;
     type Outputs = ParameterOutputs;

@@ -543,6 +543,7 @@ impl CustomResource for WebAcl {
         client IP and AWS managed rule groups with overrides, with CloudWatch metrics for the ACL and every rule.";
     const REPLACE_ON_CHANGES: &'static [&'static str] = &["name", "scope"];
     const DELETE_BEFORE_REPLACE: bool = true;
+    const UNIQUE_BY: &'static [&'static str] = &["name"];
     type Inputs = WebAclInputs;
     type Outputs = WebAclOutputs;
 
