@@ -85,20 +85,10 @@ impl std::fmt::Debug for Handle<'_> {
     }
 }
 
-impl<'a> Handle<'a> {
+impl Handle<'_> {
     /// The registered child, once the engine has it.
     pub async fn get(&self) -> Result<Arc<Child>, String> {
         self.registered.clone().await
-    }
-
-    /// A handle of a child that already exists (tests).
-    #[cfg(test)]
-    pub fn ready(child: Child) -> Handle<'a> {
-        let name: Arc<str> = child.urn.rsplit("::").next().unwrap_or_default().into();
-        Handle {
-            name,
-            registered: futures::future::ready(Ok(Arc::new(child))).boxed().shared(),
-        }
     }
 }
 

@@ -68,11 +68,6 @@ impl Naming {
     pub fn qualified(&self, kind: &str, qualifier: &str) -> String {
         self.name(&format!("{kind}-{qualifier}"))
     }
-
-    /// Whether `name` is one of this deployment's names (ends with `-<env>-<suffix>`).
-    pub fn owns(&self, name: &str) -> bool {
-        name.ends_with(&format!("-{}-{}", self.environment, self.suffix))
-    }
 }
 
 /// The letter AWS puts at the end of a zone name (`us-east-1a` → `a`), used to qualify per-AZ names.
@@ -98,7 +93,6 @@ mod tests {
             "subnet-public-a-prod-x7k2"
         );
         assert_eq!(n.qualified("tg", "blue"), "tg-blue-prod-x7k2");
-        assert!(n.owns("tg-blue-prod-x7k2") && !n.owns("tg-prod-x7k2-blue"));
         assert_eq!(zone_letter("us-east-1c"), "c");
     }
 
