@@ -9,28 +9,13 @@ use crate::resource::Registry;
 /// Settings for the groups in `extra` (`{"service": {...}, "database": {...}}`), defaults elsewhere; panics
 /// when they are invalid.
 fn settings_of(extra: serde_json::Value) -> Settings {
-    let parse = |name: &str| extra.get(name).cloned();
-    let service: Option<args::ServiceArgs> =
-        parse("service").map(|v| serde_json::from_value(v).expect("service"));
-    let deployment: Option<args::DeploymentArgs> =
-        parse("deployment").map(|v| serde_json::from_value(v).expect("deployment"));
-    let load_balancer: Option<args::LoadBalancerArgs> =
-        parse("loadBalancer").map(|v| serde_json::from_value(v).expect("loadBalancer"));
-    let waf: Option<args::WafArgs> = parse("waf").map(|v| serde_json::from_value(v).expect("waf"));
-    let database: Option<args::DatabaseArgs> =
-        parse("database").map(|v| serde_json::from_value(v).expect("database"));
-    let alarms: Option<args::AlarmArgs> =
-        parse("alarms").map(|v| serde_json::from_value(v).expect("alarms"));
+    let mut args = serde_json::json!({"environment": "dev", "environmentSuffix": "cost1"});
+    if let (Some(a), Some(extra)) = (args.as_object_mut(), extra.as_object()) {
+        a.extend(extra.clone());
+    }
+    let args: crate::platform::PlatformArgs = serde_json::from_value(args).expect("arguments");
     let mut f = Failures::default();
-    let s = args::settings(
-        service.as_ref(),
-        deployment.as_ref(),
-        load_balancer.as_ref(),
-        waf.as_ref(),
-        database.as_ref(),
-        alarms.as_ref(),
-        &mut f,
-    );
+    let s = args::settings(&args, &mut f);
     if let Err(failures) = f.finish(()) {
         panic!("{extra} is invalid: {failures:?}");
     }

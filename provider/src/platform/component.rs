@@ -28,6 +28,14 @@ pub struct PlatformArgs {
     /// Exactly three availability zones of the region (default: the region's first three available zones).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availability_zones: Option<Vec<String>>,
+    /// Whether instances launched in the public subnets get a public IPv4 address automatically (default
+    /// `false`). Nothing the platform runs needs one there: the load balancer and the NAT gateways get their
+    /// addresses explicitly, and the tasks run in the private subnets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub map_public_ip_on_launch: Option<bool>,
+    /// VPC flow logs to CloudWatch Logs (on by default; `{ enabled: false }` turns them off).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flow_logs: Option<args::FlowLogArgs>,
     /// Tags merged onto every resource, under the standard tags (`ManagedBy`, `Environment`,
     /// `EnvironmentSuffix`, `orderapi:platform`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -248,15 +256,7 @@ impl PlatformArgs {
 
     /// The groups' settings with defaults filled in, validating them into `f`.
     pub fn settings_into(&self, f: &mut Failures) -> args::Settings {
-        args::settings(
-            self.service.as_ref(),
-            self.deployment.as_ref(),
-            self.load_balancer.as_ref(),
-            self.waf.as_ref(),
-            self.database.as_ref(),
-            self.alarms.as_ref(),
-            f,
-        )
+        args::settings(self, f)
     }
 }
 

@@ -16,6 +16,8 @@ pub mod observability;
 pub mod security;
 #[cfg(test)]
 pub(crate) mod testing;
+#[cfg(test)]
+mod validation_properties;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -113,8 +115,8 @@ pub fn plan_in(region: &str, available: Vec<String>, args: PlatformArgs) -> Resu
 }
 
 /// Refuses ARNs of another region or partition where AWS requires the platform's own: the load balancer's
-/// certificate (ACM certificates are regional; an IAM server certificate is global but partitioned) and the alarm
-/// topic (CloudWatch alarms notify topics of their own region only). AWS would refuse them only after half the
+/// certificate (ACM certificates are regional; an IAM server certificate is global but partitioned), the alarm
+/// topic (CloudWatch alarms notify topics of their own region only) and the alarm topic's KMS key (regional). AWS would refuse them only after half the
 /// platform exists.
 fn refuse_other_regions(region: &str, settings: &args::Settings, f: &mut Failures) {
     let partition = crate::arn::partition_of(region);
@@ -147,6 +149,9 @@ fn refuse_other_regions(region: &str, settings: &args::Settings, f: &mut Failure
     }
     if let Some(arn) = &settings.alarms.topic_arn {
         require("alarms.topicArn", arn, true);
+    }
+    if let args::TopicEncryption::Key(arn) = &settings.alarms.topic_encryption {
+        require("alarms.topicKmsKeyArn", arn, true); // KMS keys are regional.
     }
 }
 

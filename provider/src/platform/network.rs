@@ -115,7 +115,11 @@ pub fn build<'a>(scope: &Scope<'a>) -> Network<'a> {
                         .id_of("vpcId", &vpc)
                         .arg("cidrBlock", cidr.as_str(), "vpcCidr")
                         .arg("availabilityZone", z.as_str(), "availabilityZones")
-                        .set("mapPublicIpOnLaunch", public)
+                        .arg(
+                            "mapPublicIpOnLaunch",
+                            public && plan.settings.map_public_ip_on_launch,
+                            "mapPublicIpOnLaunch",
+                        )
                         .arg("tags", tags.clone(), "tags"),
                 )
             })

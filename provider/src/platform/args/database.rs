@@ -45,6 +45,10 @@ pub struct DatabaseArgs {
     /// Take a final snapshot (`<cluster>-final-<unix time>`) when the cluster is deleted (default false).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub final_snapshot: Option<bool>,
+    /// Whether the cluster's tags are copied to its snapshots, automated and manual (default `true`), so a
+    /// snapshot stays attributable (environment, owner, cost allocation) after the cluster is gone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub copy_tags_to_snapshot: Option<bool>,
 }
 
 /// The resolved database settings.
@@ -59,6 +63,7 @@ pub struct DatabaseSettings {
     pub maintenance_window: String,
     pub deletion_protection: bool,
     pub final_snapshot: bool,
+    pub copy_tags_to_snapshot: bool,
 }
 
 /// Default Aurora instance class.
@@ -89,6 +94,7 @@ pub(super) fn database_settings(a: &DatabaseArgs, f: &mut Failures) -> DatabaseS
             .unwrap_or_else(|| "sun:05:00-sun:06:00".into()),
         deletion_protection: a.deletion_protection.unwrap_or(false),
         final_snapshot: a.final_snapshot.unwrap_or(false),
+        copy_tags_to_snapshot: a.copy_tags_to_snapshot.unwrap_or(true),
     };
     f.require(
         is_engine_version(&s.engine_version) && s.engine_version.contains("mysql_aurora"),

@@ -3,6 +3,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::hardening::{AccessLogArgs, AccessLogSettings, access_log_settings};
 use super::rules::{is_arn, range};
 use crate::resource::Failures;
 
@@ -21,6 +22,9 @@ pub struct LoadBalancerArgs {
     /// Seconds an idle connection stays open (default 60, 1-4000).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idle_timeout_seconds: Option<i32>,
+    /// Access logs to an S3 bucket of the platform (on by default; `{ enabled: false }` turns them off).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_logs: Option<AccessLogArgs>,
 }
 
 /// The resolved load balancer settings.
@@ -29,6 +33,8 @@ pub struct LoadBalancerSettings {
     pub certificate_arn: Option<String>,
     pub ssl_policy: String,
     pub idle_timeout_seconds: i32,
+    /// `None` when access logs are off.
+    pub access_logs: Option<AccessLogSettings>,
 }
 
 pub(super) fn load_balancer_settings(
@@ -42,6 +48,7 @@ pub(super) fn load_balancer_settings(
             .clone()
             .unwrap_or_else(|| crate::resources::elbv2::listener::DEFAULT_SSL_POLICY.into()),
         idle_timeout_seconds: a.idle_timeout_seconds.unwrap_or(60),
+        access_logs: access_log_settings(a.access_logs.as_ref(), f),
     };
     if let Some(arn) = &s.certificate_arn {
         f.require(

@@ -25,6 +25,11 @@ pub struct ServiceArgs {
     /// The tag (or `sha256:` digest) to run from the platform's ECR repository (default `latest`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_tag: Option<String>,
+    /// Whether a tag of the platform's ECR repository can be pushed again: `IMMUTABLE` (default: a tag always
+    /// names the image it was first pushed as, so a deploy, a rollback or a new task of a running revision never
+    /// picks up different code under the same tag; deploy versioned tags) or `MUTABLE`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_tag_mutability: Option<String>,
     /// The port the container listens on (default 8080); the ALB forwards to it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub container_port: Option<i32>,
@@ -104,6 +109,7 @@ pub struct ServiceSettings {
     /// `Some(uri)` for a user image; `None` runs `image_tag` from the platform's ECR repository.
     pub image: Option<String>,
     pub image_tag: String,
+    pub image_tag_mutability: String,
     pub container_port: i32,
     pub cpu: i32,
     pub memory: i32,
@@ -159,6 +165,10 @@ pub(super) fn service_settings(a: &ServiceArgs, f: &mut Failures) -> ServiceSett
     let s = ServiceSettings {
         image: a.image.clone(),
         image_tag: a.image_tag.clone().unwrap_or_else(|| "latest".into()),
+        image_tag_mutability: a
+            .image_tag_mutability
+            .clone()
+            .unwrap_or_else(|| "IMMUTABLE".into()),
         container_port: a.container_port.unwrap_or(8080),
         cpu: a.cpu.unwrap_or(512),
         memory: a.memory.unwrap_or(1024),
@@ -205,6 +215,14 @@ pub(super) fn service_settings(a: &ServiceArgs, f: &mut Failures) -> ServiceSett
         format!(
             "'{}' is not an image tag ([A-Za-z0-9_][A-Za-z0-9_.-]{{0,127}}) or sha256: digest",
             s.image_tag
+        ),
+    );
+    f.require(
+        matches!(s.image_tag_mutability.as_str(), "IMMUTABLE" | "MUTABLE"),
+        "service.imageTagMutability",
+        format!(
+            "'{}' must be `IMMUTABLE` or `MUTABLE`",
+            s.image_tag_mutability
         ),
     );
     range(

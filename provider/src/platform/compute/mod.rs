@@ -35,12 +35,6 @@ use crate::rpc::value::{Value, obj};
 pub const CONTAINER_NAME: &str = "orderapi";
 /// Prefix of the container's log streams (`orders/orderapi/<task id>`).
 pub const LOG_STREAM_PREFIX: &str = "orders";
-/// The repository's tag mutability: `MUTABLE`, because the default `imageTag` is `latest`, which every build
-/// pushes again — an `IMMUTABLE` repository would refuse the second push and the default would stop working.
-/// Teams that pin releases lose nothing: they push unique tags (or run a `sha256:` digest, which can never move),
-/// the task definition records exactly what it runs, and scan-on-push checks every image. It does not follow
-/// `imageTag` (a change of `imageTag` must update only the task definition and the service).
-pub const IMAGE_TAG_MUTABILITY: &str = "MUTABLE";
 /// Images the ECR lifecycle policy keeps (the most recently pushed; older ones expire). Generous, so a rollback
 /// to a recent revision always finds its image.
 pub const KEEP_IMAGES: i32 = 50;
@@ -138,11 +132,29 @@ pub fn build<'a>(
     let s = &scope.settings().service;
     let namespace = scope.metric_namespace();
 
+    if s.image.is_none() && s.image_tag == "latest" && s.image_tag_mutability == "IMMUTABLE" {
+        scope.env.diagnostics.log(
+            crate::resource::Severity::Warning,
+            scope.urn,
+            format!(
+                "{} '{}': the service runs the tag `latest` from an IMMUTABLE repository, where `latest` can be \
+                 pushed only once; push versioned tags and set service.imageTag (or set \
+                 service.imageTagMutability: MUTABLE)",
+                super::TOKEN,
+                scope.env.name
+            ),
+            false,
+        );
+    }
     let repository = scope.register(
         Props::of::<Repository>(scope.logical("ecr"))
             .set("name", n.name("ecr"))
             .set("scanOnPush", true)
-            .set("imageTagMutability", IMAGE_TAG_MUTABILITY)
+            .arg(
+                "imageTagMutability",
+                s.image_tag_mutability.as_str(),
+                "service.imageTagMutability",
+            )
             .set("encryptionType", "AES256")
             .set(
                 "lifecyclePolicy",
