@@ -10,6 +10,7 @@ mod resources {
     mod cloudwatch_dashboard;
     mod cloudwatch_metric_alarm;
     mod ec2_elastic_ip;
+    mod ec2_flow_log;
     mod ec2_identity;
     mod ec2_internet_gateway;
     mod ec2_nat_gateway;

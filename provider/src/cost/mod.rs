@@ -62,9 +62,9 @@ pub struct KindPricing {
 /// Price key standing for the Aurora MySQL per-class instance-hour table.
 pub const AURORA_INSTANCE_CLASSES: &str = "auroraMysqlInstanceHour";
 
-/// Every kind of this provider, and what the estimate prices for it. Kinds the platform does not create
-/// would be listed with no prices; today it creates all of them.
-pub const PLATFORM_KINDS: [KindPricing; 30] = [
+/// Every kind of this provider, and what the estimate prices for it. The platform creates all of them but the
+/// flow log, whose price is listed for when it does (the estimate has no line for it yet).
+pub const PLATFORM_KINDS: [KindPricing; 31] = [
     KindPricing {
         token: <crate::resources::ec2::vpc::Vpc as CustomResource>::TOKEN,
         prices: &[],
@@ -99,6 +99,11 @@ pub const PLATFORM_KINDS: [KindPricing; 30] = [
         token: <crate::resources::ec2::security_group::SecurityGroup as CustomResource>::TOKEN,
         prices: &[],
         note: "free",
+    },
+    KindPricing {
+        token: <crate::resources::ec2::flow_log::FlowLog as CustomResource>::TOKEN,
+        prices: &["vendedLogIngestionGb"],
+        note: "records delivered to CloudWatch Logs as vended logs (not created by the platform yet)",
     },
     KindPricing {
         token: <crate::resources::ecr::repository::Repository as CustomResource>::TOKEN,

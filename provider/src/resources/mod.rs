@@ -26,6 +26,7 @@ pub fn register(r: &mut Registry) {
     r.add::<ec2::nat_gateway::NatGateway>();
     r.add::<ec2::route_table::RouteTable>();
     r.add::<ec2::security_group::SecurityGroup>();
+    r.add::<ec2::flow_log::FlowLog>();
     r.add::<ecr::repository::Repository>();
     r.add::<logs::log_group::LogGroup>();
     r.add::<logs::metric_filter::MetricFilter>();

@@ -6,13 +6,17 @@
 //! reject two subnets in one zone at the call); moto deletes a load balancer even with deletion
 //! protection on (AWS answers OperationNotPermitted) — the kind checks the attribute itself before deleting, which
 //! is what the test shows; and moto removes a deleted load balancer at once, where AWS lists it for a while (the
-//! delete waits until DescribeLoadBalancers says LoadBalancerNotFound).
+//! delete waits until DescribeLoadBalancers says LoadBalancerNotFound). moto accepts any access-log bucket: it
+//! neither checks that the bucket exists nor its policy (AWS writes a test object and refuses with AccessDenied /
+//! InvalidConfigurationRequest), so the bucket here is only a name and the policy hint is unit-tested in the kind.
 
 use std::collections::BTreeMap;
 
 use orderapi::error::ResourceError;
 use orderapi::resource::{Adapter, CheckContext, CustomResource, DynResource};
-use orderapi::resources::elbv2::load_balancer::{LoadBalancer, LoadBalancerInputs};
+use orderapi::resources::elbv2::load_balancer::{
+    LoadBalancer, LoadBalancerAccessLogs, LoadBalancerInputs,
+};
 
 use super::ecs_cluster::{other_resource, replacing};
 use super::elbv2_support::{assert_owned, failed, network, props, tags};
@@ -28,6 +32,7 @@ fn raw(name: &str, subnets: &[String], groups: &[String]) -> LoadBalancerInputs 
         deletion_protection: None,
         http2: None,
         drop_invalid_header_fields: None,
+        access_logs: None,
         tags: Some(BTreeMap::from([("Team".to_string(), "orders".to_string())])),
     }
 }
@@ -146,6 +151,150 @@ async fn elbv2_load_balancer_lifecycle() {
     );
 }
 
+/// The access-log attributes AWS holds (`enabled`, `bucket`, `prefix`; absent ones empty).
+async fn access_log_attributes(ctx: &orderapi::resource::Context, arn: &str) -> [String; 3] {
+    let out = ctx
+        .aws
+        .elbv2
+        .describe_load_balancer_attributes()
+        .load_balancer_arn(arn)
+        .send()
+        .await
+        .expect("attributes");
+    let get = |k: &str| {
+        out.attributes()
+            .iter()
+            .find(|a| a.key() == Some(k))
+            .and_then(|a| a.value())
+            .unwrap_or_default()
+            .to_string()
+    };
+    [
+        get("access_logs.s3.enabled"),
+        get("access_logs.s3.bucket"),
+        get("access_logs.s3.prefix"),
+    ]
+}
+
+fn access_logs(prefix: Option<&str>, enabled: Option<bool>) -> Option<LoadBalancerAccessLogs> {
+    Some(LoadBalancerAccessLogs {
+        bucket: "orders-alb-logs".into(),
+        prefix: prefix.map(str::to_string),
+        enabled,
+    })
+}
+
+#[tokio::test]
+async fn elbv2_load_balancer_access_logs() {
+    let moto = Moto::start().await;
+    let ctx = moto.ctx().await;
+    let net = network(&ctx).await;
+
+    // Created with access logs (enabled defaults to true).
+    let mut raw_inputs = raw("web-logs", &net.subnets[..2], &net.groups[..1]);
+    raw_inputs.access_logs = access_logs(Some("web"), None);
+    let inputs = checked(raw_inputs);
+    assert_eq!(inputs.access_logs, access_logs(Some("web"), Some(true)));
+    let (arn, outputs) = LoadBalancer::create(&ctx, &inputs).await.expect("create");
+    assert_eq!(
+        access_log_attributes(&ctx, &arn).await,
+        ["true", "orders-alb-logs", "web"].map(String::from)
+    );
+    let (read, _) = LoadBalancer::read(&ctx, &arn, Some(&inputs))
+        .await
+        .expect("read")
+        .expect("exists");
+    assert_eq!(read, inputs);
+    // Import (no prior inputs) sees them too.
+    let (imported, _) = LoadBalancer::read(&ctx, &arn, None)
+        .await
+        .expect("read")
+        .expect("exists");
+    assert_eq!(imported.access_logs, inputs.access_logs);
+
+    // Another prefix: in place.
+    let mut moved = inputs.clone();
+    moved.access_logs = access_logs(Some("web/v2"), Some(true));
+    let diff = Adapter::<LoadBalancer>::default().diff(&props(&inputs), &props(&moved), &[]);
+    assert_eq!(diff.changed, vec!["accessLogs"]);
+    assert!(diff.replaces.is_empty(), "{diff:?}");
+    let updated = LoadBalancer::update(&ctx, &arn, &inputs, &outputs, &moved)
+        .await
+        .expect("update prefix");
+    assert_eq!(
+        access_log_attributes(&ctx, &arn).await[2],
+        "web/v2".to_string()
+    );
+    let (read, _) = LoadBalancer::read(&ctx, &arn, Some(&moved))
+        .await
+        .expect("read")
+        .expect("exists");
+    assert_eq!(read, moved);
+
+    // Switched off but kept declared: AWS turns them off, read keeps the declaration.
+    let mut paused = moved.clone();
+    paused.access_logs = access_logs(Some("web/v2"), Some(false));
+    LoadBalancer::update(&ctx, &arn, &moved, &updated, &paused)
+        .await
+        .expect("disable");
+    assert_eq!(access_log_attributes(&ctx, &arn).await[0], "false");
+    let (read, _) = LoadBalancer::read(&ctx, &arn, Some(&paused))
+        .await
+        .expect("read")
+        .expect("exists");
+    assert_eq!(read, paused);
+
+    // Removed: off, and read (refresh) gives no accessLogs back.
+    let mut removed = paused.clone();
+    removed.access_logs = None;
+    LoadBalancer::update(&ctx, &arn, &paused, &updated, &removed)
+        .await
+        .expect("remove");
+    assert_eq!(access_log_attributes(&ctx, &arn).await[0], "false");
+    let (read, _) = LoadBalancer::read(&ctx, &arn, Some(&removed))
+        .await
+        .expect("read")
+        .expect("exists");
+    assert_eq!(read, removed);
+
+    // Turned on outside Pulumi: refresh shows the drift, the next update turns them off again.
+    ctx.aws
+        .elbv2
+        .modify_load_balancer_attributes()
+        .load_balancer_arn(&arn)
+        .attributes(
+            aws_sdk_elasticloadbalancingv2::types::LoadBalancerAttribute::builder()
+                .key("access_logs.s3.enabled")
+                .value("true")
+                .build(),
+        )
+        .attributes(
+            aws_sdk_elasticloadbalancingv2::types::LoadBalancerAttribute::builder()
+                .key("access_logs.s3.bucket")
+                .value("someone-elses-logs")
+                .build(),
+        )
+        .send()
+        .await
+        .expect("drift");
+    let (drifted, _) = LoadBalancer::read(&ctx, &arn, Some(&removed))
+        .await
+        .expect("read")
+        .expect("exists");
+    assert_eq!(
+        drifted.access_logs.map(|l| l.bucket),
+        Some("someone-elses-logs".to_string())
+    );
+    LoadBalancer::update(&ctx, &arn, &removed, &updated, &removed)
+        .await
+        .expect("put back");
+    assert_eq!(access_log_attributes(&ctx, &arn).await[0], "false");
+
+    LoadBalancer::delete(&ctx, &arn, &removed, &updated)
+        .await
+        .expect("delete");
+}
+
 #[tokio::test]
 async fn elbv2_load_balancer_adoption() {
     let moto = Moto::start().await;
@@ -250,6 +399,32 @@ fn elbv2_load_balancer_check_failures_name_the_property() {
         failed(check(raw("web", &subnets, &six))),
         vec!["securityGroups"]
     );
+
+    // Access logs: an S3 bucket name, and a prefix AWS accepts.
+    for (bucket, prefix) in [
+        ("Orders_Logs", None),
+        ("s3://orders-logs", None),
+        ("orders-logs", Some("/web")),
+        ("orders-logs", Some("web/")),
+        ("orders-logs", Some("web/AWSLogs")),
+    ] {
+        let mut i = raw("web", &subnets, &groups);
+        i.access_logs = Some(LoadBalancerAccessLogs {
+            bucket: bucket.into(),
+            prefix: prefix.map(str::to_string),
+            enabled: None,
+        });
+        assert_eq!(failed(check(i)), vec!["accessLogs"], "{bucket} {prefix:?}");
+    }
+    // An empty prefix is no prefix.
+    let mut i = raw("web", &subnets, &groups);
+    i.access_logs = Some(LoadBalancerAccessLogs {
+        bucket: "orders-logs".into(),
+        prefix: Some(String::new()),
+        enabled: Some(false),
+    });
+    let ok = check(i).expect("valid");
+    assert_eq!(ok.access_logs.and_then(|l| l.prefix), None);
 
     // An autoname obeys the charset and the 32-character limit.
     let ctx = CheckContext {

@@ -33,6 +33,7 @@ fn raw(id: &str) -> ClusterInputs {
         vpc_security_group_ids: None,
         db_subnet_group_name: None,
         deletion_protection: None,
+        copy_tags_to_snapshot: None,
         skip_final_snapshot: None,
         enabled_cloudwatch_logs_exports: Some(vec!["slowquery".into(), "error".into()]),
         apply_immediately: None,
@@ -153,6 +154,74 @@ async fn rds_cluster_lifecycle_and_adoption() {
             .expect("read")
             .is_none()
     );
+}
+
+/// CopyTagsToSnapshot as DescribeDBClusters reports it.
+async fn live_copy_tags(ctx: &orderapi::resource::Context, id: &str) -> Option<bool> {
+    ctx.aws
+        .rds
+        .describe_db_clusters()
+        .db_cluster_identifier(id)
+        .send()
+        .await
+        .expect("describe")
+        .db_clusters()[0]
+        .copy_tags_to_snapshot()
+}
+
+#[tokio::test]
+async fn rds_cluster_copy_tags_to_snapshot_in_place() {
+    let moto = Moto::start().await;
+    let ctx = moto.ctx().await;
+    // Not declared: check leaves it out (absent means false), so states recorded before it existed diff clean.
+    assert_eq!(minimal("orders-copy").copy_tags_to_snapshot, None);
+
+    let mut inputs = minimal("orders-copy");
+    inputs.copy_tags_to_snapshot = Some(true);
+    let inputs = Cluster::check(&CheckContext::default(), inputs).expect("valid");
+    let (id, outputs) = Cluster::create(&ctx, &inputs).await.expect("create");
+    assert_eq!(live_copy_tags(&ctx, &id).await, Some(true));
+    let (read, _) = Cluster::read(&ctx, &id, Some(&inputs))
+        .await
+        .expect("read")
+        .expect("exists");
+    assert_eq!(read.copy_tags_to_snapshot, Some(true));
+    assert_eq!(read, inputs);
+
+    // Off again: an in-place update.
+    let mut off = inputs.clone();
+    off.copy_tags_to_snapshot = Some(false);
+    let diff = Adapter::<Cluster>::default().diff(&to_props(&inputs), &to_props(&off), &[]);
+    assert_eq!(diff.changed, vec!["copyTagsToSnapshot"]);
+    assert!(diff.replaces.is_empty(), "{diff:?}");
+    let updated = Cluster::update(&ctx, &id, &inputs, &outputs, &off)
+        .await
+        .expect("update");
+    assert_eq!(updated.arn, outputs.arn);
+    assert_eq!(live_copy_tags(&ctx, &id).await, Some(false));
+    let (read, _) = Cluster::read(&ctx, &id, Some(&off))
+        .await
+        .expect("read")
+        .expect("exists");
+    assert_eq!(read, off);
+    // Left out by the program (or recorded before the input existed): false reads back as absent, no drift.
+    let mut absent = off.clone();
+    absent.copy_tags_to_snapshot = None;
+    let (read, _) = Cluster::read(&ctx, &id, Some(&absent))
+        .await
+        .expect("read")
+        .expect("exists");
+    assert_eq!(read, absent);
+    Cluster::delete(&ctx, &id, &off, &updated)
+        .await
+        .expect("delete");
+}
+
+fn to_props(inputs: &ClusterInputs) -> PropertyMap {
+    match Value::from_serialize(inputs).expect("encode") {
+        Value::Object(m) => m,
+        other => panic!("not an object: {other:?}"),
+    }
 }
 
 #[test]

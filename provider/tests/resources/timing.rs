@@ -310,6 +310,7 @@ fn alb_inputs(name: &str, subnets: &[String], groups: &[String]) -> LoadBalancer
             deletion_protection: None,
             http2: None,
             drop_invalid_header_fields: None,
+            access_logs: None,
             tags: None,
         },
     )

@@ -6,9 +6,9 @@
 //! See [`crate::lifecycle`]: every object carries the ownership tag and this resource's identity
 //! ([`IDENTITY_TAG`], a digest of the URN); a create adopts an object with its identity that the engine does not
 //! record (the leftover of a create whose answer was lost), and nothing else. EC2 keeps none of these kinds'
-//! names unique (names are only `Name` tags), so VPCs, subnets, internet gateways, Elastic IPs, NAT gateways and
-//! route tables are looked up by identity ([`identity_filter`]); one the engine records (the object a replacement
-//! replaces) is left alone and a new one is created beside it. A same-named object that is not this resource's
+//! names unique (names are only `Name` tags), so VPCs, subnets, internet gateways, Elastic IPs, NAT gateways,
+//! route tables and flow logs are looked up by identity ([`identity_filter`]); one the engine records (the object a
+//! replacement replaces) is left alone and a new one is created beside it. A same-named object that is not this resource's
 //! (a stranger, or another resource's) is a conflict ([`name_clash`]). Security groups are unique by name per
 //! VPC: a same-named group is adopted only as an orphan, and is a conflict otherwise. Creates of the non-unique
 //! kinds go out with the SDK's retry off, inside [`crate::lifecycle::create_once`], so a lost answer is looked up
@@ -23,6 +23,7 @@
 //! [`security_group_blockers`]) instead of waiting for the timeout.
 
 pub mod elastic_ip;
+pub mod flow_log;
 pub mod internet_gateway;
 pub mod nat_gateway;
 pub mod route_table;

@@ -1,6 +1,10 @@
 //! `orderapi:elbv2:LoadBalancer` — an application load balancer in two or more subnets, with its security groups
-//! and attributes (idle timeout, deletion protection, HTTP/2, invalid header handling). Create waits until it is
-//! `active`; delete refuses while deletion protection is on and waits until AWS has let go of it.
+//! and attributes (idle timeout, deletion protection, HTTP/2, invalid header handling, access logs to S3). Create
+//! waits until it is `active`; delete refuses while deletion protection is on and waits until AWS has let go of it.
+//!
+//! Access logs are off unless `accessLogs` is declared (a state recorded before the field existed has none and means
+//! the same). Enabling them makes AWS write a test object to the bucket: a bucket whose policy does not let Elastic
+//! Load Balancing deliver logs fails the attribute change, reported with what the policy needs.
 //!
 //! Names are unique per region, and CreateLoadBalancer is idempotent by name (with identical settings it answers
 //! with the existing load balancer). A create looks the name up before each call
@@ -30,6 +34,27 @@ const IDLE_TIMEOUT: &str = "idle_timeout.timeout_seconds";
 const DELETION_PROTECTION: &str = "deletion_protection.enabled";
 const HTTP2: &str = "routing.http2.enabled";
 const DROP_INVALID_HEADERS: &str = "routing.http.drop_invalid_header_fields.enabled";
+const ACCESS_LOGS_ENABLED: &str = "access_logs.s3.enabled";
+const ACCESS_LOGS_BUCKET: &str = "access_logs.s3.bucket";
+const ACCESS_LOGS_PREFIX: &str = "access_logs.s3.prefix";
+/// The AWS page on the bucket policy access logs need.
+const ACCESS_LOGS_DOC: &str = "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-access-logging.html";
+
+/// Where an application load balancer writes its access logs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LoadBalancerAccessLogs {
+    /// The S3 bucket (its name: 3-63 lowercase letters, digits, dots and hyphens) in the load balancer's region.
+    /// Its policy must let Elastic Load Balancing write to it, and it must use SSE-S3 encryption (not SSE-KMS).
+    pub bucket: String,
+    /// The key prefix of the log objects (`<prefix>/AWSLogs/<account>/…`); must not start or end with `/` nor
+    /// contain `AWSLogs`. Absent: the objects start at `AWSLogs/`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<String>,
+    /// Whether access logs are written (default true). While false, `bucket` and `prefix` are not applied.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+}
 
 /// Inputs of an application load balancer.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -62,6 +87,9 @@ pub struct LoadBalancerInputs {
     /// Whether requests with invalid HTTP header names are dropped instead of routed (default false).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub drop_invalid_header_fields: Option<bool>,
+    /// Access logs to S3. Absent: access logs are off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_logs: Option<LoadBalancerAccessLogs>,
     /// Tags, in addition to the provider's default tags and the `ManagedBy` ownership tag.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, String>>,
@@ -85,28 +113,44 @@ pub struct LoadBalancerOutputs {
     pub tags_all: BTreeMap<String, String>,
 }
 
+/// Access logging as AWS applies it: the bucket and prefix matter only while it is on.
+#[derive(Clone, Debug, PartialEq)]
+enum AccessLog {
+    Off,
+    On { bucket: String, prefix: String },
+}
+
 /// The attributes as inputs hold them.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 struct Attributes {
     idle_timeout: i32,
     deletion_protection: bool,
     http2: bool,
     drop_invalid_header_fields: bool,
+    access_log: AccessLog,
 }
 
 impl Attributes {
     fn of(inputs: &LoadBalancerInputs) -> Self {
+        let access_log = match &inputs.access_logs {
+            Some(logs) if logs.enabled.unwrap_or(true) => AccessLog::On {
+                bucket: logs.bucket.clone(),
+                prefix: logs.prefix.clone().unwrap_or_default(),
+            },
+            _ => AccessLog::Off,
+        };
         Attributes {
             idle_timeout: inputs.idle_timeout.unwrap_or(60),
             deletion_protection: inputs.deletion_protection.unwrap_or(false),
             http2: inputs.http2.unwrap_or(true),
             drop_invalid_header_fields: inputs.drop_invalid_header_fields.unwrap_or(false),
+            access_log,
         }
     }
 
-    fn to_sdk(self) -> Vec<LoadBalancerAttribute> {
+    fn to_sdk(&self) -> Vec<LoadBalancerAttribute> {
         let attr = |k: &str, v: String| LoadBalancerAttribute::builder().key(k).value(v).build();
-        vec![
+        let mut attrs = vec![
             attr(IDLE_TIMEOUT, self.idle_timeout.to_string()),
             attr(DELETION_PROTECTION, self.deletion_protection.to_string()),
             attr(HTTP2, self.http2.to_string()),
@@ -114,7 +158,16 @@ impl Attributes {
                 DROP_INVALID_HEADERS,
                 self.drop_invalid_header_fields.to_string(),
             ),
-        ]
+        ];
+        match &self.access_log {
+            AccessLog::Off => attrs.push(attr(ACCESS_LOGS_ENABLED, "false".into())),
+            AccessLog::On { bucket, prefix } => {
+                attrs.push(attr(ACCESS_LOGS_ENABLED, "true".into()));
+                attrs.push(attr(ACCESS_LOGS_BUCKET, bucket.clone()));
+                attrs.push(attr(ACCESS_LOGS_PREFIX, prefix.clone()));
+            }
+        }
+        attrs
     }
 
     fn from_sdk(attrs: &[LoadBalancerAttribute]) -> Self {
@@ -129,7 +182,112 @@ impl Attributes {
             deletion_protection: get(DELETION_PROTECTION) == Some("true"),
             http2: get(HTTP2) != Some("false"),
             drop_invalid_header_fields: get(DROP_INVALID_HEADERS) == Some("true"),
+            access_log: if get(ACCESS_LOGS_ENABLED) == Some("true") {
+                AccessLog::On {
+                    bucket: get(ACCESS_LOGS_BUCKET).unwrap_or_default().to_string(),
+                    prefix: get(ACCESS_LOGS_PREFIX).unwrap_or_default().to_string(),
+                }
+            } else {
+                AccessLog::Off
+            },
         }
+    }
+
+    /// `accessLogs` as a program would declare this: absent while off, unless `prior` declared it switched off
+    /// (its bucket and prefix, which AWS does not apply while off, are kept as declared).
+    fn access_logs(&self, prior: Option<&LoadBalancerInputs>) -> Option<LoadBalancerAccessLogs> {
+        match &self.access_log {
+            AccessLog::On { bucket, prefix } => Some(LoadBalancerAccessLogs {
+                bucket: bucket.clone(),
+                prefix: Some(prefix.clone()).filter(|p| !p.is_empty()),
+                enabled: Some(true),
+            }),
+            AccessLog::Off => prior
+                .and_then(|p| p.access_logs.clone())
+                .filter(|logs| logs.enabled == Some(false)),
+        }
+    }
+}
+
+/// Why `name` is not an S3 bucket name, if it is not (the general purpose bucket rules).
+pub fn bucket_name_problem(name: &str) -> Option<String> {
+    let edge_ok = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    let problem = if !(3..=63).contains(&name.len()) {
+        "must be 3-63 characters"
+    } else if !name
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-')
+    {
+        "may only contain lowercase letters, digits, '.' and '-'"
+    } else if !edge_ok(name.chars().next()) || !edge_ok(name.chars().last()) {
+        "must start and end with a lowercase letter or a digit"
+    } else if name.contains("..") {
+        "must not contain two adjacent periods"
+    } else if name.parse::<std::net::Ipv4Addr>().is_ok() {
+        "must not be formatted as an IP address"
+    } else if ["xn--", "sthree-", "amzn-s3-demo-"]
+        .iter()
+        .any(|p| name.starts_with(p))
+    {
+        "must not start with xn--, sthree- or amzn-s3-demo- (reserved by S3)"
+    } else if ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"]
+        .iter()
+        .any(|s| name.ends_with(s))
+    {
+        "must not end with -s3alias, --ol-s3, .mrap, --x-s3 or --table-s3 (reserved by S3)"
+    } else {
+        return None;
+    };
+    Some(format!("'{name}' is not an S3 bucket name: it {problem}"))
+}
+
+/// A failed ModifyLoadBalancerAttributes that turned access logs on: when AWS says it could not write to the bucket
+/// (`AccessDenied`, or `InvalidConfigurationRequest` naming the bucket or access), the hint says what the bucket
+/// policy needs. `lb_arn` gives the account and region of the log objects' keys.
+fn access_log_error(e: ResourceError, lb_arn: &str, bucket: &str, prefix: &str) -> ResourceError {
+    let ResourceError::Aws {
+        operation,
+        code,
+        message,
+        hint,
+    } = e
+    else {
+        return e;
+    };
+    let lower = message.to_ascii_lowercase();
+    let about_bucket = match code.as_str() {
+        // The credentials' own permission, not the bucket's.
+        "AccessDenied" => !lower.contains("not authorized to perform"),
+        "InvalidConfigurationRequest" => {
+            lower.contains("access denied") || lower.contains("bucket") || message.contains(bucket)
+        }
+        _ => false,
+    };
+    if !about_bucket {
+        return ResourceError::Aws {
+            operation,
+            code,
+            message,
+            hint,
+        };
+    }
+    let parsed = crate::arn::Arn::of_service(lb_arn, "elasticloadbalancing");
+    let (partition, region, account) = parsed
+        .map(|a| (a.partition, a.region, a.account))
+        .unwrap_or_else(|| ("aws".into(), "<region>".into(), "<account>".into()));
+    let key = if prefix.is_empty() {
+        format!("AWSLogs/{account}/*")
+    } else {
+        format!("{prefix}/AWSLogs/{account}/*")
+    };
+    let hint = format!(
+        "access logs: Elastic Load Balancing could not write to bucket '{bucket}'. The bucket must be in {region}, use          SSE-S3 encryption, and its policy must allow s3:PutObject on arn:{partition}:s3:::{bucket}/{key} to Elastic          Load Balancing in {region} (the region's Elastic Load Balancing account for regions available before          August 2022, the service principal logdelivery.elasticloadbalancing.amazonaws.com for later ones; see          {ACCESS_LOGS_DOC}); fix the policy and run `pulumi up` again, or remove accessLogs"
+    );
+    ResourceError::Aws {
+        operation,
+        code,
+        message,
+        hint: Some(hint),
     }
 }
 
@@ -172,7 +330,7 @@ impl LoadBalancer {
     async fn set_attributes(
         ctx: &Context,
         arn: &str,
-        attrs: Attributes,
+        attrs: &Attributes,
     ) -> Result<(), ResourceError> {
         ctx.aws
             .elbv2
@@ -181,7 +339,13 @@ impl LoadBalancer {
             .set_attributes(Some(attrs.to_sdk()))
             .send()
             .await
-            .map_err(|e| aws_error("elbv2:ModifyLoadBalancerAttributes", e))?;
+            .map_err(|e| {
+                let e = aws_error("elbv2:ModifyLoadBalancerAttributes", e);
+                match &attrs.access_log {
+                    AccessLog::On { bucket, prefix } => access_log_error(e, arn, bucket, prefix),
+                    AccessLog::Off => e,
+                }
+            })?;
         Ok(())
     }
 
@@ -360,6 +524,27 @@ impl CustomResource for LoadBalancer {
         inputs.deletion_protection.get_or_insert(false);
         inputs.http2.get_or_insert(true);
         inputs.drop_invalid_header_fields.get_or_insert(false);
+        if let Some(logs) = &mut inputs.access_logs {
+            if let Some(problem) = bucket_name_problem(&logs.bucket) {
+                f.push("accessLogs", format!("bucket: {problem}"));
+            }
+            if logs.prefix.as_deref() == Some("") {
+                logs.prefix = None;
+            }
+            if let Some(prefix) = &logs.prefix {
+                f.require(
+                    !prefix.starts_with('/') && !prefix.ends_with('/'),
+                    "accessLogs",
+                    format!("prefix: '{prefix}' must not start or end with '/'"),
+                );
+                f.require(
+                    !prefix.contains("AWSLogs"),
+                    "accessLogs",
+                    format!("prefix: '{prefix}' must not contain AWSLogs (AWS adds AWSLogs/<account>/ itself)"),
+                );
+            }
+            logs.enabled.get_or_insert(true);
+        }
         check_tags(inputs.tags.as_ref(), &mut f);
         f.finish(inputs)
     }
@@ -446,7 +631,7 @@ impl CustomResource for LoadBalancer {
             .await
             .map_err(|e| e.partial(&arn, &outputs))?;
         outputs = Self::outputs(&lb, tags);
-        Self::set_attributes(ctx, &arn, Attributes::of(inputs))
+        Self::set_attributes(ctx, &arn, &Attributes::of(inputs))
             .await
             .map_err(|e| e.partial(&arn, &outputs))?;
         Ok((arn, outputs))
@@ -480,6 +665,7 @@ impl CustomResource for LoadBalancer {
             deletion_protection: Some(attrs.deletion_protection),
             http2: Some(attrs.http2),
             drop_invalid_header_fields: Some(attrs.drop_invalid_header_fields),
+            access_logs: attrs.access_logs(prior),
             tags,
         };
         Ok(Some((inputs, Self::outputs(&lb, tags_all))))
@@ -503,7 +689,7 @@ impl CustomResource for LoadBalancer {
         Self::converge_network(ctx, &lb, new).await?;
         let wanted = Attributes::of(new);
         if Self::attributes(ctx, id).await? != wanted {
-            Self::set_attributes(ctx, id, wanted).await?;
+            Self::set_attributes(ctx, id, &wanted).await?;
         }
         let lb = Self::wait_active(ctx, id, new.name.as_deref().unwrap_or(id)).await?;
         Ok(Self::outputs(&lb, tags))
@@ -550,5 +736,121 @@ impl CustomResource for LoadBalancer {
             })
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bucket_names() {
+        for ok in ["alb-logs", "orders.logs.prod", "a1b", &"a".repeat(63)] {
+            assert_eq!(bucket_name_problem(ok), None, "{ok}");
+        }
+        for bad in [
+            "ab",
+            &"a".repeat(64),
+            "Alb-Logs",
+            "alb_logs",
+            "-alb",
+            "alb-",
+            "alb..logs",
+            "192.168.1.1",
+            "xn--alb",
+            "alb-s3alias",
+            "s3://alb-logs",
+        ] {
+            assert!(bucket_name_problem(bad).is_some(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn access_logs_round_trip_through_the_attributes() {
+        let logs = |prefix: Option<&str>, enabled: Option<bool>| LoadBalancerAccessLogs {
+            bucket: "alb-logs".into(),
+            prefix: prefix.map(str::to_string),
+            enabled,
+        };
+        let mut inputs = LoadBalancerInputs {
+            name: Some("web".into()),
+            scheme: None,
+            subnets: vec![],
+            security_groups: None,
+            idle_timeout: None,
+            deletion_protection: None,
+            http2: None,
+            drop_invalid_header_fields: None,
+            access_logs: None,
+            tags: None,
+        };
+        let sent = |i: &LoadBalancerInputs| Attributes::from_sdk(&Attributes::of(i).to_sdk());
+        // Absent: off, and read gives absent back.
+        assert_eq!(sent(&inputs).access_log, AccessLog::Off);
+        assert_eq!(sent(&inputs).access_logs(Some(&inputs)), None);
+        inputs.access_logs = Some(logs(Some("web"), Some(true)));
+        let on = sent(&inputs);
+        assert_eq!(on.access_logs(Some(&inputs)), inputs.access_logs);
+        assert_eq!(on.access_logs(None), inputs.access_logs);
+        // Declared but switched off: read keeps the declaration; on import it is absent.
+        inputs.access_logs = Some(logs(Some("web"), Some(false)));
+        let off = sent(&inputs);
+        assert_eq!(off.access_log, AccessLog::Off);
+        assert_eq!(off.access_logs(Some(&inputs)), inputs.access_logs);
+        assert_eq!(off.access_logs(None), None);
+    }
+
+    #[test]
+    fn a_refused_bucket_gets_the_policy_hint() {
+        let arn = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web/0123456789abcdef";
+        let aws = |code: &str, message: &str| ResourceError::Aws {
+            operation: "elbv2:ModifyLoadBalancerAttributes",
+            code: code.into(),
+            message: message.into(),
+            hint: None,
+        };
+        let refused = access_log_error(
+            aws(
+                "InvalidConfigurationRequest",
+                "Access Denied for bucket: alb-logs. Please check S3bucket permission",
+            ),
+            arn,
+            "alb-logs",
+            "web",
+        );
+        let text = refused.to_string();
+        for needle in [
+            "arn:aws:s3:::alb-logs/web/AWSLogs/123456789012/*",
+            "us-east-1",
+            "logdelivery.elasticloadbalancing.amazonaws.com",
+            "s3:PutObject",
+        ] {
+            assert!(text.contains(needle), "'{needle}' not in: {text}");
+        }
+        let denied = access_log_error(aws("AccessDenied", "Access Denied"), arn, "alb-logs", "");
+        assert!(
+            denied
+                .to_string()
+                .contains("arn:aws:s3:::alb-logs/AWSLogs/123456789012/*"),
+            "{denied}"
+        );
+        // The caller's own permission, or another attribute's problem: no bucket hint.
+        let caller = access_log_error(
+            aws(
+                "AccessDenied",
+                "User: arn:aws:iam::1:user/x is not authorized to perform: elasticloadbalancing:ModifyLoadBalancerAttributes",
+            ),
+            arn,
+            "alb-logs",
+            "",
+        );
+        assert!(!caller.to_string().contains("s3:PutObject"), "{caller}");
+        let other = access_log_error(
+            aws("InvalidConfigurationRequest", "Idle timeout out of range"),
+            arn,
+            "alb-logs",
+            "",
+        );
+        assert!(!other.to_string().contains("s3:PutObject"), "{other}");
     }
 }
