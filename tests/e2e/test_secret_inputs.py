@@ -2,7 +2,8 @@
 
 The inputs are not listed by hand: they are every string the component's schema takes (``schema.json``, walked
 through its object types), every element of a string array and every value of a string map. For each, a YAML
-program puts a fresh secret (``fn::secret``) there and nothing else unusual. Then:
+program puts a fresh secret there — a secret stack config value (``pulumi config set --secret``, as a user would
+pass one) — and nothing else unusual. Then:
 
 - ``service.secrets.<NAME>``, the one input meant for secrets, deploys (``pulumi up``) at the engine's and the
   provider's most verbose logging; the exported state and every log line are searched for the plaintext, and it
@@ -61,8 +62,8 @@ def dotted(path: Path_) -> str:
     return text
 
 
-def properties_with_secret(path: Path_, plaintext: str) -> dict[str, Any]:
-    """The component's properties: a valid minimal platform plus the secret at ``path``."""
+def properties_with_secret(path: Path_) -> dict[str, Any]:
+    """The component's properties: a valid minimal platform plus the secret config value at ``path``."""
     # moto never runs ECS tasks: the service's deployment can never become steady there.
     properties: dict[str, Any] = {
         "environment": "test",
@@ -76,7 +77,7 @@ def properties_with_secret(path: Path_, plaintext: str) -> dict[str, Any]:
         else:
             node = node.setdefault(part, {})
     last = path[-1]
-    secret = {"fn::secret": plaintext}
+    secret = "${theSecret}"
     if isinstance(last, int):
         node.append(secret)
     else:
@@ -84,11 +85,14 @@ def properties_with_secret(path: Path_, plaintext: str) -> dict[str, Any]:
     return properties
 
 
-def write_program(stack: Stack, properties: dict[str, Any]) -> None:
+def write_program(stack: Stack, path: Path_, plaintext: str) -> None:
+    """The program with the secret at ``path``, and a new value of the secret config."""
+    stack.config_set("theSecret", plaintext, secret=True)
     program = {
         "name": "orderapi-secret-e2e",  # the stack's project (tests/e2e/programs/secret)
         "runtime": "yaml",
-        "resources": {"platform": {"type": COMPONENT, "properties": properties}},
+        "config": {"theSecret": {"type": "string", "secret": True}},
+        "resources": {"platform": {"type": COMPONENT, "properties": properties_with_secret(path)}},
         "outputs": {"vpcId": "${platform.vpcId}"},
     }
     # JSON is YAML.
@@ -124,7 +128,7 @@ def test_a_secret_in_a_plain_input_is_refused_without_showing_it(
     stack: Stack, moto: MotoServer, path: Path_
 ) -> None:
     plaintext = "orders-secret-" + random.token_hex(12)
-    write_program(stack, properties_with_secret(path, plaintext))
+    write_program(stack, path, plaintext)
     result = stack.run(["preview", "--non-interactive", *VERBOSE], timeout=DEPLOY_TIMEOUT)
     output = result.stdout + result.stderr
     assert result.returncode != 0, f"preview accepted a secret in {dotted(path)}:\n{tail(output)}"
@@ -139,7 +143,7 @@ def test_a_secret_in_service_secrets_is_ciphertext_in_state_and_absent_from_logs
 ) -> None:
     moto.reset()
     plaintext = "orders-secret-" + random.token_hex(12)
-    write_program(stack, properties_with_secret(tuple(ACCEPTED.split(".")), plaintext))
+    write_program(stack, tuple(ACCEPTED.split(".")), plaintext)
     logs = {}
     try:
         for verb in (["preview"], ["up", "--yes", "--skip-preview"]):

@@ -112,6 +112,9 @@ pub struct PlatformOutputs {
     pub alarm_topic_arn: String,
     /// The SSM parameter path holding the service's configuration (`/param-<env>-<suffix>/`).
     pub config_parameter_path: String,
+    /// The CloudWatch Logs group holding the VPC's flow logs (absent when `flowLogs.enabled` is false).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flow_log_group_name: Option<String>,
     /// The estimated monthly cost in USD of this configuration at the region's list prices (known at preview;
     /// absent when the provider has no price table for the region). See `costBreakdown`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -112,6 +112,11 @@ pub fn build<'a>(
                 !db.final_snapshot,
                 "database.finalSnapshot",
             )
+            .arg(
+                "copyTagsToSnapshot",
+                db.copy_tags_to_snapshot,
+                "database.copyTagsToSnapshot",
+            )
             .set(
                 "enabledCloudwatchLogsExports",
                 Value::Array(LOG_EXPORTS.iter().map(|l| Value::from(*l)).collect()),

@@ -3,6 +3,7 @@
 //! other's inputs, with dependencies recorded so the engine orders creates and deletes.
 
 pub mod args;
+pub mod audit;
 pub mod child;
 pub mod component;
 pub mod compute;
@@ -174,6 +175,7 @@ pub fn standard_tags(env: &ConstructEnv, plan: &Plan) -> BTreeMap<String, String
 /// The declared children.
 struct Platform<'a> {
     net: network::Network<'a>,
+    audit: audit::Audit<'a>,
     edge: edge::Edge<'a>,
     data: data::Data<'a>,
     obs: observability::Observability<'a>,
@@ -183,6 +185,7 @@ struct Platform<'a> {
 /// Declares every child (nothing is registered until [`Scope::finish`]).
 fn declare<'a>(scope: &Scope<'a>) -> Result<Platform<'a>, String> {
     let net = network::build(scope);
+    let audit = audit::build(scope, &net);
     let sgs = security::build(scope, &net);
     let edge = edge::build(scope, &net, &sgs);
     let data = data::build(scope, &net, &sgs)?;
@@ -190,6 +193,7 @@ fn declare<'a>(scope: &Scope<'a>) -> Result<Platform<'a>, String> {
     let compute = compute::build(scope, &net, &sgs, &edge, &data, &obs)?;
     Ok(Platform {
         net,
+        audit,
         edge,
         data,
         obs,
@@ -236,6 +240,7 @@ pub async fn construct(
     let scope = Scope::new(monitor, component_urn, env, &plan, tags);
     let Platform {
         net,
+        audit,
         edge,
         data,
         obs,
@@ -291,6 +296,10 @@ pub async fn construct(
             child.output(output)
         };
         out(key, value, &[child]);
+    }
+    if let Some(flow_logs) = &audit.flow_logs {
+        let log_group = flow_logs.log_group.get().await?;
+        out("flowLogGroupName", log_group.id.clone(), &[log_group]);
     }
     let dashboard = obs.dashboard.get().await?;
     out("dashboardName", dashboard.id.clone(), &[dashboard]);

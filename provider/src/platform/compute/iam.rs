@@ -24,7 +24,7 @@ const ECS_TASKS: &str = "ecs-tasks.amazonaws.com";
 const ECS: &str = "ecs.amazonaws.com";
 
 /// An `Allow` statement.
-fn allow(sid: &str, actions: &[&str], resources: Vec<String>) -> PolicyStatement {
+pub(crate) fn allow(sid: &str, actions: &[&str], resources: Vec<String>) -> PolicyStatement {
     PolicyStatement {
         sid: Some(sid.to_string()),
         effect: Effect::Allow,
@@ -35,7 +35,7 @@ fn allow(sid: &str, actions: &[&str], resources: Vec<String>) -> PolicyStatement
 }
 
 /// One condition: `operator` → `key` → `values`.
-fn condition(operator: &str, key: &str, values: Vec<String>) -> Conditions {
+pub(crate) fn condition(operator: &str, key: &str, values: Vec<String>) -> Conditions {
     BTreeMap::from([(
         operator.to_string(),
         BTreeMap::from([(key.to_string(), values)]),
@@ -51,14 +51,14 @@ fn known_all(values: &[Value]) -> Option<Vec<String>> {
 }
 
 /// A typed document as a property value.
-fn value_of(document: &impl Serialize) -> Result<Value, String> {
+pub(crate) fn value_of(document: &impl Serialize) -> Result<Value, String> {
     serde_json::to_value(document)
         .map(Value::from_json)
         .map_err(|e| format!("cannot encode an IAM policy document: {e}"))
 }
 
 /// The `inlinePolicies` property: one policy named `name`, or unknown while `document` is.
-fn inline(name: &str, document: Option<PolicyDocument>) -> Result<Value, String> {
+pub(crate) fn inline(name: &str, document: Option<PolicyDocument>) -> Result<Value, String> {
     match document {
         Some(d) => Ok(Value::Object(
             [(name.to_string(), value_of(&d)?)].into_iter().collect(),
@@ -68,7 +68,7 @@ fn inline(name: &str, document: Option<PolicyDocument>) -> Result<Value, String>
 }
 
 /// The common part of the three roles.
-fn role<'a>(scope: &Scope<'a>, qualifier: &str, description: &str) -> Props<'a> {
+pub(crate) fn role<'a>(scope: &Scope<'a>, qualifier: &str, description: &str) -> Props<'a> {
     Props::of::<Role>(scope.logical(&format!("role-{qualifier}")))
         .set("name", scope.naming().qualified("role", qualifier))
         .set("description", description)
