@@ -64,7 +64,7 @@ pub const AURORA_INSTANCE_CLASSES: &str = "auroraMysqlInstanceHour";
 
 /// Every kind of this provider, and what the estimate prices for it. Kinds the platform does not create
 /// would be listed with no prices; today it creates all of them.
-pub const PLATFORM_KINDS: [KindPricing; 30] = [
+pub const PLATFORM_KINDS: [KindPricing; 31] = [
     KindPricing {
         token: <crate::resources::ec2::vpc::Vpc as CustomResource>::TOKEN,
         prices: &[],
@@ -219,6 +219,11 @@ pub const PLATFORM_KINDS: [KindPricing; 30] = [
         token: <crate::resources::ssm::parameter::Parameter as CustomResource>::TOKEN,
         prices: &["ssmStandardParameterMonth"],
         note: "standard parameters are free",
+    },
+    KindPricing {
+        token: <crate::resources::kms::key::Key as CustomResource>::TOKEN,
+        prices: &["kmsKeyMonth"],
+        note: "per customer managed key",
     },
 ];
 
