@@ -7,5 +7,6 @@ never see this code.
 
 import appautoscaling_tagging  # noqa: F401
 import cloudwatch_rpcv2_cbor  # noqa: F401
+import kms_rotation_period  # noqa: F401
 import rds_subnet_group_modify  # noqa: F401
 import timing  # noqa: F401  (last: it wraps the dispatcher the modules above may have wrapped)

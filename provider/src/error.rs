@@ -160,6 +160,8 @@ pub fn classify(service: &str, code: &str) -> ErrorClass {
         ("logs", "OperationAbortedException") => Some(Throttled),
         ("sns", "ConcurrentAccess" | "Throttled") => Some(Throttled),
         ("application-autoscaling", "ConcurrentUpdateException") => Some(Throttled),
+        ("kms", "KMSInternalException" | "DependencyTimeoutException") => Some(Transient),
+        ("kms", "KMSInvalidStateException" | "DisabledException") => Some(Conflict),
         _ => None,
     };
     if let Some(class) = by_service {
@@ -298,6 +300,10 @@ mod tests {
             ("ecr", "RepositoryNotFoundException", NotFound),
             ("ecs", "ClusterContainsServicesException", InUse),
             ("sns", "InternalError", Transient),
+            ("kms", "NotFoundException", NotFound),
+            ("kms", "AlreadyExistsException", Exists),
+            ("kms", "KMSInvalidStateException", Conflict),
+            ("kms", "DependencyTimeoutException", Transient),
             ("any", "RequestFailed", Transient),
             ("any", "ServiceUnavailable", Transient),
             ("any", "ThrottlingException", Throttled),

@@ -29,6 +29,7 @@ mod resources {
     mod elbv2_target_group;
     mod golden;
     mod iam_role;
+    mod kms_key;
     mod logs_log_group;
     mod logs_metric_filter;
     mod platform_plan;

@@ -62,9 +62,8 @@ pub struct KindPricing {
 /// Price key standing for the Aurora MySQL per-class instance-hour table.
 pub const AURORA_INSTANCE_CLASSES: &str = "auroraMysqlInstanceHour";
 
-/// Every kind of this provider, and what the estimate prices for it. The platform creates all of them but the
-/// flow log, whose price is listed for when it does (the estimate has no line for it yet).
-pub const PLATFORM_KINDS: [KindPricing; 31] = [
+/// Every kind of this provider, and what the estimate prices for it (the platform creates all of them).
+pub const PLATFORM_KINDS: [KindPricing; 32] = [
     KindPricing {
         token: <crate::resources::ec2::vpc::Vpc as CustomResource>::TOKEN,
         prices: &[],
@@ -224,6 +223,11 @@ pub const PLATFORM_KINDS: [KindPricing; 31] = [
         token: <crate::resources::ssm::parameter::Parameter as CustomResource>::TOKEN,
         prices: &["ssmStandardParameterMonth"],
         note: "standard parameters are free",
+    },
+    KindPricing {
+        token: <crate::resources::kms::key::Key as CustomResource>::TOKEN,
+        prices: &["kmsKeyMonth"],
+        note: "per customer managed key",
     },
 ];
 

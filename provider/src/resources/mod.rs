@@ -7,6 +7,7 @@ pub mod ecr;
 pub mod ecs;
 pub mod elbv2;
 pub mod iam;
+pub mod kms;
 pub mod logs;
 pub mod rds;
 pub mod secretsmanager;
@@ -50,6 +51,7 @@ pub fn register(r: &mut Registry) {
     r.add::<cloudwatch::metric_alarm::MetricAlarm>();
     r.add::<cloudwatch::dashboard::Dashboard>();
     r.add::<ssm::parameter::Parameter>();
+    r.add::<kms::key::Key>();
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
-//! Typed IAM policy documents, for every kind (and the platform) that hands IAM a policy: identity policies
-//! ([`PolicyDocument`]: inline and managed policies) and role trust policies ([`TrustPolicyDocument`]).
+//! Typed IAM policy documents, for every kind (and the platform) that hands AWS a policy: identity policies
+//! ([`PolicyDocument`]: inline and managed policies), role trust policies ([`TrustPolicyDocument`]) and
+//! resource-based policies ([`ResourcePolicyDocument`]: KMS key policies).
 //!
 //! The typed form is what programs declare (camelCase, one list per element); IAM's JSON form (`Version`,
 //! `Statement`, `Effect`, …) is produced with serde (`to_json`/`to_json_string`), never by string concatenation, and
@@ -159,7 +160,7 @@ pub struct TrustStatement {
     pub condition: Option<Conditions>,
 }
 
-/// The principals of a trust statement (at least one, of any kind).
+/// The principals of a trust or resource policy statement (at least one, of any kind).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Principal {
@@ -175,6 +176,38 @@ pub struct Principal {
     pub federated: Option<Vec<String>>,
 }
 
+/// A resource-based policy (a KMS key policy): who may do what with the resource it is attached to.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourcePolicyDocument {
+    /// The policy language version: `2012-10-17` (the default; policy variables need it) or `2008-10-17`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// The statements, in order (at least one).
+    pub statements: Vec<ResourcePolicyStatement>,
+}
+
+/// One statement of a resource-based policy.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourcePolicyStatement {
+    /// An optional statement id: letters, digits and spaces, unique within the document.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
+    /// `Allow` (the default) or `Deny`.
+    #[serde(default)]
+    pub effect: Effect,
+    /// Who the statement applies to.
+    pub principal: Principal,
+    /// Actions as `service:Action` (wildcards `*` and `?` allowed, e.g. `kms:GenerateDataKey*`), or `*`.
+    pub actions: Vec<String>,
+    /// Resources as ARNs, or `*` (in a KMS key policy, `*` means the key itself).
+    pub resources: Vec<String>,
+    /// Conditions: operator (e.g. `StringEquals`) → condition key (e.g. `aws:SourceAccount`) → values.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condition: Option<Conditions>,
+}
+
 impl Principal {
     /// A principal of one AWS service (e.g. `ecs-tasks.amazonaws.com`).
     pub fn service(service: &str) -> Principal {
@@ -188,6 +221,119 @@ impl Principal {
         [&self.service, &self.aws, &self.federated]
             .iter()
             .all(|l| l.as_ref().is_none_or(Vec::is_empty))
+    }
+
+    /// Sorts and deduplicates each list; drops empty ones.
+    fn normalize(&mut self) {
+        for list in [&mut self.service, &mut self.aws, &mut self.federated] {
+            if let Some(l) = list.as_mut() {
+                sort_dedup(l);
+            }
+            if list.as_ref().is_some_and(Vec::is_empty) {
+                *list = None;
+            }
+        }
+    }
+
+    fn to_wire(&self) -> WirePrincipal {
+        WirePrincipal {
+            aws: self.aws.clone().map(OneOrMany::Many),
+            service: self.service.clone().map(OneOrMany::Many),
+            federated: self.federated.clone().map(OneOrMany::Many),
+            ..Default::default()
+        }
+    }
+
+    /// The `Principal` element of live statement `i` (`*` or an object of lists or single values).
+    fn from_wire(raw: Option<Json>, i: usize, kind: DocumentKind) -> Result<Principal, String> {
+        match raw {
+            Some(Json::String(star)) if star == "*" => Ok(Principal {
+                aws: Some(vec!["*".to_string()]),
+                ..Default::default()
+            }),
+            Some(p @ Json::Object(_)) => {
+                let p: WirePrincipal = serde_json::from_value(p)
+                    .map_err(|e| format!("statement {i}: Principal: {e}"))?;
+                if p.canonical_user.is_some() {
+                    return Err(format!(
+                        "statement {i} names a CanonicalUser principal, which the typed {} does not model",
+                        kind.name()
+                    ));
+                }
+                Ok(Principal {
+                    service: p.service.map(OneOrMany::into_vec),
+                    aws: p.aws.map(OneOrMany::into_vec),
+                    federated: p.federated.map(OneOrMany::into_vec),
+                })
+            }
+            other => Err(format!(
+                "statement {i}: Principal {} is neither `*` nor an object",
+                other.unwrap_or(Json::Null)
+            )),
+        }
+    }
+
+    /// Validates the principals; failures are reported under `at` (`….principal`).
+    fn validate(&self, at: &str, f: &mut Failures) {
+        f.require(
+            !self.is_empty(),
+            at,
+            "needs at least one service, aws or federated principal",
+        );
+        for (j, p) in self.service.iter().flatten().enumerate() {
+            f.require(
+                is_domain(p),
+                format!("{at}.service[{j}]"),
+                format!("'{p}' is not a service principal such as ecs-tasks.amazonaws.com"),
+            );
+        }
+        for (j, p) in self.aws.iter().flatten().enumerate() {
+            f.require(
+                is_aws_principal(p),
+                format!("{at}.aws[{j}]"),
+                format!(
+                    "'{p}' is not an AWS principal: an account id (12 digits), an IAM/STS ARN or `*`"
+                ),
+            );
+        }
+        for (j, p) in self.federated.iter().flatten().enumerate() {
+            f.require(
+                is_federated_principal(p),
+                format!("{at}.federated[{j}]"),
+                format!(
+                    "'{p}' is not a federated principal: a SAML/OIDC provider ARN or a provider domain such as \
+                     cognito-identity.amazonaws.com"
+                ),
+            );
+        }
+    }
+}
+
+/// AWS rewrites an account id principal (`123456789012`) to the account's root ARN
+/// (`arn:aws:iam::123456789012:root`). Where the `declared` principals name the short form, the `live` ones are put
+/// back in that form so a refresh shows no drift.
+fn shorten_account_roots<'l, 'd>(
+    live: impl Iterator<Item = &'l mut Principal>,
+    declared: impl Iterator<Item = &'d Principal>,
+) {
+    let declared: BTreeSet<String> = declared
+        .filter_map(|p| p.aws.as_ref())
+        .flatten()
+        .cloned()
+        .collect();
+    for principal in live {
+        for p in principal.aws.iter_mut().flatten() {
+            let parts: Vec<&str> = p.split(':').collect();
+            let short = match parts.as_slice() {
+                ["arn", _, "iam", "", account, "root"] if declared.contains(*account) => {
+                    Some((*account).to_string())
+                }
+                _ => None,
+            };
+            if let Some(account) = short {
+                *p = account;
+            }
+        }
     }
 }
 
@@ -242,7 +388,7 @@ impl PolicyDocument {
         let wire = parse_wire(raw)?;
         let mut statements = Vec::new();
         for (i, s) in wire.statement.into_iter().enumerate() {
-            s.reject_unmodelled(i, false)?;
+            s.reject_unmodelled(i, DocumentKind::Identity)?;
             statements.push(PolicyStatement {
                 sid: s.sid,
                 effect: parse_effect(&s.effect, i)?,
@@ -270,7 +416,7 @@ impl PolicyDocument {
         let mut sids = BTreeSet::new();
         for (i, s) in self.statements.iter().enumerate() {
             let at = format!("{property}.statements[{i}]");
-            check_sid(s.sid.as_deref(), &at, &mut sids, f);
+            check_sid(s.sid.as_deref(), &at, &mut sids, false, f);
             f.require(
                 !s.actions.is_empty(),
                 format!("{at}.actions"),
@@ -325,18 +471,7 @@ impl TrustPolicyDocument {
         for s in &mut self.statements {
             s.sid = s.sid.take().filter(|sid| !sid.is_empty());
             sort_dedup(&mut s.actions);
-            for list in [
-                &mut s.principal.service,
-                &mut s.principal.aws,
-                &mut s.principal.federated,
-            ] {
-                if let Some(l) = list.as_mut() {
-                    sort_dedup(l);
-                }
-                if list.as_ref().is_some_and(Vec::is_empty) {
-                    *list = None;
-                }
-            }
+            s.principal.normalize();
             normalize_conditions(&mut s.condition);
         }
     }
@@ -355,12 +490,7 @@ impl TrustPolicyDocument {
                 .map(|s| WireStatement {
                     sid: s.sid.clone(),
                     effect: s.effect.as_str().to_string(),
-                    principal: Some(WirePrincipal {
-                        aws: s.principal.aws.clone().map(OneOrMany::Many),
-                        service: s.principal.service.clone().map(OneOrMany::Many),
-                        federated: s.principal.federated.clone().map(OneOrMany::Many),
-                        ..Default::default()
-                    }),
+                    principal: Some(s.principal.to_wire()),
                     action: Some(s.actions.clone()),
                     condition: s.condition.clone(),
                     ..Default::default()
@@ -380,33 +510,8 @@ impl TrustPolicyDocument {
         let wire = parse_wire(raw)?;
         let mut statements = Vec::new();
         for (i, s) in wire.statement.into_iter().enumerate() {
-            s.reject_unmodelled(i, true)?;
-            let principal = match s.principal {
-                Some(Json::String(star)) if star == "*" => Principal {
-                    aws: Some(vec!["*".to_string()]),
-                    ..Default::default()
-                },
-                Some(p @ Json::Object(_)) => {
-                    let p: WirePrincipal = serde_json::from_value(p)
-                        .map_err(|e| format!("statement {i}: Principal: {e}"))?;
-                    if p.canonical_user.is_some() {
-                        return Err(format!(
-                            "statement {i} names a CanonicalUser principal, which the typed trust policy does not model"
-                        ));
-                    }
-                    Principal {
-                        service: p.service.map(OneOrMany::into_vec),
-                        aws: p.aws.map(OneOrMany::into_vec),
-                        federated: p.federated.map(OneOrMany::into_vec),
-                    }
-                }
-                other => {
-                    return Err(format!(
-                        "statement {i}: Principal {} is neither `*` nor an object",
-                        other.unwrap_or(Json::Null)
-                    ));
-                }
-            };
+            s.reject_unmodelled(i, DocumentKind::Trust)?;
+            let principal = Principal::from_wire(s.principal, i, DocumentKind::Trust)?;
             statements.push(TrustStatement {
                 sid: s.sid,
                 effect: parse_effect(&s.effect, i)?,
@@ -428,27 +533,10 @@ impl TrustPolicyDocument {
     /// that form so a refresh shows no drift. Renormalises.
     pub fn reconcile_with(&mut self, prior: Option<&TrustPolicyDocument>) {
         let Some(prior) = prior else { return };
-        let declared: BTreeSet<&str> = prior
-            .statements
-            .iter()
-            .filter_map(|s| s.principal.aws.as_ref())
-            .flatten()
-            .map(String::as_str)
-            .collect();
-        for s in &mut self.statements {
-            for p in s.principal.aws.iter_mut().flatten() {
-                let parts: Vec<&str> = p.split(':').collect();
-                let short = match parts.as_slice() {
-                    ["arn", _, "iam", "", account, "root"] if declared.contains(account) => {
-                        Some((*account).to_string())
-                    }
-                    _ => None,
-                };
-                if let Some(account) = short {
-                    *p = account;
-                }
-            }
-        }
+        shorten_account_roots(
+            self.statements.iter_mut().map(|s| &mut s.principal),
+            prior.statements.iter().map(|s| &s.principal),
+        );
         self.normalize();
     }
 
@@ -463,7 +551,7 @@ impl TrustPolicyDocument {
         let mut sids = BTreeSet::new();
         for (i, s) in self.statements.iter().enumerate() {
             let at = format!("{property}.statements[{i}]");
-            check_sid(s.sid.as_deref(), &at, &mut sids, f);
+            check_sid(s.sid.as_deref(), &at, &mut sids, false, f);
             f.require(
                 !s.actions.is_empty(),
                 format!("{at}.actions"),
@@ -479,36 +567,131 @@ impl TrustPolicyDocument {
                     ),
                 );
             }
+            s.principal.validate(&format!("{at}.principal"), f);
+            check_conditions(s.condition.as_ref(), &at, f);
+        }
+    }
+}
+
+impl ResourcePolicyDocument {
+    /// A document of `statements` at the current version.
+    pub fn new(statements: Vec<ResourcePolicyStatement>) -> ResourcePolicyDocument {
+        ResourcePolicyDocument {
+            version: Some(POLICY_VERSION.to_string()),
+            statements,
+        }
+    }
+
+    /// Fills defaults and puts every list in canonical order (sorted, without duplicates; empty principal lists
+    /// dropped). Statements keep their order.
+    pub fn normalize(&mut self) {
+        self.version
+            .get_or_insert_with(|| POLICY_VERSION.to_string());
+        for s in &mut self.statements {
+            s.sid = s.sid.take().filter(|sid| !sid.is_empty());
+            sort_dedup(&mut s.actions);
+            sort_dedup(&mut s.resources);
+            s.principal.normalize();
+            normalize_conditions(&mut s.condition);
+        }
+    }
+
+    /// AWS's JSON form.
+    pub fn to_json(&self) -> Json {
+        let wire = WireDocument {
+            version: Some(
+                self.version
+                    .clone()
+                    .unwrap_or_else(|| POLICY_VERSION.to_string()),
+            ),
+            statement: self
+                .statements
+                .iter()
+                .map(|s| WireStatement {
+                    sid: s.sid.clone(),
+                    effect: s.effect.as_str().to_string(),
+                    principal: Some(s.principal.to_wire()),
+                    action: Some(s.actions.clone()),
+                    resource: Some(s.resources.clone()),
+                    condition: s.condition.clone(),
+                })
+                .collect(),
+        };
+        serde_json::to_value(wire).unwrap_or(Json::Null)
+    }
+
+    /// AWS's JSON form as compact text (what the API takes; its length is what the size limits count).
+    pub fn to_json_string(&self) -> String {
+        self.to_json().to_string()
+    }
+
+    /// Parses a document as AWS returns it (URL-encoded or plain JSON, single values or lists), normalised.
+    /// Elements the typed document does not model (`Id` aside, which carries no permission) are reported.
+    pub fn from_aws(raw: &str) -> Result<ResourcePolicyDocument, String> {
+        let wire = parse_wire(raw)?;
+        let mut statements = Vec::new();
+        for (i, s) in wire.statement.into_iter().enumerate() {
+            s.reject_unmodelled(i, DocumentKind::Resource)?;
+            statements.push(ResourcePolicyStatement {
+                sid: s.sid,
+                effect: parse_effect(&s.effect, i)?,
+                principal: Principal::from_wire(s.principal, i, DocumentKind::Resource)?,
+                actions: strings(s.action, i, "Action")?,
+                resources: strings(s.resource, i, "Resource")?,
+                condition: parse_conditions(s.condition, i)?,
+            });
+        }
+        let mut doc = ResourcePolicyDocument {
+            version: wire.version,
+            statements,
+        };
+        doc.normalize();
+        Ok(doc)
+    }
+
+    /// Puts account root ARNs back in the short form `prior` declared (see
+    /// [`TrustPolicyDocument::reconcile_with`]). Renormalises.
+    pub fn reconcile_with(&mut self, prior: Option<&ResourcePolicyDocument>) {
+        let Some(prior) = prior else { return };
+        shorten_account_roots(
+            self.statements.iter_mut().map(|s| &mut s.principal),
+            prior.statements.iter().map(|s| &s.principal),
+        );
+        self.normalize();
+    }
+
+    /// Validates the document against the policy grammar; failures are reported under `property`.
+    pub fn validate(&self, property: &str, f: &mut Failures) {
+        check_version(self.version.as_deref(), property, f);
+        f.require(
+            !self.statements.is_empty(),
+            format!("{property}.statements"),
+            "a policy needs at least one statement",
+        );
+        let mut sids = BTreeSet::new();
+        for (i, s) in self.statements.iter().enumerate() {
+            let at = format!("{property}.statements[{i}]");
+            check_sid(s.sid.as_deref(), &at, &mut sids, true, f);
+            s.principal.validate(&format!("{at}.principal"), f);
             f.require(
-                !s.principal.is_empty(),
-                format!("{at}.principal"),
-                "needs at least one service, aws or federated principal",
+                !s.actions.is_empty(),
+                format!("{at}.actions"),
+                "a statement needs at least one action",
             );
-            for (j, p) in s.principal.service.iter().flatten().enumerate() {
-                f.require(
-                    is_domain(p),
-                    format!("{at}.principal.service[{j}]"),
-                    format!("'{p}' is not a service principal such as ecs-tasks.amazonaws.com"),
-                );
+            for (j, a) in s.actions.iter().enumerate() {
+                if let Err(reason) = check_action(a) {
+                    f.push(format!("{at}.actions[{j}]"), reason);
+                }
             }
-            for (j, p) in s.principal.aws.iter().flatten().enumerate() {
-                f.require(
-                    is_aws_principal(p),
-                    format!("{at}.principal.aws[{j}]"),
-                    format!(
-                        "'{p}' is not an AWS principal: an account id (12 digits), an IAM/STS ARN or `*`"
-                    ),
-                );
-            }
-            for (j, p) in s.principal.federated.iter().flatten().enumerate() {
-                f.require(
-                    is_federated_principal(p),
-                    format!("{at}.principal.federated[{j}]"),
-                    format!(
-                        "'{p}' is not a federated principal: a SAML/OIDC provider ARN or a provider domain such as \
-                         cognito-identity.amazonaws.com"
-                    ),
-                );
+            f.require(
+                !s.resources.is_empty(),
+                format!("{at}.resources"),
+                "a statement of a resource policy needs at least one resource (`*` for the resource itself)",
+            );
+            for (j, r) in s.resources.iter().enumerate() {
+                if let Err(reason) = check_resource(r) {
+                    f.push(format!("{at}.resources[{j}]"), reason);
+                }
             }
             check_conditions(s.condition.as_ref(), &at, f);
         }
@@ -679,14 +862,27 @@ fn check_version(version: Option<&str>, property: &str, f: &mut Failures) {
     }
 }
 
-fn check_sid<'a>(sid: Option<&'a str>, at: &str, seen: &mut BTreeSet<&'a str>, f: &mut Failures) {
+/// Statement ids of identity and trust policies hold letters and digits; resource policies (KMS key policies,
+/// whose AWS default says `Enable IAM User Permissions`) also take spaces (`spaces`).
+fn check_sid<'a>(
+    sid: Option<&'a str>,
+    at: &str,
+    seen: &mut BTreeSet<&'a str>,
+    spaces: bool,
+    f: &mut Failures,
+) {
     let Some(sid) = sid.filter(|s| !s.is_empty()) else {
         return;
     };
     f.require(
-        sid.chars().all(|c| c.is_ascii_alphanumeric()),
+        sid.chars()
+            .all(|c| c.is_ascii_alphanumeric() || (spaces && c == ' ')),
         format!("{at}.sid"),
-        format!("'{sid}' may hold only letters and digits"),
+        if spaces {
+            format!("'{sid}' may hold only letters, digits and spaces")
+        } else {
+            format!("'{sid}' may hold only letters and digits")
+        },
     );
     f.require(
         seen.insert(sid),
@@ -826,23 +1022,46 @@ struct LiveDocument {
     statement: OneOrMany<LiveStatement>,
 }
 
+/// Which typed document a live one is parsed into (each models different elements).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum DocumentKind {
+    /// [`PolicyDocument`]: no principal.
+    Identity,
+    /// [`TrustPolicyDocument`]: no resource.
+    Trust,
+    /// [`ResourcePolicyDocument`]: principal and resource.
+    Resource,
+}
+
+impl DocumentKind {
+    fn name(self) -> &'static str {
+        match self {
+            DocumentKind::Identity => "policy document",
+            DocumentKind::Trust => "trust policy",
+            DocumentKind::Resource => "resource policy",
+        }
+    }
+}
+
 impl LiveStatement {
-    fn reject_unmodelled(&self, i: usize, trust: bool) -> Result<(), String> {
+    fn reject_unmodelled(&self, i: usize, kind: DocumentKind) -> Result<(), String> {
         let unmodelled = [
             ("NotPrincipal", self.not_principal.is_some()),
             ("NotAction", self.not_action.is_some()),
             ("NotResource", self.not_resource.is_some()),
-            ("Principal", !trust && self.principal.is_some()),
-            ("Resource", trust && self.resource.is_some()),
+            (
+                "Principal",
+                kind == DocumentKind::Identity && self.principal.is_some(),
+            ),
+            (
+                "Resource",
+                kind == DocumentKind::Trust && self.resource.is_some(),
+            ),
         ];
         match unmodelled.iter().find(|(_, present)| *present) {
             Some((element, _)) => Err(format!(
                 "statement {i} uses {element}, which the typed {} does not model",
-                if trust {
-                    "trust policy"
-                } else {
-                    "policy document"
-                }
+                kind.name()
             )),
             None => Ok(()),
         }
@@ -1066,6 +1285,79 @@ mod tests {
         let mut read = TrustPolicyDocument::from_aws(&live.to_string()).expect("parses");
         read.reconcile_with(Some(&declared));
         assert_eq!(read, declared);
+    }
+
+    #[test]
+    fn resource_policies_carry_principal_and_resource() {
+        // KMS's default key policy, as GetKeyPolicy returns it: an `Id`, single values, a Sid with spaces.
+        let live = json!({"Version": "2012-10-17", "Id": "key-default-1", "Statement": [{
+            "Sid": "Enable IAM User Permissions", "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "kms:*", "Resource": "*"}]});
+        let doc = ResourcePolicyDocument::from_aws(&live.to_string()).expect("parses");
+        let root = ResourcePolicyStatement {
+            sid: Some("Enable IAM User Permissions".into()),
+            effect: Effect::Allow,
+            principal: Principal {
+                aws: Some(vec!["arn:aws:iam::123456789012:root".into()]),
+                ..Default::default()
+            },
+            actions: vec!["kms:*".into()],
+            resources: vec!["*".into()],
+            condition: None,
+        };
+        assert_eq!(doc, ResourcePolicyDocument::new(vec![root.clone()]));
+        assert_eq!(
+            doc.to_json(),
+            json!({"Version": "2012-10-17", "Statement": [{
+                "Sid": "Enable IAM User Permissions", "Effect": "Allow",
+                "Principal": {"AWS": ["arn:aws:iam::123456789012:root"]},
+                "Action": ["kms:*"], "Resource": ["*"]}]})
+        );
+        assert_eq!(
+            ResourcePolicyDocument::from_aws(&doc.to_json_string()),
+            Ok(doc.clone())
+        );
+        let mut f = Failures::default();
+        doc.validate("policy", &mut f);
+        assert!(
+            f.finish(()).is_ok(),
+            "spaces are fine in a key policy's Sid"
+        );
+
+        // An account id declared in short form reads back as declared.
+        let mut declared = ResourcePolicyDocument::new(vec![root]);
+        declared.statements[0].principal.aws = Some(vec!["123456789012".into()]);
+        let mut read = doc.clone();
+        read.reconcile_with(Some(&declared));
+        assert_eq!(read, declared);
+
+        let mut f = Failures::default();
+        let mut bad = doc;
+        bad.statements[0].principal = Principal::default();
+        bad.statements[0].resources.clear();
+        bad.statements[0].sid = Some("no-dash".into());
+        bad.validate("policy", &mut f);
+        let props: Vec<String> = f
+            .finish(())
+            .expect_err("invalid")
+            .into_iter()
+            .map(|f| f.property)
+            .collect();
+        assert_eq!(
+            props,
+            vec![
+                "policy.statements[0].sid",
+                "policy.statements[0].principal",
+                "policy.statements[0].resources",
+            ]
+        );
+        let not_principal = json!({"Statement": [{"Effect": "Deny", "NotPrincipal": {"AWS": "*"}, "Action": "kms:*", "Resource": "*"}]});
+        let err =
+            ResourcePolicyDocument::from_aws(&not_principal.to_string()).expect_err("unmodelled");
+        assert!(
+            err.contains("NotPrincipal") && err.contains("resource policy"),
+            "{err}"
+        );
     }
 
     #[test]
