@@ -532,6 +532,8 @@ async fn every_physical_name_ends_with_the_environment_and_suffix() {
         }
         if child.type_token == super::testing::token::<Parameter>() {
             assert!(name.starts_with("/param-prod-x7k2/"), "{name}");
+        } else if child.type_token == super::testing::token::<crate::resources::kms::key::Key>() {
+            assert_eq!(name, "alias/kms-alarms-prod-x7k2");
         } else {
             assert!(name.ends_with("-prod-x7k2"), "{}: {name}", child.name);
         }
@@ -828,4 +830,134 @@ async fn port_80_turns_into_a_redirect_only_once_the_https_listener_exists() {
         "{:?}",
         redirect.depends_on
     );
+}
+
+#[tokio::test]
+async fn hardening_defaults_are_on_and_each_can_be_switched_off() {
+    let (children, built, warnings) = run_with(false, &[]).await;
+    let ecr = find(&children, "orders-ecr");
+    assert_eq!(json(&ecr.inputs["imageTagMutability"]), "IMMUTABLE");
+    assert!(
+        warnings.iter().any(|w| w.contains("`latest`")),
+        "running `latest` from an IMMUTABLE repository is told: {warnings:?}"
+    );
+    for l in ["a", "b", "c"] {
+        let subnet = find(&children, &format!("orders-public-{l}"));
+        assert_eq!(json(&subnet.inputs["mapPublicIpOnLaunch"]), false);
+    }
+    assert_eq!(
+        json(&find(&children, "orders-aurora").inputs["copyTagsToSnapshot"]),
+        true
+    );
+    // The alarm topic is encrypted with the platform's key, which CloudWatch alarms may use.
+    let key = find(&children, "orders-alarms-key");
+    assert_eq!(
+        json(&key.inputs["serviceUsers"]),
+        serde_json::json!(["cloudwatch.amazonaws.com"])
+    );
+    assert_eq!(json(&key.inputs["enableKeyRotation"]), true);
+    let topic = find(&children, "orders-alarms-topic");
+    assert_eq!(
+        json(&topic.inputs["kmsMasterKeyId"]),
+        "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    );
+    // VPC flow logs: every flow of the VPC to the platform's log group, by a role that may write only there.
+    let flow_log = find(&children, "orders-flow-log");
+    assert_eq!(json(&flow_log.inputs["resourceId"]), "vpc-orders-vpc");
+    assert_eq!(json(&flow_log.inputs["trafficType"]), "ALL");
+    assert_eq!(
+        json(&flow_log.inputs["logGroupName"]),
+        "logs-flow-prod-x7k2"
+    );
+    assert_eq!(
+        json(&flow_log.inputs["deliverLogsPermissionArn"]),
+        "arn:aws:iam::123456789012:role/role-flowlogs-prod-x7k2"
+    );
+    assert_eq!(
+        json(&find(&children, "orders-flow-logs").inputs["retentionInDays"]),
+        90
+    );
+    let role = find(&children, "orders-role-flowlogs");
+    let trust = json(&role.inputs["assumeRolePolicy"]);
+    let trust = trust.to_string();
+    assert!(
+        trust.contains("vpc-flow-logs.amazonaws.com") && trust.contains("aws:SourceAccount"),
+        "{trust}"
+    );
+    let policy = json(&role.inputs["inlinePolicies"]).to_string();
+    assert!(
+        policy.contains("log-group:logs-flow-prod-x7k2") && !policy.contains("\"*\""),
+        "the delivery role names only its log group: {policy}"
+    );
+    assert_eq!(
+        built.outputs["flowLogGroupName"],
+        Value::from("logs-flow-prod-x7k2")
+    );
+
+    // Each switched off.
+    let (children, built, warnings) = run_with(
+        false,
+        &[
+            (
+                "service",
+                serde_json::json!({"imageTagMutability": "MUTABLE"}),
+            ),
+            ("mapPublicIpOnLaunch", serde_json::json!(true)),
+            ("database", serde_json::json!({"copyTagsToSnapshot": false})),
+            ("alarms", serde_json::json!({"encryptTopic": false})),
+            ("flowLogs", serde_json::json!({"enabled": false})),
+        ],
+    )
+    .await;
+    assert_eq!(
+        json(&find(&children, "orders-ecr").inputs["imageTagMutability"]),
+        "MUTABLE"
+    );
+    assert!(
+        !warnings.iter().any(|w| w.contains("`latest`")),
+        "{warnings:?}"
+    );
+    assert_eq!(
+        json(&find(&children, "orders-public-a").inputs["mapPublicIpOnLaunch"]),
+        true
+    );
+    assert_eq!(
+        json(&find(&children, "orders-private-a").inputs["mapPublicIpOnLaunch"]),
+        false
+    );
+    assert_eq!(
+        json(&find(&children, "orders-aurora").inputs["copyTagsToSnapshot"]),
+        false
+    );
+    assert!(
+        !find(&children, "orders-alarms-topic")
+            .inputs
+            .contains_key("kmsMasterKeyId")
+    );
+    let names: BTreeSet<&str> = children.iter().map(|c| c.name.as_str()).collect();
+    for absent in [
+        "orders-alarms-key",
+        "orders-flow-log",
+        "orders-flow-logs",
+        "orders-role-flowlogs",
+    ] {
+        assert!(
+            !names.contains(absent),
+            "{absent} declared although switched off"
+        );
+    }
+    assert!(!built.outputs.contains_key("flowLogGroupName"));
+
+    // A key of the user's own instead of the platform's.
+    let theirs = "arn:aws:kms:us-east-1:123456789012:key/0f0e0d0c-1111-2222-3333-444455556666";
+    let (children, _, _) = run_with(
+        false,
+        &[("alarms", serde_json::json!({"topicKmsKeyArn": theirs}))],
+    )
+    .await;
+    assert_eq!(
+        json(&find(&children, "orders-alarms-topic").inputs["kmsMasterKeyId"]),
+        theirs
+    );
+    assert!(!children.iter().any(|c| c.name == "orders-alarms-key"));
 }

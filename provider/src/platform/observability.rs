@@ -12,8 +12,13 @@
 use super::child::{Child, Handle, Props, Scope};
 use super::data::Data;
 use super::edge::Edge;
+use crate::platform::args::TopicEncryption;
 use crate::resources::cloudwatch::{dashboard::Dashboard, metric_alarm::MetricAlarm};
+use crate::resources::kms::key::Key;
 use crate::resources::sns::topic::Topic;
+
+/// The service principal of CloudWatch alarms (publishes to the alarm topic).
+const CLOUDWATCH_ALARMS: &str = "cloudwatch.amazonaws.com";
 use crate::rpc::value::{Value, obj};
 
 /// The observability children.
@@ -67,10 +72,38 @@ pub fn build<'a>(scope: &Scope<'a>, edge: &Edge<'a>, data: &Data<'a>) -> Observa
     let settings = &scope.settings().alarms;
     let region = scope.region().to_string();
 
+    // Encrypted at rest with a key CloudWatch alarms may use: the AWS-managed `alias/aws/sns` would refuse them.
+    let key = match &settings.topic_encryption {
+        TopicEncryption::PlatformKey => Some(
+            scope.register(
+                Props::of::<Key>(scope.logical("alarms-key"))
+                    .arg(
+                        "alias",
+                        format!("alias/{}", n.qualified("kms", "alarms")),
+                        "alarms.encryptTopic",
+                    )
+                    .set(
+                        "description",
+                        format!("Encrypts the alarm topic of {}", n.name("platform")),
+                    )
+                    .set("enableKeyRotation", true)
+                    .set("serviceUsers", Value::Array(vec![CLOUDWATCH_ALARMS.into()]))
+                    .arg("tags", scope.tags.clone(), "tags"),
+            ),
+        ),
+        _ => None,
+    };
     let mut topic = Props::of::<Topic>(scope.logical("alarms-topic"))
         .set("name", n.qualified("sns", "alarms"))
         .arg("tags", scope.tags.clone(), "tags")
         .traced("subscriptions", "alarms.email");
+    match (&settings.topic_encryption, &key) {
+        (TopicEncryption::Key(arn), _) => {
+            topic = topic.arg("kmsMasterKeyId", arn.as_str(), "alarms.topicKmsKeyArn");
+        }
+        (_, Some(key)) => topic = topic.output_of("kmsMasterKeyId", key, "arn"),
+        _ => {}
+    }
     if let Some(email) = &settings.email {
         topic = topic.set(
             "subscriptions",

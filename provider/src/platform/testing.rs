@@ -20,7 +20,7 @@ pub struct Recorder {
 
 const ACCOUNT: &str = "123456789012";
 
-/// The physical name a child was given, under whichever input its kind names it by.
+/// The physical name a child was given, under whichever input its kind names it by (a KMS key by its alias).
 pub fn physical_name(spec: &ChildSpec) -> String {
     [
         "name",
@@ -29,6 +29,7 @@ pub fn physical_name(spec: &ChildSpec) -> String {
         "alarmName",
         "dashboardName",
         "family",
+        "alias",
     ]
     .iter()
     .find_map(|k| spec.inputs.get(*k).and_then(Value::as_str))
@@ -203,6 +204,16 @@ pub fn fabricate(spec: &ChildSpec) -> (Value, PropertyMap) {
         {
             put("arn", arn("rds", &name));
             name
+        }
+        _ if is(token::<crate::resources::kms::key::Key>()) => {
+            let id = "1234abcd-12ab-34cd-56ef-1234567890ab".to_string();
+            put("arn", arn("kms", &format!("key/{id}")));
+            put("aliasArn", arn("kms", &name));
+            id
+        }
+        _ if is(token::<crate::resources::ec2::flow_log::FlowLog>()) => {
+            put("arn", arn("ec2", "vpc-flow-log/fl-0123456789abcdef0"));
+            "fl-0123456789abcdef0".to_string()
         }
         _ => {
             let a = arn(t.split(':').nth(1).unwrap_or("x"), &spec.name);
