@@ -17,6 +17,10 @@ pub const DEFAULT_WAF_REQUESTS: f64 = 10_000_000.0;
 pub const DEFAULT_LOG_INGESTED_GB: f64 = 10.0;
 /// Default image storage in the repository, GB.
 pub const DEFAULT_ECR_STORAGE_GB: f64 = 5.0;
+/// GB of VPC flow log records delivered per month.
+pub const DEFAULT_FLOW_LOG_GB: f64 = 5.0;
+/// GB of load balancer access logs written per month.
+pub const DEFAULT_ACCESS_LOG_GB: f64 = 2.0;
 /// Default Aurora cluster volume, GB.
 pub const DEFAULT_AURORA_STORAGE_GB: f64 = 20.0;
 /// Default Aurora I/O requests per month.
@@ -50,6 +54,14 @@ pub struct CostAssumptions {
     /// exports and Container Insights performance events. Stored for `service.logRetentionDays`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub log_ingested_gb_per_month: Option<f64>,
+    /// GB of VPC flow log records delivered to CloudWatch Logs per month (default 5; only with `flowLogs`), priced
+    /// as vended logs and stored for `flowLogs.retentionDays`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flow_log_gb_per_month: Option<f64>,
+    /// GB of load balancer access logs written to S3 per month (default 2; only with
+    /// `loadBalancer.accessLogs`), stored for `loadBalancer.accessLogs.retentionDays`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_log_gb_per_month: Option<f64>,
     /// GB of images kept in the ECR repository (default 5; the lifecycle policy keeps the last 50 images).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ecr_storage_gb: Option<f64>,
@@ -78,6 +90,8 @@ pub struct Assumptions {
     pub waf_requests: f64,
     pub log_ingested_gb: f64,
     pub ecr_storage_gb: f64,
+    pub flow_log_gb: f64,
+    pub access_log_gb: f64,
     pub aurora_storage_gb: f64,
     pub aurora_io_requests: f64,
     pub container_insights_metrics: f64,
@@ -136,6 +150,18 @@ impl CostAssumptions {
                 self.ecr_storage_gb,
                 DEFAULT_ECR_STORAGE_GB,
                 1e6,
+            ),
+            flow_log_gb: field(
+                "flowLogGbPerMonth",
+                self.flow_log_gb_per_month,
+                DEFAULT_FLOW_LOG_GB,
+                1e7,
+            ),
+            access_log_gb: field(
+                "accessLogGbPerMonth",
+                self.access_log_gb_per_month,
+                DEFAULT_ACCESS_LOG_GB,
+                1e7,
             ),
             aurora_storage_gb: field(
                 "auroraStorageGb",

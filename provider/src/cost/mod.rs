@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 pub use assumptions::{Assumptions, CostAssumptions};
 pub use prices::{PriceTable, supported_regions};
 
-use crate::platform::args::Settings;
+use crate::platform::args::{Settings, TopicEncryption};
 use crate::resource::{CustomResource, Failures};
 
 /// Availability zones the platform always spans (one NAT gateway, Elastic IP and load balancer node each).
@@ -381,6 +381,11 @@ impl Lines<'_> {
     }
 }
 
+/// Months in `days` (what a store holds at steady state when it keeps `days` of a monthly volume).
+fn months(days: i32) -> f64 {
+    f64::from(days.max(0)) * 12.0 / 365.0
+}
+
 /// The monthly cost in USD of the platform `settings` describe, in `region`, with `assumptions` for the
 /// usage-driven items. Fails when the region has no price table (naming the supported regions), when the
 /// Aurora instance class is not priced, or when an assumption is invalid.
@@ -640,7 +645,7 @@ pub fn estimate(
         None,
     )?;
     // At steady state a log group holds `retention` worth of what arrives (no credit taken for compression).
-    let retention_months = f64::from(s.log_retention_days.max(0)) * 12.0 / 365.0;
+    let retention_months = months(s.log_retention_days);
     l.priced(
         "logs.storage",
         format!(
@@ -652,6 +657,37 @@ pub fn estimate(
         true,
         None,
     )?;
+    if let Some(flow_logs) = &settings.flow_logs {
+        l.priced(
+            "flowLogs.ingestion",
+            "VPC flow logs delivered to CloudWatch Logs (vended logs)",
+            a.flow_log_gb,
+            "vendedLogIngestionGb",
+            true,
+            None,
+        )?;
+        l.priced(
+            "flowLogs.storage",
+            format!(
+                "VPC flow log storage ({} days kept)",
+                flow_logs.retention_days
+            ),
+            a.flow_log_gb * months(flow_logs.retention_days),
+            "logStorageGbMonth",
+            true,
+            None,
+        )?;
+    }
+    if settings.alarms.topic_encryption == TopicEncryption::PlatformKey {
+        l.priced(
+            "kms.key",
+            "KMS key of the alarm topic",
+            1.0,
+            "kmsKeyMonth",
+            false,
+            Some(1),
+        )?;
+    }
     l.priced(
         "sns.topic",
         "SNS alarm topic (free)",

@@ -299,7 +299,8 @@ pub struct Scope<'a> {
     declared: Mutex<Vec<Handle<'a>>>,
     /// What the kinds' rules refused among the declared children's known properties.
     refused: Mutex<Vec<CheckFailure>>,
-    registry: Registry,
+    /// The kinds whose rules each declared child is checked with; `None` for a plan already validated.
+    registry: Option<Registry>,
 }
 
 impl<'a> Scope<'a> {
@@ -318,13 +319,38 @@ impl<'a> Scope<'a> {
             tags,
             declared: Mutex::new(vec![]),
             refused: Mutex::new(vec![]),
-            registry: Registry::all(),
+            registry: Some(Registry::all()),
+        }
+    }
+
+    /// A scope for a plan [`super::validate`] accepted: its children were checked there, with the same
+    /// properties, so they are not checked again.
+    pub fn validated(
+        monitor: &'a dyn Monitor,
+        urn: &'a str,
+        env: &'a ConstructEnv,
+        plan: &'a Plan,
+        tags: Value,
+    ) -> Scope<'a> {
+        Scope {
+            monitor,
+            urn,
+            env,
+            plan,
+            tags,
+            declared: Mutex::new(vec![]),
+            refused: Mutex::new(vec![]),
+            registry: None,
         }
     }
 
     /// Declares one child: it is registered as soon as every child it references exists.
     pub fn register(&self, props: Props<'a>) -> Handle<'a> {
-        let failures = props.failures(&self.registry);
+        let failures = self
+            .registry
+            .as_ref()
+            .map(|r| props.failures(r))
+            .unwrap_or_default();
         if !failures.is_empty()
             && let Ok(mut refused) = self.refused.lock()
         {

@@ -54,7 +54,7 @@ async fn run_with(
         preview,
         ..Default::default()
     };
-    let built = construct(&rec, &env, "urn:component", plan)
+    let built = construct(&rec, &env, "urn:component", super::testing::validated(plan))
         .await
         .expect("construct");
     let children = rec.children.into_inner().expect("lock");
@@ -476,9 +476,14 @@ async fn a_refused_registration_anywhere_stops_construct_with_its_error() {
             fail_at,
             seen: Default::default(),
         };
-        let err = construct(&monitor, &env, "urn:component", plan)
-            .await
-            .expect_err("a refused registration fails construct");
+        let err = construct(
+            &monitor,
+            &env,
+            "urn:component",
+            super::testing::validated(plan),
+        )
+        .await
+        .expect_err("a refused registration fails construct");
         assert!(err.contains("injected failure"), "{fail_at}: {err}");
     }
 }
@@ -595,7 +600,12 @@ async fn a_child_is_registered_as_soon_as_what_it_references_exists() {
         inner: Recorder::default(),
         release: tokio::sync::Notify::new(),
     };
-    let construct = construct(&held, &env, "urn:component", plan_offline(args));
+    let construct = construct(
+        &held,
+        &env,
+        "urn:component",
+        super::testing::validated(plan_offline(args)),
+    );
     tokio::pin!(construct);
     let registered = |h: &Held| -> BTreeSet<String> {
         h.inner
@@ -740,25 +750,13 @@ async fn a_kinds_rule_refuses_the_users_argument_before_anything_is_registered()
     let mut args = super::testing::arguments(serde_json::json!({}));
     let mut plan = plan_offline(args.clone());
     plan.settings.database.backup_window = "03:00-03:15".into();
-    let rec = Recorder {
-        preview: true,
-        ..Default::default()
-    };
     let env = super::testing::quiet_env(true);
-    // The server validates before it registers the component; construct refuses it again on its own.
-    let refused = super::validate(&env, &plan).expect_err("too short a backup window");
-    assert!(refused.starts_with("database.backupWindow: "), "{refused}");
-    let err = construct(&rec, &env, "urn:component", plan)
-        .await
-        .expect_err("too short a backup window");
+    // The server validates before it registers the component, and construct takes only a validated plan.
+    let err = super::validate(&env, plan).expect_err("too short a backup window");
     assert!(err.starts_with("database.backupWindow: "), "{err}");
     assert!(
         err.contains("orderapi:rds:Cluster preferredBackupWindow"),
         "{err}"
-    );
-    assert!(
-        rec.children.lock().expect("lock").is_empty(),
-        "nothing registered"
     );
     // Every kind's rules pass on a valid platform, in preview (values from other children unknown) and up.
     args.tags = Some([("team".to_string(), "orders".to_string())].into());
@@ -767,9 +765,14 @@ async fn a_kinds_rule_refuses_the_users_argument_before_anything_is_registered()
             preview,
             ..Default::default()
         };
-        construct(&rec, &env, "urn:component", plan_offline(args.clone()))
-            .await
-            .expect("valid platform");
+        construct(
+            &rec,
+            &env,
+            "urn:component",
+            super::testing::validated(plan_offline(args.clone())),
+        )
+        .await
+        .expect("valid platform");
     }
 }
 
@@ -797,7 +800,7 @@ async fn port_80_turns_into_a_redirect_only_once_the_https_listener_exists() {
         &monitor,
         &super::testing::quiet_env(false),
         "urn:component",
-        plan,
+        super::testing::validated(plan),
     )
     .await
     .expect_err("the HTTPS listener failed");

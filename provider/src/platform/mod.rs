@@ -211,18 +211,38 @@ impl Monitor for Unregistered {
     }
 }
 
+/// A plan whose every declared child passed its kind's own rules ([`validate`]): the only thing [`construct`]
+/// takes, so the rules run once per Construct and no child is registered unchecked.
+#[derive(Debug)]
+pub struct Validated(Plan);
+
+impl Validated {
+    pub fn plan(&self) -> &Plan {
+        &self.0
+    }
+
+    /// A plan taken as validated without running the rules (tests that look at what the rules would miss).
+    #[cfg(test)]
+    pub(crate) fn unchecked(plan: Plan) -> Validated {
+        Validated(plan)
+    }
+}
+
 /// Every child the plan declares, checked with its kind's own rules on the properties known before anything
 /// exists (failures named by the component's arguments). The engine calls Construct after registering the
 /// component, so this runs first: a refused platform leaves neither AWS objects nor a component in the state.
-pub fn validate(env: &ConstructEnv, plan: &Plan) -> Result<(), String> {
+pub fn validate(env: &ConstructEnv, plan: Plan) -> Result<Validated, String> {
     let quiet = ConstructEnv {
         diagnostics: Arc::new(crate::resource::NoDiagnostics),
         ..env.clone()
     };
-    let tags = Value::from(&standard_tags(env, plan));
-    let scope = Scope::new(&Unregistered, "", &quiet, plan, tags);
-    declare(&scope)?;
-    scope.refused()
+    let tags = Value::from(&standard_tags(env, &plan));
+    {
+        let scope = Scope::new(&Unregistered, "", &quiet, &plan, tags);
+        declare(&scope)?;
+        scope.refused()?;
+    }
+    Ok(Validated(plan))
 }
 
 /// Declares every child and registers each as soon as the children it references exist, then returns the
@@ -233,11 +253,12 @@ pub async fn construct(
     monitor: &dyn Monitor,
     env: &ConstructEnv,
     component_urn: &str,
-    plan: Plan,
+    validated: Validated,
 ) -> Result<Built, String> {
+    let plan = validated.0;
     let estimate = cost_estimate(env, component_urn, &plan);
     let tags = Value::from(&standard_tags(env, &plan));
-    let scope = Scope::new(monitor, component_urn, env, &plan, tags);
+    let scope = Scope::validated(monitor, component_urn, env, &plan, tags);
     let Platform {
         net,
         audit,

@@ -267,6 +267,11 @@ pub fn plan_offline(args: PlatformArgs) -> Plan {
     plan_in("us-east-1", zones, args).expect("plan")
 }
 
+/// `plan` validated as the server validates it before Construct (panics when refused).
+pub fn validated(plan: Plan) -> super::Validated {
+    super::validate(&quiet_env(true), plan).expect("a valid plan")
+}
+
 /// The arguments of a `prod`/`x7k2` platform with the groups in `extra` (component inputs as JSON).
 pub fn arguments(extra: serde_json::Value) -> PlatformArgs {
     let mut inputs: crate::rpc::value::PropertyMap =

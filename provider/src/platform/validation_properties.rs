@@ -10,7 +10,7 @@ use proptest::prelude::*;
 use serde_json::{Value as Json, json};
 
 use super::testing::{Recorder, quiet_env};
-use super::{PlatformArgs, construct, plan_in, validate};
+use super::{PlatformArgs, Validated, construct, plan_in, validate};
 use crate::resource::{CheckContext, Registry};
 use crate::rpc::value::{PropertyMap, Value};
 
@@ -418,7 +418,7 @@ fn kinds_refusals(args: PlatformArgs) -> Option<Vec<String>> {
         &recorder,
         &quiet_env(false),
         "urn:component",
-        plan,
+        Validated::unchecked(plan),
     ));
     if built.is_err() {
         return None;
@@ -469,7 +469,7 @@ fn outcome(input: &Json) -> Result<Outcome, String> {
     let Ok(plan) = plan_in("us-east-1", zones, args.clone()) else {
         return Ok(Outcome::RefusedByComponent);
     };
-    let validated = validate(&quiet_env(true), &plan);
+    let validated = validate(&quiet_env(true), plan).map(|_| ());
     match (kinds_refusals(args), validated) {
         (Some(refusals), Ok(())) if refusals.is_empty() => Ok(Outcome::Accepted),
         (Some(refusals), Err(message)) if refusals.is_empty() => Err(format!(

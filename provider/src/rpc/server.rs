@@ -495,7 +495,7 @@ impl ResourceProvider for Provider {
         let plan = platform::plan(&env, args).await.map_err(|e| {
             Status::failed_precondition(format!("{} '{}': {e}", platform::TOKEN, req.name))
         })?;
-        platform::validate(&env, &plan).map_err(|e| {
+        let validated = platform::validate(&env, plan).map_err(|e| {
             Status::invalid_argument(format!(
                 "{} '{}' has invalid inputs: {e}",
                 platform::TOKEN,
@@ -506,7 +506,7 @@ impl ResourceProvider for Provider {
             .register_component(&req, PACKAGE)
             .await
             .map_err(Status::unknown)?;
-        let built = platform::construct(&monitor, &env, &urn, plan)
+        let built = platform::construct(&monitor, &env, &urn, validated)
             .await
             .map_err(|e| Status::unknown(format!("{} '{}': {e}", platform::TOKEN, req.name)))?;
         monitor
