@@ -383,6 +383,7 @@ EC2_LISTINGS: dict[str, Listing] = {
     "route_tables": Listing("describe_route_tables", "RouteTables", "RouteTableId"),
     "addresses": Listing("describe_addresses", "Addresses", "AllocationId"),
     "nat_gateways": Listing("describe_nat_gateways", "NatGateways", "NatGatewayId", frozenset({"deleted"})),
+    "flow_logs": Listing("describe_flow_logs", "FlowLogs", "FlowLogId"),
 }
 
 
@@ -510,6 +511,13 @@ def platform_inventory(moto: MotoServer) -> dict[str, list[str]]:
         r["repositoryName"] for r in list_all(moto.client("ecr"), "describe_repositories", "repositories")
     ]
     found["iam:roles"] = [r["RoleName"] for r in list_all(moto.client("iam"), "list_roles", "Roles")]
+    # A destroyed key is only scheduled for deletion (KMS keeps it 7-30 days); its alias goes at once.
+    found["kms:aliases"] = [
+        a["AliasName"]
+        for a in list_all(moto.client("kms"), "list_aliases", "Aliases")
+        if not a["AliasName"].startswith("alias/aws/")
+    ]
+    found["s3:buckets"] = [b["Name"] for b in moto.client("s3").list_buckets().get("Buckets") or []]
     autoscaling = moto.client("application-autoscaling")
     found["application-autoscaling:scalable_targets"] = [
         t["ResourceId"]

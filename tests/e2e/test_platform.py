@@ -90,9 +90,11 @@ EXPECTED_CHILDREN = {
     "orderapi:sns:Topic": 1,
     "orderapi:cloudwatch:Dashboard": 1,
     "orderapi:ecr:Repository": 1,
-    "orderapi:logs:LogGroup": 1,
+    "orderapi:logs:LogGroup": 2,  # the service's and the VPC flow logs'
     "orderapi:logs:MetricFilter": 1,
-    "orderapi:iam:Role": 3,
+    "orderapi:iam:Role": 4,
+    "orderapi:ec2:FlowLog": 1,
+    "orderapi:kms:Key": 1,  # the alarm topic's
     "orderapi:ecs:Cluster": 1,
     TASK_DEFINITION: 1,
     SERVICE: 1,
@@ -102,7 +104,7 @@ EXPECTED_CHILDREN = {
 #: Types whose count depends on choices the builders may extend (more parameters, more alarms): at least these.
 MINIMUM_CHILDREN = {"orderapi:ssm:Parameter": len(USER_ENVIRONMENT) + 3, "orderapi:cloudwatch:MetricAlarm": 3}
 ALARMS = {what: f"alarm-{what}-{NAME}" for what in ("5xx-rate", "db-connections", "waf-blocked")}
-ROLES = {what: f"role-{what}-{NAME}" for what in ("execution", "task", "ecs-infra")}
+ROLES = {what: f"role-{what}-{NAME}" for what in ("execution", "task", "ecs-infra", "flowlogs")}
 #: Tags every taggable resource carries: the standard ones plus the example's user tag.
 EXPECTED_TAGS = {
     "ManagedBy": "pulumi-orderapi",
@@ -481,9 +483,12 @@ def test_names_and_tags_on_every_taggable_resource(deployed: dict[str, Any], aws
     for name, alarm in our_alarms(aws).items():
         alarm_tags = aws.cloudwatch.list_tags_for_resource(ResourceARN=alarm["AlarmArn"])["Tags"]
         tagged[f"cloudwatch {name}"] = as_dict(alarm_tags)
-    log_group = aws.logs.describe_log_groups(logGroupNamePrefix=f"logs-{NAME}")["logGroups"][0]
-    group_arn = log_group["arn"].removesuffix(":*")
-    tagged[f"logs logs-{NAME}"] = aws.logs.list_tags_for_resource(resourceArn=group_arn)["tags"]
+    for group in (f"logs-{NAME}", f"logs-flow-{NAME}"):
+        log_group = aws.logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"][0]
+        group_arn = log_group["arn"].removesuffix(":*")
+        tagged[f"logs {group}"] = aws.logs.list_tags_for_resource(resourceArn=group_arn)["tags"]
+    key_id = aws.kms.describe_key(KeyId=f"alias/kms-alarms-{NAME}")["KeyMetadata"]["KeyId"]
+    tagged[f"kms kms-alarms-{NAME}"] = as_dict(aws.kms.list_resource_tags(KeyId=key_id)["Tags"], "TagKey", "TagValue")
     repository = aws.ecr.describe_repositories(repositoryNames=[f"ecr-{NAME}"])["repositories"][0]
     tagged[f"ecr ecr-{NAME}"] = as_dict(aws.ecr.list_tags_for_resource(resourceArn=repository["repositoryArn"])["tags"])
     for role in ROLES.values():
@@ -812,6 +817,37 @@ def test_dashboard(deployed: dict[str, Any], aws: Aws) -> None:
     assert {"p50", "p95", "p99"} <= stats, f"latency percentiles missing; statistics used: {sorted(stats)}"
 
 
+def test_hardening_defaults(deployed: dict[str, Any], aws: Aws) -> None:
+    """The production-hardening defaults, as AWS holds them: immutable image tags; no public IP on launch in the
+    public subnets; Aurora copies its tags to snapshots; the alarm topic is encrypted with the platform's key,
+    whose policy lets CloudWatch alarms use it (moto stores key policies but never evaluates them); the VPC's
+    flows (all of them) go to the flow log group through the delivery role."""
+    repository = aws.ecr.describe_repositories(repositoryNames=[f"ecr-{NAME}"])["repositories"][0]
+    assert repository["imageTagMutability"] == "IMMUTABLE"
+    public = [s for s in aws.ec2.describe_subnets(SubnetIds=deployed["publicSubnetIds"])["Subnets"]]
+    assert [s["MapPublicIpOnLaunch"] for s in public] == [False] * 3
+    assert db_cluster(aws)["CopyTagsToSnapshot"] is True
+
+    key = aws.kms.describe_key(KeyId=f"alias/kms-alarms-{NAME}")["KeyMetadata"]
+    topic = aws.sns.get_topic_attributes(TopicArn=deployed["alarmTopicArn"])["Attributes"]
+    assert topic.get("KmsMasterKeyId") == key["Arn"], topic
+    assert aws.kms.get_key_rotation_status(KeyId=key["KeyId"])["KeyRotationEnabled"] is True
+    policy = json.loads(aws.kms.get_key_policy(KeyId=key["KeyId"], PolicyName="default")["Policy"])
+    cloudwatch = [
+        s for s in policy["Statement"] if "cloudwatch.amazonaws.com" in json.dumps(s.get("Principal", {}))
+    ]
+    assert cloudwatch and {"kms:Decrypt"} <= set(listify(cloudwatch[0]["Action"])), policy
+
+    [flow_log] = [
+        f for f in aws.ec2.describe_flow_logs()["FlowLogs"] if f["ResourceId"] == deployed["vpcId"]
+    ]
+    assert flow_log["TrafficType"] == "ALL"
+    assert flow_log["LogGroupName"] == deployed["flowLogGroupName"] == f"logs-flow-{NAME}"
+    assert flow_log["DeliverLogsPermissionArn"] == aws.iam.get_role(RoleName=ROLES["flowlogs"])["Role"]["Arn"]
+    group = aws.logs.describe_log_groups(logGroupNamePrefix=f"logs-flow-{NAME}")["logGroups"][0]
+    assert group["retentionInDays"] == 90
+
+
 def test_iam_roles_are_least_privilege(deployed: dict[str, Any], aws: Aws) -> None:
     """The execution, task and ECS infrastructure roles trust only their service; their inline policies name only
     the platform's own ARNs, except the actions AWS offers no resource-level permission for
@@ -821,6 +857,7 @@ def test_iam_roles_are_least_privilege(deployed: dict[str, Any], aws: Aws) -> No
         "execution": "ecs-tasks.amazonaws.com",
         "task": "ecs-tasks.amazonaws.com",
         "ecs-infra": "ecs.amazonaws.com",
+        "flowlogs": "vpc-flow-logs.amazonaws.com",
     }
     ours = (NAME, deployed["dbSecretArn"], deployed["appSecretArn"])
     for what, role_name in ROLES.items():
