@@ -125,9 +125,24 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
         "alarms.topicArn",
     ),
     ("suffix-longer-than-8", {"environmentSuffix": "toolong123"}, "environmentSuffix"),
+    # Production-hardening switches.
+    (
+        "alarm-topic-with-the-aws-managed-sns-key",
+        {"alarms": {"topicKmsKeyArn": "arn:aws:kms:us-east-1:123456789012:alias/aws/sns"}},
+        "alarms.topicKmsKeyArn",
+    ),
+    (
+        "alarm-topic-key-of-another-region",
+        {"alarms": {"topicKmsKeyArn": "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"}},
+        "alarms.topicKmsKeyArn",
+    ),
+    ("flow-log-traffic-type", {"flowLogs": {"trafficType": "DENIED"}}, "flowLogs.trafficType"),
+    ("access-logs-kept-0-days", {"loadBalancer": {"accessLogs": {"retentionDays": 0}}}, "loadBalancer.accessLogs.retentionDays"),
+    ("image-tag-mutability", {"service": {"imageTagMutability": "SOMETIMES"}}, "service.imageTagMutability"),
 ]
 #: Cases that also run `pulumi up`, to show the engine creates nothing when Construct refuses.
 UP_CASES = {
+    "alarm-topic-key-of-another-region",
     "cpu-memory-not-a-fargate-pair",
     "waf-limit-below-10",
     "maintenance-window-overlaps-backups",
