@@ -62,9 +62,10 @@ pub struct KindPricing {
 /// Price key standing for the Aurora MySQL per-class instance-hour table.
 pub const AURORA_INSTANCE_CLASSES: &str = "auroraMysqlInstanceHour";
 
-/// Every kind of this provider, and what the estimate prices for it. Kinds the platform does not create
-/// would be listed with no prices; today it creates all of them.
-pub const PLATFORM_KINDS: [KindPricing; 30] = [
+/// Every kind of this provider, and what the estimate prices for it. The S3 bucket (the load balancer's access
+/// logs) is classified with its price ahead of the component creating it, and has no estimate line yet; the
+/// platform creates every other kind.
+pub const PLATFORM_KINDS: [KindPricing; 31] = [
     KindPricing {
         token: <crate::resources::ec2::vpc::Vpc as CustomResource>::TOKEN,
         prices: &[],
@@ -219,6 +220,11 @@ pub const PLATFORM_KINDS: [KindPricing; 30] = [
         token: <crate::resources::ssm::parameter::Parameter as CustomResource>::TOKEN,
         prices: &["ssmStandardParameterMonth"],
         note: "standard parameters are free",
+    },
+    KindPricing {
+        token: <crate::resources::s3::bucket::Bucket as CustomResource>::TOKEN,
+        prices: &["s3StandardStorageGbMonth"],
+        note: "S3 Standard storage of the access logs (no estimate line until the component creates the bucket)",
     },
 ];
 

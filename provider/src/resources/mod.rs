@@ -9,6 +9,7 @@ pub mod elbv2;
 pub mod iam;
 pub mod logs;
 pub mod rds;
+pub mod s3;
 pub mod secretsmanager;
 pub mod sns;
 pub mod ssm;
@@ -49,6 +50,7 @@ pub fn register(r: &mut Registry) {
     r.add::<cloudwatch::metric_alarm::MetricAlarm>();
     r.add::<cloudwatch::dashboard::Dashboard>();
     r.add::<ssm::parameter::Parameter>();
+    r.add::<s3::bucket::Bucket>();
 }
 
 #[cfg(test)]
