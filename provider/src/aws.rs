@@ -1,13 +1,16 @@
 //! Provider configuration (modelled on pulumi-aws) and the AWS SDK clients built from it.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
 use aws_credential_types::provider::ProvideCredentials;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use tokio::sync::OnceCell;
 
+use crate::error::{ResourceError, aws_error};
 use crate::resource::{CheckFailure, Failures};
 
 /// The region used when neither the program nor the environment names one.
@@ -128,12 +131,19 @@ pub struct Aws {
     pub kms: aws_sdk_kms::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
     pub rds: aws_sdk_rds::Client,
+    /// S3, path-style (`<endpoint>/<bucket>`) when one endpoint serves every service (an emulator): virtual-host
+    /// addressing would put the bucket name in the emulator's host name.
+    pub s3: aws_sdk_s3::Client,
     pub secretsmanager: aws_sdk_secretsmanager::Client,
     pub sns: aws_sdk_sns::Client,
     pub ssm: aws_sdk_ssm::Client,
+    /// STS, for the account the credentials belong to ([`Aws::account_id`]).
+    pub sts: aws_sdk_sts::Client,
     pub wafv2: aws_sdk_wafv2::Client,
     /// Tags from the provider's `defaultTags`, merged under each resource's own.
     pub default_tags: BTreeMap<String, String>,
+    /// The caller's account, asked once per provider process.
+    account: Arc<OnceCell<String>>,
 }
 
 impl Aws {
@@ -191,12 +201,49 @@ impl Aws {
             kms: aws_sdk_kms::Client::new(sdk),
             logs: aws_sdk_cloudwatchlogs::Client::new(sdk),
             rds: aws_sdk_rds::Client::new(sdk),
+            s3: aws_sdk_s3::Client::from_conf(
+                aws_sdk_s3::config::Builder::from(sdk)
+                    .force_path_style(sdk.endpoint_url().is_some())
+                    .build(),
+            ),
             secretsmanager: aws_sdk_secretsmanager::Client::new(sdk),
             sns: aws_sdk_sns::Client::new(sdk),
             ssm: aws_sdk_ssm::Client::new(sdk),
+            sts: aws_sdk_sts::Client::new(sdk),
             wafv2: aws_sdk_wafv2::Client::new(sdk),
             default_tags,
+            account: Arc::new(OnceCell::new()),
         }
+    }
+
+    /// The 12-digit account the credentials belong to (STS GetCallerIdentity, asked once per process and only by
+    /// kinds that need it, e.g. for the `AWSLogs/<account>/` path a load balancer writes its access logs to).
+    pub async fn account_id(&self) -> Result<String, ResourceError> {
+        self.account
+            .get_or_try_init(|| async {
+                let out = self
+                    .sts
+                    .get_caller_identity()
+                    .send()
+                    .await
+                    .map_err(|e| aws_error("sts:GetCallerIdentity", e))?;
+                match out.account() {
+                    Some(a) if a.len() == 12 && a.chars().all(|c| c.is_ascii_digit()) => {
+                        Ok(a.to_string())
+                    }
+                    other => Err(ResourceError::Internal(format!(
+                        "sts:GetCallerIdentity returned no 12-digit account ({other:?}); check the credentials \
+                         and the `orderapi:endpoint` setting"
+                    ))),
+                }
+            })
+            .await
+            .cloned()
+    }
+
+    /// The partition of the configured region (`aws`, `aws-cn`, `aws-us-gov`, …).
+    pub fn partition(&self) -> &'static str {
+        crate::arn::partition_of(&self.region)
     }
 
     /// Clients that point nowhere, for tests that never reach AWS.

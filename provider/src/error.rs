@@ -162,6 +162,14 @@ pub fn classify(service: &str, code: &str) -> ErrorClass {
         ("application-autoscaling", "ConcurrentUpdateException") => Some(Throttled),
         ("kms", "KMSInternalException" | "DependencyTimeoutException") => Some(Transient),
         ("kms", "KMSInvalidStateException" | "DisabledException") => Some(Conflict),
+        // S3 bucket names are global: AlreadyOwnedByYou is this account's bucket (look it up, maybe adopt it),
+        // AlreadyExists another account's (a conflict no retry or lookup resolves).
+        ("s3", "BucketAlreadyOwnedByYou") => Some(Exists),
+        ("s3", "BucketAlreadyExists") => Some(Conflict),
+        ("s3", "BucketNotEmpty") => Some(InUse),
+        // "A conflicting conditional operation is currently in progress against this resource": a create or
+        // delete of the same bucket name is still settling.
+        ("s3", "OperationAborted") => Some(Throttled),
         _ => None,
     };
     if let Some(class) = by_service {
@@ -299,6 +307,21 @@ mod tests {
             ("logs", "ResourceAlreadyExistsException", Exists),
             ("ecr", "RepositoryNotFoundException", NotFound),
             ("ecs", "ClusterContainsServicesException", InUse),
+            ("s3", "BucketAlreadyOwnedByYou", Exists),
+            ("s3", "BucketAlreadyExists", Conflict),
+            ("s3", "BucketNotEmpty", InUse),
+            ("s3", "OperationAborted", Throttled),
+            ("s3", "NoSuchBucket", NotFound),
+            ("s3", "NoSuchTagSet", NotFound),
+            ("s3", "NoSuchBucketPolicy", NotFound),
+            ("s3", "NoSuchLifecycleConfiguration", NotFound),
+            (
+                "s3",
+                "ServerSideEncryptionConfigurationNotFoundError",
+                NotFound,
+            ),
+            ("s3", "OwnershipControlsNotFoundError", NotFound),
+            ("s3", "SlowDown", Throttled),
             ("sns", "InternalError", Transient),
             ("kms", "NotFoundException", NotFound),
             ("kms", "AlreadyExistsException", Exists),

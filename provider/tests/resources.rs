@@ -36,6 +36,7 @@ mod resources {
     mod rds_cluster;
     mod rds_cluster_instance;
     mod rds_db_subnet_group;
+    mod s3_bucket;
     mod secretsmanager_secret;
     mod sns_topic;
     mod ssm_parameter;

@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from botocore.config import Config as BotoConfig
+from botocore.exceptions import ClientError
 
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parents[1]
@@ -354,6 +356,7 @@ KIND_TYPES: dict[str, tuple[str, ...]] = {
     "cloudwatch:alarm": ("orderapi:cloudwatch:MetricAlarm",),
     "cloudwatch:dashboard": ("orderapi:cloudwatch:Dashboard",),
     "ssm:parameter": ("orderapi:ssm:Parameter",),
+    "s3:bucket": ("orderapi:s3:Bucket",),
 }
 #: Kinds also recorded when one of their ids appears among these state types' outputs: RDS creates the master
 #: secret (the cluster's outputs carry its ARN); Application Auto Scaling creates the target-tracking alarms (the
@@ -394,6 +397,7 @@ CREATE_ACTIONS: dict[str, tuple[str, ...]] = {
     "cloudwatch:alarm": ("PutMetricAlarm",),
     "cloudwatch:dashboard": ("PutDashboard",),
     "ssm:parameter": ("PutParameter",),
+    "s3:bucket": ("CreateBucket",),
 }
 
 
@@ -454,6 +458,8 @@ class Auditor:
                 aws_access_key_id=e2e.DUMMY_CREDENTIAL,
                 aws_secret_access_key=e2e.DUMMY_CREDENTIAL,
                 endpoint_url=self.endpoint,
+                # One endpoint for every service: S3 buckets in the path, not in the host name.
+                config=BotoConfig(s3={"addressing_style": "path"}),
             )
         return self._clients[service]
 
@@ -485,6 +491,7 @@ class Auditor:
             "cloudwatch:alarm": self._alarms,
             "cloudwatch:dashboard": self._dashboards,
             "ssm:parameter": self._parameters,
+            "s3:bucket": self._buckets,
         }
 
     def _ec2(self) -> dict[str, Callable[[], list[Live]]]:
@@ -876,6 +883,25 @@ class Auditor:
             Live("cloudwatch:dashboard", d["DashboardName"], _ids(d["DashboardName"], d.get("DashboardArn")))
             for d in e2e.list_all(cw, "list_dashboards", "DashboardEntries")
         ]
+
+    def _buckets(self) -> list[Live]:
+        """S3 buckets owned by the platform: those with the ownership tag. CreateBucket tags a bucket in the same
+        call, so every bucket the platform creates carries it from the start; any other bucket in the emulator
+        (a state backend's, a test's own) is not the platform's."""
+        s3 = self.client("s3")
+        out = []
+        for b in e2e.list_all(s3, "list_buckets", "Buckets"):
+            name = b["Name"]
+            try:
+                tags = _tags(s3.get_bucket_tagging(Bucket=name).get("TagSet"))
+            except ClientError as error:
+                if error.response.get("Error", {}).get("Code") != "NoSuchTagSet":
+                    raise
+                tags = {}
+            live = Live("s3:bucket", name, _ids(name, f"arn:aws:s3:::{name}"), tags)
+            if live.tagged:
+                out.append(live)
+        return out
 
     def _parameters(self) -> list[Live]:
         ssm = self.client("ssm")

@@ -6,7 +6,8 @@ upstream (moto, always on 127.0.0.1) and, per request:
 
 * works out the AWS service (SigV4 credential scope of the ``Authorization`` header) and the action (``Action=`` of
   the query protocols, ``X-Amz-Target`` of the JSON protocols, ``/service/<svc>/operation/<Op>`` of Smithy RPC v2
-  CBOR, else ``<METHOD> <path>`` for the REST protocols), and whether the action mutates anything;
+  CBOR, the S3 operation of S3's REST calls from method, path and sub-resource (``PUT /b?policy`` →
+  PutBucketPolicy), else ``<METHOD> <path>`` for the other REST protocols), and whether the action mutates anything;
 * appends one JSON line to the call log (see README.md for the fields);
 * with probability ``fault_rate`` injects one fault, drawn from a weighted mix of ``500`` (InternalError),
   ``503`` (ServiceUnavailable), ``throttle`` (HTTP 400 with the service's throttling code in the protocol's error
@@ -106,7 +107,7 @@ class Call:
 
     service: str
     action: str
-    protocol: str  # query | ec2 | json | cbor | rest
+    protocol: str  # query | ec2 | json | cbor | s3 | rest
     mutating: bool
 
 
@@ -124,11 +125,107 @@ def is_mutating(action: str, method: str = "POST") -> bool:
     return not name.startswith(READ_PREFIXES)
 
 
+#: S3 sub-resources (query keys without a value) → the noun of their operations, per method
+#: (``Put<noun>``/``Get<noun>``/``Delete<noun>``), for a bucket and for an object.
+_S3_BUCKET_SUBRESOURCES: dict[str, str] = {
+    "policy": "BucketPolicy",
+    "policyStatus": "BucketPolicyStatus",
+    "tagging": "BucketTagging",
+    "encryption": "BucketEncryption",
+    "publicAccessBlock": "PublicAccessBlock",
+    "ownershipControls": "BucketOwnershipControls",
+    "versioning": "BucketVersioning",
+    "lifecycle": "BucketLifecycleConfiguration",
+    "acl": "BucketAcl",
+    "cors": "BucketCors",
+    "website": "BucketWebsite",
+    "logging": "BucketLogging",
+    "notification": "BucketNotificationConfiguration",
+    "replication": "BucketReplication",
+    "accelerate": "BucketAccelerateConfiguration",
+    "requestPayment": "BucketRequestPayment",
+    "object-lock": "ObjectLockConfiguration",
+    "inventory": "BucketInventoryConfiguration",
+    "analytics": "BucketAnalyticsConfiguration",
+    "metrics": "BucketMetricsConfiguration",
+    "intelligent-tiering": "BucketIntelligentTieringConfiguration",
+    "location": "BucketLocation",
+}
+_S3_OBJECT_SUBRESOURCES: dict[str, str] = {
+    "tagging": "ObjectTagging",
+    "acl": "ObjectAcl",
+    "retention": "ObjectRetention",
+    "legal-hold": "ObjectLegalHold",
+    "attributes": "ObjectAttributes",
+}
+_S3_VERBS = {"GET": "Get", "HEAD": "Get", "PUT": "Put", "DELETE": "Delete"}
+#: Exceptions to Put/Get/Delete<noun>.
+_S3_SPECIAL = {("DELETE", "lifecycle"): "DeleteBucketLifecycle"}
+_S3_VIRTUAL_HOST = re.compile(r"^(?P<bucket>[a-z0-9][a-z0-9.-]*)\.s3[.-]")
+
+
+def s3_action(method: str, path: str, query: str, headers: dict[str, str]) -> str:
+    """The S3 operation of a REST request: method, bucket/key path (path-style, or virtual-hosted when the
+    ``Host`` names the bucket) and query sub-resource, e.g. ``PUT /b?policy`` → PutBucketPolicy, ``PUT /b`` →
+    CreateBucket, ``POST /b?delete`` → DeleteObjects, ``GET /b?versions`` → ListObjectVersions. The SDK's own
+    ``x-id`` query names some operations outright; a request none of the rules names stays ``<METHOD> <path>``."""
+    params = urllib.parse.parse_qs(query, keep_blank_values=True)
+    if params.get("x-id"):
+        return params["x-id"][0]
+    keys = set(params)
+    host = headers.get("host", "").split(":", 1)[0]
+    virtual = _S3_VIRTUAL_HOST.match(host)
+    if virtual:
+        bucket, key = virtual.group("bucket"), urllib.parse.unquote(path.lstrip("/"))
+    else:
+        bucket, _, key = urllib.parse.unquote(path.lstrip("/")).partition("/")
+    if not bucket:
+        return "ListBuckets" if method == "GET" else f"{method} {path}"
+    if key:
+        if "uploadId" in keys:
+            if "partNumber" in keys:
+                return "UploadPartCopy" if "x-amz-copy-source" in headers else "UploadPart"
+            return {
+                "POST": "CompleteMultipartUpload",
+                "DELETE": "AbortMultipartUpload",
+                "GET": "ListParts",
+            }.get(method, f"{method} {path}")
+        if method == "POST" and "uploads" in keys:
+            return "CreateMultipartUpload"
+        if method == "POST" and "restore" in keys:
+            return "RestoreObject"
+        if method == "POST" and "select" in keys:
+            return "SelectObjectContent"
+        for sub, noun in _S3_OBJECT_SUBRESOURCES.items():
+            if sub in keys and method in _S3_VERBS:
+                return f"{_S3_VERBS[method]}{noun}"
+        if method == "PUT":
+            return "CopyObject" if "x-amz-copy-source" in headers else "PutObject"
+        return {"GET": "GetObject", "HEAD": "HeadObject", "DELETE": "DeleteObject"}.get(method, f"{method} {path}")
+    if method == "POST" and "delete" in keys:
+        return "DeleteObjects"
+    if method == "GET" and "versions" in keys:
+        return "ListObjectVersions"
+    if method == "GET" and "uploads" in keys:
+        return "ListMultipartUploads"
+    for sub, noun in _S3_BUCKET_SUBRESOURCES.items():
+        if sub in keys and method in _S3_VERBS:
+            return _S3_SPECIAL.get((method, sub), f"{_S3_VERBS[method]}{noun}")
+    if method == "GET":
+        return "ListObjectsV2" if params.get("list-type") == ["2"] else "ListObjects"
+    return {"PUT": "CreateBucket", "DELETE": "DeleteBucket", "HEAD": "HeadBucket"}.get(method, f"{method} {path}")
+
+
 def classify(method: str, target: str, headers: dict[str, str], body: bytes) -> Call:
     """Service, action, protocol and mutability of a request (``headers`` with lower-case names)."""
     scope = _SCOPE.search(headers.get("authorization", ""))
     service = scope.group(1) if scope else ""
     path, _, query = target.partition("?")
+    if service == "s3":
+        # REST-XML: the operation is in the method, path and sub-resource. Named operations are mutating unless
+        # they read (Get*, List*, Head*, SelectObjectContent); unnamed ones by method.
+        action = s3_action(method, path, query, headers)
+        return Call(service=service, action=action, protocol="s3", mutating=is_mutating(action, method))
     cbor = _CBOR_PATH.match(path)
     if cbor:
         action, protocol = urllib.parse.unquote(cbor.group(2)), "cbor"
@@ -175,24 +272,38 @@ def cbor_map(items: dict[str, str]) -> bytes:
 
 #: Error code per (fault kind, protocol family).
 CODES: dict[str, dict[str, str]] = {
-    "500": {"query": "InternalError", "ec2": "InternalError", "json": "InternalFailure"},
-    "503": {"query": "ServiceUnavailable", "ec2": "Unavailable", "json": "ServiceUnavailableException"},
-    "throttle": {"query": "Throttling", "ec2": "RequestLimitExceeded", "json": "ThrottlingException"},
+    "500": {"query": "InternalError", "ec2": "InternalError", "json": "InternalFailure", "s3": "InternalError"},
+    "503": {
+        "query": "ServiceUnavailable",
+        "ec2": "Unavailable",
+        "json": "ServiceUnavailableException",
+        "s3": "ServiceUnavailable",
+    },
+    "throttle": {"query": "Throttling", "ec2": "RequestLimitExceeded", "json": "ThrottlingException", "s3": "SlowDown"},
 }
 STATUS = {"500": 500, "503": 503, "throttle": 400}
+#: S3 throttles with HTTP 503 SlowDown, not a 400.
+S3_STATUS = {**STATUS, "throttle": 503}
 REASONS = {200: "OK", 100: "Continue", 400: "Bad Request", 500: "Internal Server Error", 503: "Service Unavailable"}
 
 
 def error_response(kind: str, protocol: str) -> tuple[int, list[tuple[str, str]], bytes]:
     """(status, headers, body) of an injected error in the shape the request's protocol uses."""
-    status = STATUS[kind]
+    status = (S3_STATUS if protocol == "s3" else STATUS)[kind]
     family = {"cbor": "json", "rest": "json"}.get(protocol, protocol)
     code = CODES[kind][family]
     message = f"chaos proxy injected {kind}"
     request_id = str(uuid.uuid4())
     fault = "Receiver" if status >= 500 else "Sender"
     headers = [("x-amzn-RequestId", request_id)]
-    if protocol == "ec2":
+    if protocol == "s3":
+        # S3's REST-XML error (a HEAD answer carries no body: the status alone says what happened).
+        body = (
+            f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code><Message>{message}</Message>'
+            f"<RequestId>{request_id}</RequestId></Error>"
+        ).encode()
+        headers += [("x-amz-request-id", request_id), ("Content-Type", "application/xml")]
+    elif protocol == "ec2":
         body = (
             f'<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>{code}</Code>'
             f"<Message>{message}</Message></Error></Errors><RequestID>{request_id}</RequestID></Response>"

@@ -139,3 +139,24 @@ def test_web_acl_association_ids(auditor: harness.Auditor) -> None:
         },
     )
     assert (found.duplicates, found.missing) == ({}, {})
+
+
+def test_s3_buckets_of_the_platform(auditor: harness.Auditor) -> None:
+    """Buckets carrying the ownership tag are the platform's: an unrecorded one is a duplicate, the recorded one is
+    matched by name; a bucket without the tag is not counted."""
+    s3 = auditor.client("s3")
+    for name in ("s3-alblogs-chaos-cx1", "s3-alblogs-chaos-dup", "someone-elses"):
+        s3.create_bucket(Bucket=name)
+    for name in ("s3-alblogs-chaos-cx1", "s3-alblogs-chaos-dup"):
+        s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": MANAGED})
+    live = auditor.live()
+    assert auditor.problems == []
+    assert sorted(i.label for i in live["s3:bucket"]) == ["s3-alblogs-chaos-cx1", "s3-alblogs-chaos-dup"]
+    found = harness.audit(auditor, {"resources": [resource("orderapi:s3:Bucket", "s3-alblogs-chaos-cx1")]})
+    assert found.problems == []
+    assert found.duplicates == {"s3:bucket": ["s3-alblogs-chaos-dup [ManagedBy]"]}
+    assert found.missing == {}
+    gone = harness.audit(auditor, {"resources": [resource("orderapi:s3:Bucket", "s3-alblogs-chaos-gone")]})
+    assert gone.missing == {"orderapi:s3:Bucket": ["s3-alblogs-chaos-gone id=s3-alblogs-chaos-gone"]}
+    left = harness.leftovers(auditor, {"resources": []})
+    assert sorted(left["s3:bucket"]) == ["s3-alblogs-chaos-cx1 [ManagedBy]", "s3-alblogs-chaos-dup [ManagedBy]"]

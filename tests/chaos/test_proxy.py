@@ -121,6 +121,11 @@ def cbor_call(operation: str) -> tuple[str, str, dict[str, str], bytes]:
     return "POST", f"/service/GraniteServiceVersion20100801/operation/{operation}", headers, b"\xa0"
 
 
+def s3_call(method: str, target: str, **headers: str) -> tuple[str, str, dict[str, str], bytes]:
+    """An S3 REST request as the Rust SDK sends it against a single endpoint (path-style)."""
+    return method, target, {"Authorization": auth("s3"), **headers}, b"" if method in ("GET", "HEAD") else b"<x/>"
+
+
 def send(
     port: int, request: tuple[str, str, dict[str, str], bytes], conn: http.client.HTTPConnection | None = None
 ) -> http.client.HTTPResponse:
@@ -175,6 +180,47 @@ def calls(chaos: harness.ProxyProcess) -> list[dict[str, Any]]:
         (
             ("GET", "/?Action=DescribeRegions&Version=2016-11-15", {"Authorization": auth("ec2")}, b""),
             ("ec2", "DescribeRegions", "ec2", False),
+        ),
+        # S3: REST-XML, the operation from method, path and sub-resource.
+        (s3_call("GET", "/"), ("s3", "ListBuckets", "s3", False)),
+        (s3_call("PUT", "/logs"), ("s3", "CreateBucket", "s3", True)),
+        (s3_call("PUT", "/logs/"), ("s3", "CreateBucket", "s3", True)),  # the Rust SDK's bucket paths end in /
+        (s3_call("PUT", "/logs/?policy"), ("s3", "PutBucketPolicy", "s3", True)),
+        (s3_call("POST", "/logs/?delete"), ("s3", "DeleteObjects", "s3", True)),
+        (s3_call("HEAD", "/logs"), ("s3", "HeadBucket", "s3", False)),
+        (s3_call("DELETE", "/logs"), ("s3", "DeleteBucket", "s3", True)),
+        (s3_call("PUT", "/logs?policy"), ("s3", "PutBucketPolicy", "s3", True)),
+        (s3_call("GET", "/logs?policy"), ("s3", "GetBucketPolicy", "s3", False)),
+        (s3_call("DELETE", "/logs?policy"), ("s3", "DeleteBucketPolicy", "s3", True)),
+        (s3_call("PUT", "/logs?tagging"), ("s3", "PutBucketTagging", "s3", True)),
+        (s3_call("GET", "/logs?tagging"), ("s3", "GetBucketTagging", "s3", False)),
+        (s3_call("PUT", "/logs?encryption"), ("s3", "PutBucketEncryption", "s3", True)),
+        (s3_call("PUT", "/logs?publicAccessBlock"), ("s3", "PutPublicAccessBlock", "s3", True)),
+        (s3_call("GET", "/logs?ownershipControls"), ("s3", "GetBucketOwnershipControls", "s3", False)),
+        (s3_call("PUT", "/logs?versioning"), ("s3", "PutBucketVersioning", "s3", True)),
+        (s3_call("PUT", "/logs?lifecycle"), ("s3", "PutBucketLifecycleConfiguration", "s3", True)),
+        (s3_call("DELETE", "/logs?lifecycle"), ("s3", "DeleteBucketLifecycle", "s3", True)),
+        (s3_call("GET", "/logs?location"), ("s3", "GetBucketLocation", "s3", False)),
+        (s3_call("GET", "/logs?versions&max-keys=1000"), ("s3", "ListObjectVersions", "s3", False)),
+        (s3_call("GET", "/logs?list-type=2&prefix=AWSLogs"), ("s3", "ListObjectsV2", "s3", False)),
+        (s3_call("POST", "/logs?delete"), ("s3", "DeleteObjects", "s3", True)),
+        (s3_call("PUT", "/logs/AWSLogs/x.log.gz?x-id=PutObject"), ("s3", "PutObject", "s3", True)),
+        (s3_call("GET", "/logs/AWSLogs/x.log.gz"), ("s3", "GetObject", "s3", False)),
+        (s3_call("DELETE", "/logs/a%2Fb?versionId=1"), ("s3", "DeleteObject", "s3", True)),
+        (s3_call("PUT", "/logs/k?tagging"), ("s3", "PutObjectTagging", "s3", True)),
+        (s3_call("POST", "/logs/k?uploads"), ("s3", "CreateMultipartUpload", "s3", True)),
+        (s3_call("PUT", "/logs/k?partNumber=2&uploadId=u"), ("s3", "UploadPart", "s3", True)),
+        (s3_call("POST", "/logs/k?uploadId=u"), ("s3", "CompleteMultipartUpload", "s3", True)),
+        (s3_call("POST", "/logs/k?select&select-type=2"), ("s3", "SelectObjectContent", "s3", False)),
+        (s3_call("PUT", "/logs/k", **{"x-amz-copy-source": "other/k"}), ("s3", "CopyObject", "s3", True)),
+        # Virtual-hosted style: the bucket is in the host name.
+        (
+            s3_call("GET", "/?policy", Host="logs.s3.us-east-1.amazonaws.com"),
+            ("s3", "GetBucketPolicy", "s3", False),
+        ),
+        (
+            s3_call("PUT", "/", Host="logs.s3.us-east-1.amazonaws.com"),
+            ("s3", "CreateBucket", "s3", True),
         ),
     ],
 )
@@ -288,6 +334,7 @@ PROTOCOL_CASES = {
     "query": (query("elasticloadbalancing", "CreateLoadBalancer"), "elbv2", "CreateLoadBalancer", "query"),
     "json": (json_call("ecs", "AmazonEC2ContainerServiceV20141113.CreateCluster"), "ecs", "CreateCluster", "json"),
     "cbor": (cbor_call("PutMetricAlarm"), "cloudwatch", "PutMetricAlarm", "smithy-rpc-v2-cbor"),
+    "s3": (s3_call("PUT", "/logs?policy"), "s3", "PutBucketPolicy", "rest-xml"),
 }
 EXPECTED_CODES = {
     ("500", "ec2"): "InternalError",
@@ -302,6 +349,9 @@ EXPECTED_CODES = {
     ("throttle", "query"): "Throttling",
     ("throttle", "json"): "ThrottlingException",
     ("throttle", "cbor"): "Throttling",
+    ("500", "s3"): "InternalError",
+    ("503", "s3"): "ServiceUnavailable",
+    ("throttle", "s3"): "SlowDown",  # S3 throttles with 503 SlowDown
 }
 
 
@@ -315,7 +365,7 @@ def test_error_shapes_parse_as_the_protocol(
     request, service, operation, parser_name = PROTOCOL_CASES[protocol]
     chaos.configure(fault_rate=1.0, faults=kind)
     response = send(chaos.port, request)
-    assert response.status == {"500": 500, "503": 503, "throttle": 400}[kind]
+    assert response.status == {"500": 500, "503": 503, "throttle": 503 if protocol == "s3" else 400}[kind]
     shape = SESSION.get_service_model(service).operation_model(operation).output_shape
     parsed = botocore.parsers.create_parser(parser_name).parse(
         {"status_code": response.status, "headers": HeadersDict(response.getheaders()), "body": response.data},  # type: ignore[attr-defined]
@@ -335,6 +385,26 @@ def test_mutating_only_spares_reads(chaos: harness.ProxyProcess, upstream: Upstr
     assert send(chaos.port, query("ec2", "DescribeVpcs")).status == 200
     assert send(chaos.port, query("ec2", "CreateVpc")).status == 500
     assert upstream.actions() == ["DescribeVpcs"]
+
+
+def test_s3_calls_are_named_counted_and_spared_by_kind(chaos: harness.ProxyProcess, upstream: Upstream) -> None:
+    """S3's REST calls reach the call log by operation name; the mutating ones count towards kills and get the
+    faults of `mutating_only`, the reads pass."""
+    chaos.configure(fault_rate=1.0, faults="500", mutating_only=True)
+    assert send(chaos.port, s3_call("HEAD", "/logs")).status == 200
+    assert send(chaos.port, s3_call("GET", "/logs?versions")).status == 200
+    for request in (s3_call("PUT", "/logs"), s3_call("POST", "/logs?delete"), s3_call("DELETE", "/logs")):
+        response = send(chaos.port, request)
+        assert response.status == 500 and b"<Code>InternalError</Code>" in response.data  # type: ignore[attr-defined]
+    assert upstream.actions() == ["HeadBucket", "ListObjectVersions"]
+    assert [(c["action"], c["mutating"]) for c in calls(chaos)] == [
+        ("HeadBucket", False),
+        ("ListObjectVersions", False),
+        ("CreateBucket", True),
+        ("DeleteObjects", True),
+        ("DeleteBucket", True),
+    ]
+    assert chaos.stats()["mutating_seen"] == 3
 
 
 def test_fault_mix_weights_and_rate() -> None:

@@ -63,7 +63,7 @@ pub struct KindPricing {
 pub const AURORA_INSTANCE_CLASSES: &str = "auroraMysqlInstanceHour";
 
 /// Every kind of this provider, and what the estimate prices for it (the platform creates all of them).
-pub const PLATFORM_KINDS: [KindPricing; 32] = [
+pub const PLATFORM_KINDS: [KindPricing; 33] = [
     KindPricing {
         token: <crate::resources::ec2::vpc::Vpc as CustomResource>::TOKEN,
         prices: &[],
@@ -228,6 +228,11 @@ pub const PLATFORM_KINDS: [KindPricing; 32] = [
         token: <crate::resources::kms::key::Key as CustomResource>::TOKEN,
         prices: &["kmsKeyMonth"],
         note: "per customer managed key",
+    },
+    KindPricing {
+        token: <crate::resources::s3::bucket::Bucket as CustomResource>::TOKEN,
+        prices: &["s3StandardStorageGbMonth"],
+        note: "S3 Standard storage of the access logs",
     },
 ];
 

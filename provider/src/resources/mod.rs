@@ -10,6 +10,7 @@ pub mod iam;
 pub mod kms;
 pub mod logs;
 pub mod rds;
+pub mod s3;
 pub mod secretsmanager;
 pub mod sns;
 pub mod ssm;
@@ -52,6 +53,7 @@ pub fn register(r: &mut Registry) {
     r.add::<cloudwatch::dashboard::Dashboard>();
     r.add::<ssm::parameter::Parameter>();
     r.add::<kms::key::Key>();
+    r.add::<s3::bucket::Bucket>();
 }
 
 #[cfg(test)]
