@@ -95,6 +95,7 @@ EXPECTED_CHILDREN = {
     "orderapi:iam:Role": 4,
     "orderapi:ec2:FlowLog": 1,
     "orderapi:kms:Key": 1,  # the alarm topic's
+    "orderapi:s3:Bucket": 1,  # the load balancer's access logs
     "orderapi:ecs:Cluster": 1,
     TASK_DEFINITION: 1,
     SERVICE: 1,
@@ -488,6 +489,7 @@ def test_names_and_tags_on_every_taggable_resource(deployed: dict[str, Any], aws
         group_arn = log_group["arn"].removesuffix(":*")
         tagged[f"logs {group}"] = aws.logs.list_tags_for_resource(resourceArn=group_arn)["tags"]
     key_id = aws.kms.describe_key(KeyId=f"alias/kms-alarms-{NAME}")["KeyMetadata"]["KeyId"]
+    tagged[f"s3 s3-alblogs-{NAME}"] = as_dict(aws.s3.get_bucket_tagging(Bucket=f"s3-alblogs-{NAME}")["TagSet"])
     tagged[f"kms kms-alarms-{NAME}"] = as_dict(aws.kms.list_resource_tags(KeyId=key_id)["Tags"], "TagKey", "TagValue")
     repository = aws.ecr.describe_repositories(repositoryNames=[f"ecr-{NAME}"])["repositories"][0]
     tagged[f"ecr ecr-{NAME}"] = as_dict(aws.ecr.list_tags_for_resource(resourceArn=repository["repositoryArn"])["tags"])
@@ -846,6 +848,33 @@ def test_hardening_defaults(deployed: dict[str, Any], aws: Aws) -> None:
     assert flow_log["DeliverLogsPermissionArn"] == aws.iam.get_role(RoleName=ROLES["flowlogs"])["Role"]["Arn"]
     group = aws.logs.describe_log_groups(logGroupNamePrefix=f"logs-flow-{NAME}")["logGroups"][0]
     assert group["retentionInDays"] == 90
+
+    # Access logs: the load balancer writes to the platform's private, encrypted, expiring bucket.
+    bucket = deployed["accessLogBucket"]
+    assert bucket == f"s3-alblogs-{NAME}"
+    attributes = {
+        a["Key"]: a["Value"]
+        for a in aws.elbv2.describe_load_balancer_attributes(LoadBalancerArn=deployed["albArn"])["Attributes"]
+    }
+    assert attributes.get("access_logs.s3.enabled") == "true", attributes
+    assert attributes.get("access_logs.s3.bucket") == bucket and attributes.get("access_logs.s3.prefix") == "alb"
+    encryption = aws.s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]
+    assert encryption["Rules"][0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    block = aws.s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+    assert all(block.values()) and len(block) == 4, block
+    [rule] = aws.s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
+    assert rule["Expiration"]["Days"] == 90 and rule["Status"] == "Enabled", rule
+    policy = json.loads(aws.s3.get_bucket_policy(Bucket=bucket)["Policy"])
+    statements = {s.get("Sid", ""): s for s in policy["Statement"]}
+    assert any(
+        s["Effect"] == "Deny" and "aws:SecureTransport" in json.dumps(s.get("Condition", {}))
+        for s in statements.values()
+    ), policy
+    writers = [s for s in statements.values() if s["Effect"] == "Allow"]
+    assert writers and all(
+        listify(s["Action"]) == ["s3:PutObject"] and all("/alb/AWSLogs/" in r for r in listify(s["Resource"]))
+        for s in writers
+    ), policy
 
 
 def test_iam_roles_are_least_privilege(deployed: dict[str, Any], aws: Aws) -> None:

@@ -495,6 +495,20 @@ pub fn estimate(
         None,
     )?;
 
+    if let Some(access_logs) = &settings.load_balancer.access_logs {
+        l.priced(
+            "s3.accessLogs",
+            format!(
+                "Load balancer access logs in S3 ({} days kept)",
+                access_logs.retention_days
+            ),
+            a.access_log_gb * months(access_logs.retention_days),
+            "s3StandardStorageGbMonth",
+            true,
+            None,
+        )?;
+    }
+
     // compute
     let (on_demand, spot) = fargate_split(
         a.average_task_count,

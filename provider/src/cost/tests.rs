@@ -104,10 +104,17 @@ fn default_configuration_by_hand() {
     assert_cents(&e, "logs.storage", 10.0 * 30.0 * 12.0 / 365.0 * 0.03);
     assert_cents(&e, "sns.topic", 0.0);
     assert_cents(&e, "dataTransfer.internetOut", 0.0);
+    // hardening: flow logs (5 GB/month as vended logs, kept 90 days), the alarm topic's key, the access logs
+    // (2 GB/month in S3 Standard, kept 90 days).
+    let kept_90_days = 90.0 * 12.0 / 365.0;
+    assert_cents(&e, "flowLogs.ingestion", 5.0 * 0.50);
+    assert_cents(&e, "flowLogs.storage", 5.0 * kept_90_days * 0.03);
+    assert_cents(&e, "kms.key", 1.0);
+    assert_cents(&e, "s3.accessLogs", 2.0 * kept_90_days * 0.023);
 
     let sum: f64 = e.items.iter().map(|i| i.monthly).sum();
     assert!((e.total - sum).abs() < 1e-6, "{} vs {sum}", e.total);
-    assert_eq!(e.items.len(), 28);
+    assert_eq!(e.items.len(), 32);
     assert_eq!(e.region, "us-east-1");
     assert!(e.items.iter().all(|i| i.source.is_some()));
 }
@@ -283,6 +290,9 @@ fn assumption_flags() {
             "logs.ingestion",
             "logs.storage",
             "dataTransfer.internetOut",
+            "flowLogs.ingestion",
+            "flowLogs.storage",
+            "s3.accessLogs",
         ])
     );
     // Tasks above the minimum are usage: the Fargate lines become assumptions.
@@ -563,11 +573,11 @@ fn line_items_serialise_camel_case_for_the_output() {
 #[test]
 fn default_total() {
     let e = estimate_of(json!({}), json!({}));
-    assert_eq!(e.total, 799.38);
+    assert_eq!(e.total, 803.46);
     assert_eq!(
         e.summary(),
-        "≈ $799/month (us-east-1 list prices of 2025-06-01; * rests on costAssumptions): Aurora readers 2 × \
+        "≈ $803/month (us-east-1 list prices of 2025-06-01; * rests on costAssumptions): Aurora readers 2 × \
          $189.80 + Aurora writer $189.80 + NAT gateways 3 × $32.85 + Fargate on-demand vCPU $22.16 + \
-         Application load balancer $16.43 + 20 more $92.84"
+         Application load balancer $16.43 + 24 more $96.92"
     );
 }

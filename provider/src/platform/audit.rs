@@ -1,13 +1,16 @@
 //! Audit trails (production-hardening defaults, each switchable): VPC flow logs to a CloudWatch Logs group of
-//! the platform, delivered by a role that may write only there.
+//! the platform, delivered by a role that may write only there, and the bucket the load balancer writes its
+//! access logs to.
 
 use super::child::{Handle, Props, Scope};
 use super::compute::iam::{allow, condition, inline, role, value_of};
 use super::compute::{arn_parts, known};
 use super::network::Network;
+use crate::platform::args::ACCESS_LOG_PREFIX;
 use crate::resources::ec2::flow_log::FlowLog;
 use crate::resources::iam::policy::{PolicyDocument, TrustPolicyDocument};
 use crate::resources::logs::log_group::LogGroup;
+use crate::resources::s3::bucket::Bucket;
 use crate::rpc::value::Value;
 
 /// The service principal that delivers VPC flow logs.
@@ -25,16 +28,54 @@ pub struct FlowLogs<'a> {
 #[derive(Debug)]
 pub struct Audit<'a> {
     pub flow_logs: Option<FlowLogs<'a>>,
+    /// The load balancer's access log bucket (absent when `loadBalancer.accessLogs.enabled` is false); id = its
+    /// name.
+    pub access_logs: Option<Handle<'a>>,
+}
+
+/// Declares the audit trails.
+pub fn build<'a>(scope: &Scope<'a>, net: &Network<'a>) -> Audit<'a> {
+    Audit {
+        flow_logs: flow_logs(scope, net),
+        access_logs: access_log_bucket(scope),
+    }
+}
+
+/// The bucket of the load balancer's access logs: SSE-S3 (the only encryption ALB log delivery supports), every
+/// public access blocked, ACLs off, TLS only, objects expiring after the retention, writable under the prefix
+/// only by the region's Elastic Load Balancing log delivery; emptied and deleted with the platform.
+fn access_log_bucket<'a>(scope: &Scope<'a>) -> Option<Handle<'a>> {
+    let settings = scope.settings().load_balancer.access_logs.clone()?;
+    Some(
+        scope.register(
+            Props::of::<Bucket>(scope.logical("access-logs"))
+                .arg(
+                    "bucket",
+                    scope.naming().qualified("s3", "alblogs"),
+                    "loadBalancer.accessLogs",
+                )
+                .set("encryption", "AES256")
+                .set("blockPublicAccess", true)
+                .set("versioning", false)
+                .arg(
+                    "expirationDays",
+                    settings.retention_days,
+                    "loadBalancer.accessLogs.retentionDays",
+                )
+                .set("loadBalancerLogDelivery", true)
+                .set("logPrefix", ACCESS_LOG_PREFIX)
+                .set("forceDestroy", true)
+                .arg("tags", scope.tags.clone(), "tags"),
+        ),
+    )
 }
 
 /// Declares the VPC's flow log: its log group, the delivery role and the flow log itself.
 ///
 /// The role's trust policy carries the confused-deputy conditions AWS documents for flow logs (`aws:SourceAccount`
 /// and `aws:SourceArn` of this account's flow logs); its policy names only the flow log group.
-pub fn build<'a>(scope: &Scope<'a>, net: &Network<'a>) -> Audit<'a> {
-    let Some(settings) = scope.settings().flow_logs.clone() else {
-        return Audit { flow_logs: None };
-    };
+fn flow_logs<'a>(scope: &Scope<'a>, net: &Network<'a>) -> Option<FlowLogs<'a>> {
+    let settings = scope.settings().flow_logs.clone()?;
     let n = scope.naming();
     let log_group = scope.register(
         Props::of::<LogGroup>(scope.logical("flow-logs"))
@@ -101,11 +142,9 @@ pub fn build<'a>(scope: &Scope<'a>, net: &Network<'a>) -> Audit<'a> {
             .set("maxAggregationInterval", 600)
             .arg("tags", scope.tags.clone(), "tags"),
     );
-    Audit {
-        flow_logs: Some(FlowLogs {
-            log_group,
-            role,
-            flow_log,
-        }),
-    }
+    Some(FlowLogs {
+        log_group,
+        role,
+        flow_log,
+    })
 }

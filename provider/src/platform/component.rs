@@ -112,6 +112,10 @@ pub struct PlatformOutputs {
     pub alarm_topic_arn: String,
     /// The SSM parameter path holding the service's configuration (`/param-<env>-<suffix>/`).
     pub config_parameter_path: String,
+    /// The S3 bucket holding the load balancer's access logs, under `alb/AWSLogs/<account>/` (absent when
+    /// `loadBalancer.accessLogs.enabled` is false).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_log_bucket: Option<String>,
     /// The CloudWatch Logs group holding the VPC's flow logs (absent when `flowLogs.enabled` is false).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flow_log_group_name: Option<String>,

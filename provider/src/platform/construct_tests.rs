@@ -896,6 +896,29 @@ async fn hardening_defaults_are_on_and_each_can_be_switched_off() {
         built.outputs["flowLogGroupName"],
         Value::from("logs-flow-prod-x7k2")
     );
+    // Access logs: the platform's bucket (private, SSE-S3, expiring, ELB delivery under `alb/`), then the ALB.
+    let bucket = find(&children, "orders-access-logs");
+    assert_eq!(json(&bucket.inputs["bucket"]), "s3-alblogs-prod-x7k2");
+    assert_eq!(json(&bucket.inputs["encryption"]), "AES256");
+    assert_eq!(json(&bucket.inputs["blockPublicAccess"]), true);
+    assert_eq!(json(&bucket.inputs["expirationDays"]), 90);
+    assert_eq!(json(&bucket.inputs["loadBalancerLogDelivery"]), true);
+    assert_eq!(json(&bucket.inputs["logPrefix"]), "alb");
+    assert_eq!(json(&bucket.inputs["forceDestroy"]), true);
+    let alb = find(&children, "orders-alb");
+    assert_eq!(
+        json(&alb.inputs["accessLogs"]),
+        serde_json::json!({"bucket": "s3-alblogs-prod-x7k2", "prefix": "alb", "enabled": true})
+    );
+    assert!(
+        alb.dependencies["accessLogs"]
+            .iter()
+            .any(|u| u.ends_with("::orders-access-logs"))
+    );
+    assert_eq!(
+        built.outputs["accessLogBucket"],
+        Value::from("s3-alblogs-prod-x7k2")
+    );
 
     // Each switched off.
     let (children, built, warnings) = run_with(
@@ -909,6 +932,10 @@ async fn hardening_defaults_are_on_and_each_can_be_switched_off() {
             ("database", serde_json::json!({"copyTagsToSnapshot": false})),
             ("alarms", serde_json::json!({"encryptTopic": false})),
             ("flowLogs", serde_json::json!({"enabled": false})),
+            (
+                "loadBalancer",
+                serde_json::json!({"accessLogs": {"enabled": false}}),
+            ),
         ],
     )
     .await;
@@ -938,11 +965,18 @@ async fn hardening_defaults_are_on_and_each_can_be_switched_off() {
             .contains_key("kmsMasterKeyId")
     );
     let names: BTreeSet<&str> = children.iter().map(|c| c.name.as_str()).collect();
+    assert!(
+        !find(&children, "orders-alb")
+            .inputs
+            .contains_key("accessLogs")
+    );
+    assert!(!built.outputs.contains_key("accessLogBucket"));
     for absent in [
         "orders-alarms-key",
         "orders-flow-log",
         "orders-flow-logs",
         "orders-role-flowlogs",
+        "orders-access-logs",
     ] {
         assert!(
             !names.contains(absent),

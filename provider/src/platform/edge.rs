@@ -4,6 +4,8 @@
 //! 80 → 443 redirect when HTTPS is on, and a regional WAF web ACL (per-IP rate limit + AWS managed rule groups)
 //! associated with the ALB.
 
+use super::args::ACCESS_LOG_PREFIX;
+use super::audit::Audit;
 use super::child::{Child, Handle, Props, Scope};
 use super::network::Network;
 use super::security::SecurityGroups;
@@ -63,27 +65,42 @@ fn not_found() -> Value {
 /// at most), the listeners on the ALB, the rule on the production listener and both target groups, the WAF
 /// association on the ALB and the web ACL. With HTTPS the port-80 redirect follows the HTTPS listener, so
 /// clients are never sent to a port that does not answer yet.
-pub fn build<'a>(scope: &Scope<'a>, net: &Network<'a>, sgs: &SecurityGroups<'a>) -> Edge<'a> {
+pub fn build<'a>(
+    scope: &Scope<'a>,
+    net: &Network<'a>,
+    sgs: &SecurityGroups<'a>,
+    audit: &Audit<'a>,
+) -> Edge<'a> {
     let n = scope.naming();
     let service = &scope.settings().service;
     let lb_settings = &scope.settings().load_balancer;
     let waf = &scope.settings().waf;
 
-    let load_balancer = scope.register(
-        Props::of::<LoadBalancer>(scope.logical("alb"))
-            .set("name", n.name("alb"))
-            .set("scheme", "internet-facing")
-            .ids_of("subnets", &net.public_subnets.iter().collect::<Vec<_>>())
-            .ids_of("securityGroups", &[&sgs.alb])
-            .arg(
-                "idleTimeout",
-                lb_settings.idle_timeout_seconds,
-                "loadBalancer.idleTimeoutSeconds",
-            )
-            .set("deletionProtection", false)
-            .set("dropInvalidHeaderFields", true)
-            .arg("tags", scope.tags.clone(), "tags"),
-    );
+    let load_balancer = Props::of::<LoadBalancer>(scope.logical("alb"))
+        .set("name", n.name("alb"))
+        .set("scheme", "internet-facing")
+        .ids_of("subnets", &net.public_subnets.iter().collect::<Vec<_>>())
+        .ids_of("securityGroups", &[&sgs.alb])
+        .arg(
+            "idleTimeout",
+            lb_settings.idle_timeout_seconds,
+            "loadBalancer.idleTimeoutSeconds",
+        )
+        .set("deletionProtection", false)
+        .set("dropInvalidHeaderFields", true)
+        .arg("tags", scope.tags.clone(), "tags");
+    // Access logs follow the bucket, whose policy lets Elastic Load Balancing write (AWS checks that when they
+    // are turned on).
+    let load_balancer = scope.register(match &audit.access_logs {
+        Some(bucket) => load_balancer.with("accessLogs", &[bucket], |c| {
+            obj([
+                ("bucket", c[0].id.clone()),
+                ("prefix", ACCESS_LOG_PREFIX.into()),
+                ("enabled", true.into()),
+            ])
+        }),
+        None => load_balancer,
+    });
     let target_group = |color: &str| {
         scope.register(
             Props::of::<TargetGroup>(scope.logical(&format!("tg-{color}")))

@@ -187,7 +187,7 @@ fn declare<'a>(scope: &Scope<'a>) -> Result<Platform<'a>, String> {
     let net = network::build(scope);
     let audit = audit::build(scope, &net);
     let sgs = security::build(scope, &net);
-    let edge = edge::build(scope, &net, &sgs);
+    let edge = edge::build(scope, &net, &sgs, &audit);
     let data = data::build(scope, &net, &sgs)?;
     let obs = observability::build(scope, &edge, &data);
     let compute = compute::build(scope, &net, &sgs, &edge, &data, &obs)?;
@@ -317,6 +317,10 @@ pub async fn construct(
             child.output(output)
         };
         out(key, value, &[child]);
+    }
+    if let Some(bucket) = &audit.access_logs {
+        let bucket = bucket.get().await?;
+        out("accessLogBucket", bucket.id.clone(), &[bucket]);
     }
     if let Some(flow_logs) = &audit.flow_logs {
         let log_group = flow_logs.log_group.get().await?;

@@ -30,6 +30,7 @@ pub fn physical_name(spec: &ChildSpec) -> String {
         "dashboardName",
         "family",
         "alias",
+        "bucket",
     ]
     .iter()
     .find_map(|k| spec.inputs.get(*k).and_then(Value::as_str))
@@ -210,6 +211,16 @@ pub fn fabricate(spec: &ChildSpec) -> (Value, PropertyMap) {
             put("arn", arn("kms", &format!("key/{id}")));
             put("aliasArn", arn("kms", &name));
             id
+        }
+        _ if is(token::<crate::resources::s3::bucket::Bucket>()) => {
+            let name = spec
+                .inputs
+                .get("bucket")
+                .and_then(Value::as_str)
+                .unwrap_or(&spec.name)
+                .to_string();
+            put("arn", format!("arn:aws:s3:::{name}"));
+            name
         }
         _ if is(token::<crate::resources::ec2::flow_log::FlowLog>()) => {
             put("arn", arn("ec2", "vpc-flow-log/fl-0123456789abcdef0"));
