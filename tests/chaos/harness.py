@@ -357,6 +357,8 @@ KIND_TYPES: dict[str, tuple[str, ...]] = {
     "cloudwatch:dashboard": ("orderapi:cloudwatch:Dashboard",),
     "ssm:parameter": ("orderapi:ssm:Parameter",),
     "s3:bucket": ("orderapi:s3:Bucket",),
+    "ec2:flow_log": ("orderapi:ec2:FlowLog",),
+    "kms:key": ("orderapi:kms:Key",),
 }
 #: Kinds also recorded when one of their ids appears among these state types' outputs: RDS creates the master
 #: secret (the cluster's outputs carry its ARN); Application Auto Scaling creates the target-tracking alarms (the
@@ -398,6 +400,8 @@ CREATE_ACTIONS: dict[str, tuple[str, ...]] = {
     "cloudwatch:dashboard": ("PutDashboard",),
     "ssm:parameter": ("PutParameter",),
     "s3:bucket": ("CreateBucket",),
+    "ec2:flow_log": ("CreateFlowLogs",),
+    "kms:key": ("CreateKey",),
 }
 
 
@@ -492,6 +496,7 @@ class Auditor:
             "cloudwatch:dashboard": self._dashboards,
             "ssm:parameter": self._parameters,
             "s3:bucket": self._buckets,
+            "kms:key": self._keys,
         }
 
     def _ec2(self) -> dict[str, Callable[[], list[Live]]]:
@@ -544,6 +549,12 @@ class Auditor:
                 for a in ec2.describe_addresses()["Addresses"]
             ]
 
+        def flow_logs() -> list[Live]:
+            return [
+                Live("ec2:flow_log", f["FlowLogId"], _ids(f["FlowLogId"]), _tags(f.get("Tags")))
+                for f in list_all(ec2, "describe_flow_logs", "FlowLogs")
+            ]
+
         def nats() -> list[Live]:
             return [
                 Live(
@@ -593,6 +604,7 @@ class Auditor:
             "ec2:nat_gateway": nats,
             "ec2:route_table": route_tables,
             "ec2:security_group": security_groups,
+            "ec2:flow_log": flow_logs,
         }
 
     def _ecr(self) -> list[Live]:
@@ -883,6 +895,18 @@ class Auditor:
             Live("cloudwatch:dashboard", d["DashboardName"], _ids(d["DashboardName"], d.get("DashboardArn")))
             for d in e2e.list_all(cw, "list_dashboards", "DashboardEntries")
         ]
+
+    def _keys(self) -> list[Live]:
+        """KMS keys not scheduled for deletion (a destroyed key stays listed, `PendingDeletion`, for its window)."""
+        kms = self.client("kms")
+        out = []
+        for k in e2e.list_all(kms, "list_keys", "Keys"):
+            meta = kms.describe_key(KeyId=k["KeyId"])["KeyMetadata"]
+            if meta.get("KeyState") == "PendingDeletion" or meta.get("KeyManager") == "AWS":
+                continue
+            tags = _tags(kms.list_resource_tags(KeyId=k["KeyId"]).get("Tags"), "TagKey", "TagValue")
+            out.append(Live("kms:key", k["KeyId"], _ids(k["KeyId"], k.get("KeyArn")), tags))
+        return out
 
     def _buckets(self) -> list[Live]:
         """S3 buckets owned by the platform: those with the ownership tag. CreateBucket tags a bucket in the same
