@@ -25,8 +25,10 @@ import * as ecr from "./ecr";
 import * as ecs from "./ecs";
 import * as elbv2 from "./elbv2";
 import * as iam from "./iam";
+import * as kms from "./kms";
 import * as logs from "./logs";
 import * as rds from "./rds";
+import * as s3 from "./s3";
 import * as secretsmanager from "./secretsmanager";
 import * as sns from "./sns";
 import * as ssm from "./ssm";
@@ -42,8 +44,10 @@ export {
     ecs,
     elbv2,
     iam,
+    kms,
     logs,
     rds,
+    s3,
     secretsmanager,
     sns,
     ssm,

@@ -25,6 +25,11 @@ export class OrderApiPlatform extends pulumi.ComponentResource {
     }
 
     /**
+     * The S3 bucket holding the load balancer's access logs, under `alb/AWSLogs/<account>/` (absent when
+     * `loadBalancer.accessLogs.enabled` is false).
+     */
+    declare public /*out*/ readonly accessLogBucket: pulumi.Output<string | undefined>;
+    /**
      * The SNS topic alarms notify.
      */
     declare public /*out*/ readonly alarmTopicArn: pulumi.Output<string>;
@@ -82,6 +87,10 @@ export class OrderApiPlatform extends pulumi.ComponentResource {
      * absent when the provider has no price table for the region). See `costBreakdown`.
      */
     declare public /*out*/ readonly estimatedMonthlyCost: pulumi.Output<number | undefined>;
+    /**
+     * The CloudWatch Logs group holding the VPC's flow logs (absent when `flowLogs.enabled` is false).
+     */
+    declare public /*out*/ readonly flowLogGroupName: pulumi.Output<string | undefined>;
     /**
      * The green target group's ARN (the new revision during a deployment).
      */
@@ -147,11 +156,14 @@ export class OrderApiPlatform extends pulumi.ComponentResource {
             resourceInputs["deployment"] = args?.deployment;
             resourceInputs["environment"] = args?.environment;
             resourceInputs["environmentSuffix"] = args?.environmentSuffix;
+            resourceInputs["flowLogs"] = args?.flowLogs;
             resourceInputs["loadBalancer"] = args?.loadBalancer;
+            resourceInputs["mapPublicIpOnLaunch"] = args?.mapPublicIpOnLaunch;
             resourceInputs["service"] = args?.service;
             resourceInputs["tags"] = args?.tags;
             resourceInputs["vpcCidr"] = args?.vpcCidr;
             resourceInputs["waf"] = args?.waf;
+            resourceInputs["accessLogBucket"] = undefined /*out*/;
             resourceInputs["alarmTopicArn"] = undefined /*out*/;
             resourceInputs["albArn"] = undefined /*out*/;
             resourceInputs["albDnsName"] = undefined /*out*/;
@@ -165,6 +177,7 @@ export class OrderApiPlatform extends pulumi.ComponentResource {
             resourceInputs["ecsClusterName"] = undefined /*out*/;
             resourceInputs["ecsServiceArn"] = undefined /*out*/;
             resourceInputs["estimatedMonthlyCost"] = undefined /*out*/;
+            resourceInputs["flowLogGroupName"] = undefined /*out*/;
             resourceInputs["greenTargetGroupArn"] = undefined /*out*/;
             resourceInputs["internetGatewayId"] = undefined /*out*/;
             resourceInputs["listenerRuleArn"] = undefined /*out*/;
@@ -176,6 +189,7 @@ export class OrderApiPlatform extends pulumi.ComponentResource {
             resourceInputs["vpcId"] = undefined /*out*/;
             resourceInputs["webAclArn"] = undefined /*out*/;
         } else {
+            resourceInputs["accessLogBucket"] = undefined /*out*/;
             resourceInputs["alarmTopicArn"] = undefined /*out*/;
             resourceInputs["albArn"] = undefined /*out*/;
             resourceInputs["albDnsName"] = undefined /*out*/;
@@ -190,6 +204,7 @@ export class OrderApiPlatform extends pulumi.ComponentResource {
             resourceInputs["ecsClusterName"] = undefined /*out*/;
             resourceInputs["ecsServiceArn"] = undefined /*out*/;
             resourceInputs["estimatedMonthlyCost"] = undefined /*out*/;
+            resourceInputs["flowLogGroupName"] = undefined /*out*/;
             resourceInputs["greenTargetGroupArn"] = undefined /*out*/;
             resourceInputs["internetGatewayId"] = undefined /*out*/;
             resourceInputs["listenerRuleArn"] = undefined /*out*/;
@@ -242,9 +257,19 @@ export interface OrderApiPlatformArgs {
      */
     environmentSuffix: pulumi.Input<string>;
     /**
+     * VPC flow logs to CloudWatch Logs (on by default; `{ enabled: false }` turns them off).
+     */
+    flowLogs?: pulumi.Input<inputs.FlowLogsArgs | undefined>;
+    /**
      * The internet-facing load balancer: HTTPS certificate, TLS policy, idle timeout.
      */
     loadBalancer?: pulumi.Input<inputs.LoadBalancerArgs | undefined>;
+    /**
+     * Whether instances launched in the public subnets get a public IPv4 address automatically (default
+     * `false`). Nothing the platform runs needs one there: the load balancer and the NAT gateways get their
+     * addresses explicitly, and the tasks run in the private subnets.
+     */
+    mapPublicIpOnLaunch?: pulumi.Input<boolean | undefined>;
     /**
      * The order API's containers: image, size, counts, routes, configuration, Spot split, autoscaling.
      */

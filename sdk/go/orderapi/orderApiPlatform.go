@@ -16,6 +16,9 @@ import (
 type OrderApiPlatform struct {
 	pulumi.ResourceState
 
+	// The S3 bucket holding the load balancer's access logs, under `alb/AWSLogs/<account>/` (absent when
+	// `loadBalancer.accessLogs.enabled` is false).
+	AccessLogBucket pulumi.StringPtrOutput `pulumi:"accessLogBucket"`
 	// The SNS topic alarms notify.
 	AlarmTopicArn pulumi.StringOutput `pulumi:"alarmTopicArn"`
 	// The load balancer's ARN.
@@ -46,6 +49,8 @@ type OrderApiPlatform struct {
 	// The estimated monthly cost in USD of this configuration at the region's list prices (known at preview;
 	// absent when the provider has no price table for the region). See `costBreakdown`.
 	EstimatedMonthlyCost pulumi.Float64PtrOutput `pulumi:"estimatedMonthlyCost"`
+	// The CloudWatch Logs group holding the VPC's flow logs (absent when `flowLogs.enabled` is false).
+	FlowLogGroupName pulumi.StringPtrOutput `pulumi:"flowLogGroupName"`
 	// The green target group's ARN (the new revision during a deployment).
 	GreenTargetGroupArn pulumi.StringOutput `pulumi:"greenTargetGroupArn"`
 	// The internet gateway attached to the VPC.
@@ -108,8 +113,14 @@ type orderApiPlatformArgs struct {
 	// A short suffix that makes names unique per deployment, e.g. `x7k2`: 1-8 lowercase letters or digits.
 	// Part of every resource name and the `EnvironmentSuffix` tag.
 	EnvironmentSuffix string `pulumi:"environmentSuffix"`
+	// VPC flow logs to CloudWatch Logs (on by default; `{ enabled: false }` turns them off).
+	FlowLogs *FlowLogs `pulumi:"flowLogs"`
 	// The internet-facing load balancer: HTTPS certificate, TLS policy, idle timeout.
 	LoadBalancer *LoadBalancer `pulumi:"loadBalancer"`
+	// Whether instances launched in the public subnets get a public IPv4 address automatically (default
+	// `false`). Nothing the platform runs needs one there: the load balancer and the NAT gateways get their
+	// addresses explicitly, and the tasks run in the private subnets.
+	MapPublicIpOnLaunch *bool `pulumi:"mapPublicIpOnLaunch"`
 	// The order API's containers: image, size, counts, routes, configuration, Spot split, autoscaling.
 	Service *Service `pulumi:"service"`
 	// Tags merged onto every resource, under the standard tags (`ManagedBy`, `Environment`,
@@ -141,8 +152,14 @@ type OrderApiPlatformArgs struct {
 	// A short suffix that makes names unique per deployment, e.g. `x7k2`: 1-8 lowercase letters or digits.
 	// Part of every resource name and the `EnvironmentSuffix` tag.
 	EnvironmentSuffix pulumi.StringInput
+	// VPC flow logs to CloudWatch Logs (on by default; `{ enabled: false }` turns them off).
+	FlowLogs FlowLogsPtrInput
 	// The internet-facing load balancer: HTTPS certificate, TLS policy, idle timeout.
 	LoadBalancer LoadBalancerPtrInput
+	// Whether instances launched in the public subnets get a public IPv4 address automatically (default
+	// `false`). Nothing the platform runs needs one there: the load balancer and the NAT gateways get their
+	// addresses explicitly, and the tasks run in the private subnets.
+	MapPublicIpOnLaunch pulumi.BoolPtrInput
 	// The order API's containers: image, size, counts, routes, configuration, Spot split, autoscaling.
 	Service ServicePtrInput
 	// Tags merged onto every resource, under the standard tags (`ManagedBy`, `Environment`,
@@ -242,6 +259,12 @@ func (o OrderApiPlatformOutput) ToOrderApiPlatformOutputWithContext(ctx context.
 	return o
 }
 
+// The S3 bucket holding the load balancer's access logs, under `alb/AWSLogs/<account>/` (absent when
+// `loadBalancer.accessLogs.enabled` is false).
+func (o OrderApiPlatformOutput) AccessLogBucket() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *OrderApiPlatform) pulumi.StringPtrOutput { return v.AccessLogBucket }).(pulumi.StringPtrOutput)
+}
+
 // The SNS topic alarms notify.
 func (o OrderApiPlatformOutput) AlarmTopicArn() pulumi.StringOutput {
 	return o.ApplyT(func(v *OrderApiPlatform) pulumi.StringOutput { return v.AlarmTopicArn }).(pulumi.StringOutput)
@@ -312,6 +335,11 @@ func (o OrderApiPlatformOutput) EcsServiceArn() pulumi.StringOutput {
 // absent when the provider has no price table for the region). See `costBreakdown`.
 func (o OrderApiPlatformOutput) EstimatedMonthlyCost() pulumi.Float64PtrOutput {
 	return o.ApplyT(func(v *OrderApiPlatform) pulumi.Float64PtrOutput { return v.EstimatedMonthlyCost }).(pulumi.Float64PtrOutput)
+}
+
+// The CloudWatch Logs group holding the VPC's flow logs (absent when `flowLogs.enabled` is false).
+func (o OrderApiPlatformOutput) FlowLogGroupName() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *OrderApiPlatform) pulumi.StringPtrOutput { return v.FlowLogGroupName }).(pulumi.StringPtrOutput)
 }
 
 // The green target group's ARN (the new revision during a deployment).

@@ -13,16 +13,192 @@ import (
 
 var _ = internal.GetEnvOrDefault
 
+// The load balancer's access logs: one record per request (client, path, status, latencies, WAF action) to an
+// S3 bucket of the platform — encrypted (SSE-S3, the only encryption ALB log delivery supports), private, TLS
+// only, objects expiring after `retentionDays`, writable only by the region's ELB log delivery, emptied and
+// deleted with the platform. On by default.
+type AccessLogs struct {
+	// Whether requests are logged (default `true`).
+	Enabled *bool `pulumi:"enabled"`
+	// Days a log object is kept before S3 expires it (default 90, 1-3650).
+	RetentionDays *int `pulumi:"retentionDays"`
+}
+
+// AccessLogsInput is an input type that accepts AccessLogsArgs and AccessLogsOutput values.
+// You can construct a concrete instance of `AccessLogsInput` via:
+//
+//	AccessLogsArgs{...}
+type AccessLogsInput interface {
+	pulumi.Input
+
+	ToAccessLogsOutput() AccessLogsOutput
+	ToAccessLogsOutputWithContext(context.Context) AccessLogsOutput
+}
+
+// The load balancer's access logs: one record per request (client, path, status, latencies, WAF action) to an
+// S3 bucket of the platform — encrypted (SSE-S3, the only encryption ALB log delivery supports), private, TLS
+// only, objects expiring after `retentionDays`, writable only by the region's ELB log delivery, emptied and
+// deleted with the platform. On by default.
+type AccessLogsArgs struct {
+	// Whether requests are logged (default `true`).
+	Enabled pulumi.BoolPtrInput `pulumi:"enabled"`
+	// Days a log object is kept before S3 expires it (default 90, 1-3650).
+	RetentionDays pulumi.IntPtrInput `pulumi:"retentionDays"`
+}
+
+func (AccessLogsArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*AccessLogs)(nil)).Elem()
+}
+
+func (i AccessLogsArgs) ToAccessLogsOutput() AccessLogsOutput {
+	return i.ToAccessLogsOutputWithContext(context.Background())
+}
+
+func (i AccessLogsArgs) ToAccessLogsOutputWithContext(ctx context.Context) AccessLogsOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AccessLogsOutput)
+}
+
+func (i AccessLogsArgs) ToAccessLogsPtrOutput() AccessLogsPtrOutput {
+	return i.ToAccessLogsPtrOutputWithContext(context.Background())
+}
+
+func (i AccessLogsArgs) ToAccessLogsPtrOutputWithContext(ctx context.Context) AccessLogsPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AccessLogsOutput).ToAccessLogsPtrOutputWithContext(ctx)
+}
+
+// AccessLogsPtrInput is an input type that accepts AccessLogsArgs, AccessLogsPtr and AccessLogsPtrOutput values.
+// You can construct a concrete instance of `AccessLogsPtrInput` via:
+//
+//	        AccessLogsArgs{...}
+//
+//	or:
+//
+//	        nil
+type AccessLogsPtrInput interface {
+	pulumi.Input
+
+	ToAccessLogsPtrOutput() AccessLogsPtrOutput
+	ToAccessLogsPtrOutputWithContext(context.Context) AccessLogsPtrOutput
+}
+
+type accessLogsPtrType AccessLogsArgs
+
+func AccessLogsPtr(v *AccessLogsArgs) AccessLogsPtrInput {
+	return (*accessLogsPtrType)(v)
+}
+
+func (*accessLogsPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**AccessLogs)(nil)).Elem()
+}
+
+func (i *accessLogsPtrType) ToAccessLogsPtrOutput() AccessLogsPtrOutput {
+	return i.ToAccessLogsPtrOutputWithContext(context.Background())
+}
+
+func (i *accessLogsPtrType) ToAccessLogsPtrOutputWithContext(ctx context.Context) AccessLogsPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AccessLogsPtrOutput)
+}
+
+// The load balancer's access logs: one record per request (client, path, status, latencies, WAF action) to an
+// S3 bucket of the platform — encrypted (SSE-S3, the only encryption ALB log delivery supports), private, TLS
+// only, objects expiring after `retentionDays`, writable only by the region's ELB log delivery, emptied and
+// deleted with the platform. On by default.
+type AccessLogsOutput struct{ *pulumi.OutputState }
+
+func (AccessLogsOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*AccessLogs)(nil)).Elem()
+}
+
+func (o AccessLogsOutput) ToAccessLogsOutput() AccessLogsOutput {
+	return o
+}
+
+func (o AccessLogsOutput) ToAccessLogsOutputWithContext(ctx context.Context) AccessLogsOutput {
+	return o
+}
+
+func (o AccessLogsOutput) ToAccessLogsPtrOutput() AccessLogsPtrOutput {
+	return o.ToAccessLogsPtrOutputWithContext(context.Background())
+}
+
+func (o AccessLogsOutput) ToAccessLogsPtrOutputWithContext(ctx context.Context) AccessLogsPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v AccessLogs) *AccessLogs {
+		return &v
+	}).(AccessLogsPtrOutput)
+}
+
+// Whether requests are logged (default `true`).
+func (o AccessLogsOutput) Enabled() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v AccessLogs) *bool { return v.Enabled }).(pulumi.BoolPtrOutput)
+}
+
+// Days a log object is kept before S3 expires it (default 90, 1-3650).
+func (o AccessLogsOutput) RetentionDays() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v AccessLogs) *int { return v.RetentionDays }).(pulumi.IntPtrOutput)
+}
+
+type AccessLogsPtrOutput struct{ *pulumi.OutputState }
+
+func (AccessLogsPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**AccessLogs)(nil)).Elem()
+}
+
+func (o AccessLogsPtrOutput) ToAccessLogsPtrOutput() AccessLogsPtrOutput {
+	return o
+}
+
+func (o AccessLogsPtrOutput) ToAccessLogsPtrOutputWithContext(ctx context.Context) AccessLogsPtrOutput {
+	return o
+}
+
+func (o AccessLogsPtrOutput) Elem() AccessLogsOutput {
+	return o.ApplyT(func(v *AccessLogs) AccessLogs {
+		if v != nil {
+			return *v
+		}
+		var ret AccessLogs
+		return ret
+	}).(AccessLogsOutput)
+}
+
+// Whether requests are logged (default `true`).
+func (o AccessLogsPtrOutput) Enabled() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *AccessLogs) *bool {
+		if v == nil {
+			return nil
+		}
+		return v.Enabled
+	}).(pulumi.BoolPtrOutput)
+}
+
+// Days a log object is kept before S3 expires it (default 90, 1-3650).
+func (o AccessLogsPtrOutput) RetentionDays() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *AccessLogs) *int {
+		if v == nil {
+			return nil
+		}
+		return v.RetentionDays
+	}).(pulumi.IntPtrOutput)
+}
+
 // Who hears about trouble, and when.
 type Alarms struct {
 	// Database connections (maximum over 5 minutes) that raise the connections alarm (default 500).
 	DbConnectionsThreshold *float64 `pulumi:"dbConnectionsThreshold"`
 	// An email address subscribed to the platform's alarm topic (AWS sends a confirmation mail first).
 	Email *string `pulumi:"email"`
+	// Whether the platform's alarm topic is encrypted at rest (default `true`). The platform creates a
+	// customer-managed KMS key for it (rotated yearly) whose policy lets CloudWatch alarms publish: the
+	// AWS-managed key `alias/aws/sns` cannot be used, as its policy does not allow CloudWatch, so alarm
+	// notifications would silently fail.
+	EncryptTopic *bool `pulumi:"encryptTopic"`
 	// 5xx responses, as a percentage of requests over 5 minutes, that raise the error-rate alarm (default 5).
 	ErrorRatePercent *float64 `pulumi:"errorRatePercent"`
 	// An existing SNS topic ARN that also receives every alarm and recovery.
 	TopicArn *string `pulumi:"topicArn"`
+	// A KMS key ARN of your own to encrypt the alarm topic with, instead of the platform's key. Its key policy
+	// must allow `cloudwatch.amazonaws.com` `kms:GenerateDataKey*` and `kms:Decrypt`.
+	TopicKmsKeyArn *string `pulumi:"topicKmsKeyArn"`
 	// Requests the WAF blocks in 5 minutes that raise the blocked-requests alarm (default 1000).
 	WafBlockedThreshold *float64 `pulumi:"wafBlockedThreshold"`
 }
@@ -44,10 +220,18 @@ type AlarmsArgs struct {
 	DbConnectionsThreshold pulumi.Float64PtrInput `pulumi:"dbConnectionsThreshold"`
 	// An email address subscribed to the platform's alarm topic (AWS sends a confirmation mail first).
 	Email pulumi.StringPtrInput `pulumi:"email"`
+	// Whether the platform's alarm topic is encrypted at rest (default `true`). The platform creates a
+	// customer-managed KMS key for it (rotated yearly) whose policy lets CloudWatch alarms publish: the
+	// AWS-managed key `alias/aws/sns` cannot be used, as its policy does not allow CloudWatch, so alarm
+	// notifications would silently fail.
+	EncryptTopic pulumi.BoolPtrInput `pulumi:"encryptTopic"`
 	// 5xx responses, as a percentage of requests over 5 minutes, that raise the error-rate alarm (default 5).
 	ErrorRatePercent pulumi.Float64PtrInput `pulumi:"errorRatePercent"`
 	// An existing SNS topic ARN that also receives every alarm and recovery.
 	TopicArn pulumi.StringPtrInput `pulumi:"topicArn"`
+	// A KMS key ARN of your own to encrypt the alarm topic with, instead of the platform's key. Its key policy
+	// must allow `cloudwatch.amazonaws.com` `kms:GenerateDataKey*` and `kms:Decrypt`.
+	TopicKmsKeyArn pulumi.StringPtrInput `pulumi:"topicKmsKeyArn"`
 	// Requests the WAF blocks in 5 minutes that raise the blocked-requests alarm (default 1000).
 	WafBlockedThreshold pulumi.Float64PtrInput `pulumi:"wafBlockedThreshold"`
 }
@@ -140,6 +324,14 @@ func (o AlarmsOutput) Email() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v Alarms) *string { return v.Email }).(pulumi.StringPtrOutput)
 }
 
+// Whether the platform's alarm topic is encrypted at rest (default `true`). The platform creates a
+// customer-managed KMS key for it (rotated yearly) whose policy lets CloudWatch alarms publish: the
+// AWS-managed key `alias/aws/sns` cannot be used, as its policy does not allow CloudWatch, so alarm
+// notifications would silently fail.
+func (o AlarmsOutput) EncryptTopic() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v Alarms) *bool { return v.EncryptTopic }).(pulumi.BoolPtrOutput)
+}
+
 // 5xx responses, as a percentage of requests over 5 minutes, that raise the error-rate alarm (default 5).
 func (o AlarmsOutput) ErrorRatePercent() pulumi.Float64PtrOutput {
 	return o.ApplyT(func(v Alarms) *float64 { return v.ErrorRatePercent }).(pulumi.Float64PtrOutput)
@@ -148,6 +340,12 @@ func (o AlarmsOutput) ErrorRatePercent() pulumi.Float64PtrOutput {
 // An existing SNS topic ARN that also receives every alarm and recovery.
 func (o AlarmsOutput) TopicArn() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v Alarms) *string { return v.TopicArn }).(pulumi.StringPtrOutput)
+}
+
+// A KMS key ARN of your own to encrypt the alarm topic with, instead of the platform's key. Its key policy
+// must allow `cloudwatch.amazonaws.com` `kms:GenerateDataKey*` and `kms:Decrypt`.
+func (o AlarmsOutput) TopicKmsKeyArn() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Alarms) *string { return v.TopicKmsKeyArn }).(pulumi.StringPtrOutput)
 }
 
 // Requests the WAF blocks in 5 minutes that raise the blocked-requests alarm (default 1000).
@@ -199,6 +397,19 @@ func (o AlarmsPtrOutput) Email() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
+// Whether the platform's alarm topic is encrypted at rest (default `true`). The platform creates a
+// customer-managed KMS key for it (rotated yearly) whose policy lets CloudWatch alarms publish: the
+// AWS-managed key `alias/aws/sns` cannot be used, as its policy does not allow CloudWatch, so alarm
+// notifications would silently fail.
+func (o AlarmsPtrOutput) EncryptTopic() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *Alarms) *bool {
+		if v == nil {
+			return nil
+		}
+		return v.EncryptTopic
+	}).(pulumi.BoolPtrOutput)
+}
+
 // 5xx responses, as a percentage of requests over 5 minutes, that raise the error-rate alarm (default 5).
 func (o AlarmsPtrOutput) ErrorRatePercent() pulumi.Float64PtrOutput {
 	return o.ApplyT(func(v *Alarms) *float64 {
@@ -219,6 +430,17 @@ func (o AlarmsPtrOutput) TopicArn() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
+// A KMS key ARN of your own to encrypt the alarm topic with, instead of the platform's key. Its key policy
+// must allow `cloudwatch.amazonaws.com` `kms:GenerateDataKey*` and `kms:Decrypt`.
+func (o AlarmsPtrOutput) TopicKmsKeyArn() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Alarms) *string {
+		if v == nil {
+			return nil
+		}
+		return v.TopicKmsKeyArn
+	}).(pulumi.StringPtrOutput)
+}
+
 // Requests the WAF blocks in 5 minutes that raise the blocked-requests alarm (default 1000).
 func (o AlarmsPtrOutput) WafBlockedThreshold() pulumi.Float64PtrOutput {
 	return o.ApplyT(func(v *Alarms) *float64 {
@@ -232,6 +454,9 @@ func (o AlarmsPtrOutput) WafBlockedThreshold() pulumi.Float64PtrOutput {
 // Usage the monthly cost estimate assumes. Every field is optional; the estimate marks each line that depends
 // on one of these as an assumption. Prices come from the provider's price table for the region.
 type CostAssumptions struct {
+	// GB of load balancer access logs written to S3 per month (default 2; only with
+	// `loadBalancer.accessLogs`), stored for `loadBalancer.accessLogs.retentionDays`.
+	AccessLogGbPerMonth *float64 `pulumi:"accessLogGbPerMonth"`
 	// Average load balancer capacity units (LCUs) in use (default 1): the highest of new connections/s ÷ 25,
 	// active connections ÷ 3000, processed GB/h, rule evaluations/s ÷ 1000.
 	AlbAverageLcus *float64 `pulumi:"albAverageLcus"`
@@ -247,6 +472,9 @@ type CostAssumptions struct {
 	ContainerInsightsMetrics *float64 `pulumi:"containerInsightsMetrics"`
 	// GB of images kept in the ECR repository (default 5; the lifecycle policy keeps the last 50 images).
 	EcrStorageGb *float64 `pulumi:"ecrStorageGb"`
+	// GB of VPC flow log records delivered to CloudWatch Logs per month (default 5; only with `flowLogs`), priced
+	// as vended logs and stored for `flowLogs.retentionDays`.
+	FlowLogGbPerMonth *float64 `pulumi:"flowLogGbPerMonth"`
 	// GB per month sent to the internet, e.g. API responses (default 0: data transfer out is left out of the
 	// estimate unless assumed here).
 	InternetEgressGbPerMonth *float64 `pulumi:"internetEgressGbPerMonth"`
@@ -274,6 +502,9 @@ type CostAssumptionsInput interface {
 // Usage the monthly cost estimate assumes. Every field is optional; the estimate marks each line that depends
 // on one of these as an assumption. Prices come from the provider's price table for the region.
 type CostAssumptionsArgs struct {
+	// GB of load balancer access logs written to S3 per month (default 2; only with
+	// `loadBalancer.accessLogs`), stored for `loadBalancer.accessLogs.retentionDays`.
+	AccessLogGbPerMonth pulumi.Float64PtrInput `pulumi:"accessLogGbPerMonth"`
 	// Average load balancer capacity units (LCUs) in use (default 1): the highest of new connections/s ÷ 25,
 	// active connections ÷ 3000, processed GB/h, rule evaluations/s ÷ 1000.
 	AlbAverageLcus pulumi.Float64PtrInput `pulumi:"albAverageLcus"`
@@ -289,6 +520,9 @@ type CostAssumptionsArgs struct {
 	ContainerInsightsMetrics pulumi.Float64PtrInput `pulumi:"containerInsightsMetrics"`
 	// GB of images kept in the ECR repository (default 5; the lifecycle policy keeps the last 50 images).
 	EcrStorageGb pulumi.Float64PtrInput `pulumi:"ecrStorageGb"`
+	// GB of VPC flow log records delivered to CloudWatch Logs per month (default 5; only with `flowLogs`), priced
+	// as vended logs and stored for `flowLogs.retentionDays`.
+	FlowLogGbPerMonth pulumi.Float64PtrInput `pulumi:"flowLogGbPerMonth"`
 	// GB per month sent to the internet, e.g. API responses (default 0: data transfer out is left out of the
 	// estimate unless assumed here).
 	InternetEgressGbPerMonth pulumi.Float64PtrInput `pulumi:"internetEgressGbPerMonth"`
@@ -381,6 +615,12 @@ func (o CostAssumptionsOutput) ToCostAssumptionsPtrOutputWithContext(ctx context
 	}).(CostAssumptionsPtrOutput)
 }
 
+// GB of load balancer access logs written to S3 per month (default 2; only with
+// `loadBalancer.accessLogs`), stored for `loadBalancer.accessLogs.retentionDays`.
+func (o CostAssumptionsOutput) AccessLogGbPerMonth() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v CostAssumptions) *float64 { return v.AccessLogGbPerMonth }).(pulumi.Float64PtrOutput)
+}
+
 // Average load balancer capacity units (LCUs) in use (default 1): the highest of new connections/s ÷ 25,
 // active connections ÷ 3000, processed GB/h, rule evaluations/s ÷ 1000.
 func (o CostAssumptionsOutput) AlbAverageLcus() pulumi.Float64PtrOutput {
@@ -412,6 +652,12 @@ func (o CostAssumptionsOutput) ContainerInsightsMetrics() pulumi.Float64PtrOutpu
 // GB of images kept in the ECR repository (default 5; the lifecycle policy keeps the last 50 images).
 func (o CostAssumptionsOutput) EcrStorageGb() pulumi.Float64PtrOutput {
 	return o.ApplyT(func(v CostAssumptions) *float64 { return v.EcrStorageGb }).(pulumi.Float64PtrOutput)
+}
+
+// GB of VPC flow log records delivered to CloudWatch Logs per month (default 5; only with `flowLogs`), priced
+// as vended logs and stored for `flowLogs.retentionDays`.
+func (o CostAssumptionsOutput) FlowLogGbPerMonth() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v CostAssumptions) *float64 { return v.FlowLogGbPerMonth }).(pulumi.Float64PtrOutput)
 }
 
 // GB per month sent to the internet, e.g. API responses (default 0: data transfer out is left out of the
@@ -459,6 +705,17 @@ func (o CostAssumptionsPtrOutput) Elem() CostAssumptionsOutput {
 		var ret CostAssumptions
 		return ret
 	}).(CostAssumptionsOutput)
+}
+
+// GB of load balancer access logs written to S3 per month (default 2; only with
+// `loadBalancer.accessLogs`), stored for `loadBalancer.accessLogs.retentionDays`.
+func (o CostAssumptionsPtrOutput) AccessLogGbPerMonth() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v *CostAssumptions) *float64 {
+		if v == nil {
+			return nil
+		}
+		return v.AccessLogGbPerMonth
+	}).(pulumi.Float64PtrOutput)
 }
 
 // Average load balancer capacity units (LCUs) in use (default 1): the highest of new connections/s ÷ 25,
@@ -521,6 +778,17 @@ func (o CostAssumptionsPtrOutput) EcrStorageGb() pulumi.Float64PtrOutput {
 			return nil
 		}
 		return v.EcrStorageGb
+	}).(pulumi.Float64PtrOutput)
+}
+
+// GB of VPC flow log records delivered to CloudWatch Logs per month (default 5; only with `flowLogs`), priced
+// as vended logs and stored for `flowLogs.retentionDays`.
+func (o CostAssumptionsPtrOutput) FlowLogGbPerMonth() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v *CostAssumptions) *float64 {
+		if v == nil {
+			return nil
+		}
+		return v.FlowLogGbPerMonth
 	}).(pulumi.Float64PtrOutput)
 }
 
@@ -670,6 +938,9 @@ type Database struct {
 	BackupRetentionDays *int `pulumi:"backupRetentionDays"`
 	// Daily backup window, UTC `hh24:mi-hh24:mi`, at least 30 minutes (default `03:00-04:00`).
 	BackupWindow *string `pulumi:"backupWindow"`
+	// Whether the cluster's tags are copied to its snapshots, automated and manual (default `true`), so a
+	// snapshot stays attributable (environment, owner, cost allocation) after the cluster is gone.
+	CopyTagsToSnapshot *bool `pulumi:"copyTagsToSnapshot"`
 	// The database created in the cluster (default `orders`): a letter, then letters, digits or underscores,
 	// at most 64.
 	DatabaseName *string `pulumi:"databaseName"`
@@ -705,6 +976,9 @@ type DatabaseArgs struct {
 	BackupRetentionDays pulumi.IntPtrInput `pulumi:"backupRetentionDays"`
 	// Daily backup window, UTC `hh24:mi-hh24:mi`, at least 30 minutes (default `03:00-04:00`).
 	BackupWindow pulumi.StringPtrInput `pulumi:"backupWindow"`
+	// Whether the cluster's tags are copied to its snapshots, automated and manual (default `true`), so a
+	// snapshot stays attributable (environment, owner, cost allocation) after the cluster is gone.
+	CopyTagsToSnapshot pulumi.BoolPtrInput `pulumi:"copyTagsToSnapshot"`
 	// The database created in the cluster (default `orders`): a letter, then letters, digits or underscores,
 	// at most 64.
 	DatabaseName pulumi.StringPtrInput `pulumi:"databaseName"`
@@ -811,6 +1085,12 @@ func (o DatabaseOutput) BackupWindow() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v Database) *string { return v.BackupWindow }).(pulumi.StringPtrOutput)
 }
 
+// Whether the cluster's tags are copied to its snapshots, automated and manual (default `true`), so a
+// snapshot stays attributable (environment, owner, cost allocation) after the cluster is gone.
+func (o DatabaseOutput) CopyTagsToSnapshot() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v Database) *bool { return v.CopyTagsToSnapshot }).(pulumi.BoolPtrOutput)
+}
+
 // The database created in the cluster (default `orders`): a letter, then letters, digits or underscores,
 // at most 64.
 func (o DatabaseOutput) DatabaseName() pulumi.StringPtrOutput {
@@ -890,6 +1170,17 @@ func (o DatabasePtrOutput) BackupWindow() pulumi.StringPtrOutput {
 		}
 		return v.BackupWindow
 	}).(pulumi.StringPtrOutput)
+}
+
+// Whether the cluster's tags are copied to its snapshots, automated and manual (default `true`), so a
+// snapshot stays attributable (environment, owner, cost allocation) after the cluster is gone.
+func (o DatabasePtrOutput) CopyTagsToSnapshot() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *Database) *bool {
+		if v == nil {
+			return nil
+		}
+		return v.CopyTagsToSnapshot
+	}).(pulumi.BoolPtrOutput)
 }
 
 // The database created in the cluster (default `orders`): a letter, then letters, digits or underscores,
@@ -1218,8 +1509,198 @@ func (o DeploymentPtrOutput) Strategy() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
+// VPC flow logs: every network flow of the VPC (accepted and rejected) to a CloudWatch Logs group of the
+// platform, delivered by a role that may write only there. On by default, as AWS Security Hub's EC2.6 control
+// and the CIS AWS Foundations benchmark ask.
+type FlowLogs struct {
+	// Whether the VPC's flows are logged (default `true`).
+	Enabled *bool `pulumi:"enabled"`
+	// Days the flow log group keeps records (default 90; a CloudWatch Logs retention period).
+	RetentionDays *int `pulumi:"retentionDays"`
+	// Which flows: `ALL` (default), `ACCEPT` or `REJECT` (rejected flows only: cheaper, and what security
+	// reviews look at first).
+	TrafficType *string `pulumi:"trafficType"`
+}
+
+// FlowLogsInput is an input type that accepts FlowLogsArgs and FlowLogsOutput values.
+// You can construct a concrete instance of `FlowLogsInput` via:
+//
+//	FlowLogsArgs{...}
+type FlowLogsInput interface {
+	pulumi.Input
+
+	ToFlowLogsOutput() FlowLogsOutput
+	ToFlowLogsOutputWithContext(context.Context) FlowLogsOutput
+}
+
+// VPC flow logs: every network flow of the VPC (accepted and rejected) to a CloudWatch Logs group of the
+// platform, delivered by a role that may write only there. On by default, as AWS Security Hub's EC2.6 control
+// and the CIS AWS Foundations benchmark ask.
+type FlowLogsArgs struct {
+	// Whether the VPC's flows are logged (default `true`).
+	Enabled pulumi.BoolPtrInput `pulumi:"enabled"`
+	// Days the flow log group keeps records (default 90; a CloudWatch Logs retention period).
+	RetentionDays pulumi.IntPtrInput `pulumi:"retentionDays"`
+	// Which flows: `ALL` (default), `ACCEPT` or `REJECT` (rejected flows only: cheaper, and what security
+	// reviews look at first).
+	TrafficType pulumi.StringPtrInput `pulumi:"trafficType"`
+}
+
+func (FlowLogsArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*FlowLogs)(nil)).Elem()
+}
+
+func (i FlowLogsArgs) ToFlowLogsOutput() FlowLogsOutput {
+	return i.ToFlowLogsOutputWithContext(context.Background())
+}
+
+func (i FlowLogsArgs) ToFlowLogsOutputWithContext(ctx context.Context) FlowLogsOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(FlowLogsOutput)
+}
+
+func (i FlowLogsArgs) ToFlowLogsPtrOutput() FlowLogsPtrOutput {
+	return i.ToFlowLogsPtrOutputWithContext(context.Background())
+}
+
+func (i FlowLogsArgs) ToFlowLogsPtrOutputWithContext(ctx context.Context) FlowLogsPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(FlowLogsOutput).ToFlowLogsPtrOutputWithContext(ctx)
+}
+
+// FlowLogsPtrInput is an input type that accepts FlowLogsArgs, FlowLogsPtr and FlowLogsPtrOutput values.
+// You can construct a concrete instance of `FlowLogsPtrInput` via:
+//
+//	        FlowLogsArgs{...}
+//
+//	or:
+//
+//	        nil
+type FlowLogsPtrInput interface {
+	pulumi.Input
+
+	ToFlowLogsPtrOutput() FlowLogsPtrOutput
+	ToFlowLogsPtrOutputWithContext(context.Context) FlowLogsPtrOutput
+}
+
+type flowLogsPtrType FlowLogsArgs
+
+func FlowLogsPtr(v *FlowLogsArgs) FlowLogsPtrInput {
+	return (*flowLogsPtrType)(v)
+}
+
+func (*flowLogsPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**FlowLogs)(nil)).Elem()
+}
+
+func (i *flowLogsPtrType) ToFlowLogsPtrOutput() FlowLogsPtrOutput {
+	return i.ToFlowLogsPtrOutputWithContext(context.Background())
+}
+
+func (i *flowLogsPtrType) ToFlowLogsPtrOutputWithContext(ctx context.Context) FlowLogsPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(FlowLogsPtrOutput)
+}
+
+// VPC flow logs: every network flow of the VPC (accepted and rejected) to a CloudWatch Logs group of the
+// platform, delivered by a role that may write only there. On by default, as AWS Security Hub's EC2.6 control
+// and the CIS AWS Foundations benchmark ask.
+type FlowLogsOutput struct{ *pulumi.OutputState }
+
+func (FlowLogsOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*FlowLogs)(nil)).Elem()
+}
+
+func (o FlowLogsOutput) ToFlowLogsOutput() FlowLogsOutput {
+	return o
+}
+
+func (o FlowLogsOutput) ToFlowLogsOutputWithContext(ctx context.Context) FlowLogsOutput {
+	return o
+}
+
+func (o FlowLogsOutput) ToFlowLogsPtrOutput() FlowLogsPtrOutput {
+	return o.ToFlowLogsPtrOutputWithContext(context.Background())
+}
+
+func (o FlowLogsOutput) ToFlowLogsPtrOutputWithContext(ctx context.Context) FlowLogsPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v FlowLogs) *FlowLogs {
+		return &v
+	}).(FlowLogsPtrOutput)
+}
+
+// Whether the VPC's flows are logged (default `true`).
+func (o FlowLogsOutput) Enabled() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v FlowLogs) *bool { return v.Enabled }).(pulumi.BoolPtrOutput)
+}
+
+// Days the flow log group keeps records (default 90; a CloudWatch Logs retention period).
+func (o FlowLogsOutput) RetentionDays() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v FlowLogs) *int { return v.RetentionDays }).(pulumi.IntPtrOutput)
+}
+
+// Which flows: `ALL` (default), `ACCEPT` or `REJECT` (rejected flows only: cheaper, and what security
+// reviews look at first).
+func (o FlowLogsOutput) TrafficType() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v FlowLogs) *string { return v.TrafficType }).(pulumi.StringPtrOutput)
+}
+
+type FlowLogsPtrOutput struct{ *pulumi.OutputState }
+
+func (FlowLogsPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**FlowLogs)(nil)).Elem()
+}
+
+func (o FlowLogsPtrOutput) ToFlowLogsPtrOutput() FlowLogsPtrOutput {
+	return o
+}
+
+func (o FlowLogsPtrOutput) ToFlowLogsPtrOutputWithContext(ctx context.Context) FlowLogsPtrOutput {
+	return o
+}
+
+func (o FlowLogsPtrOutput) Elem() FlowLogsOutput {
+	return o.ApplyT(func(v *FlowLogs) FlowLogs {
+		if v != nil {
+			return *v
+		}
+		var ret FlowLogs
+		return ret
+	}).(FlowLogsOutput)
+}
+
+// Whether the VPC's flows are logged (default `true`).
+func (o FlowLogsPtrOutput) Enabled() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *FlowLogs) *bool {
+		if v == nil {
+			return nil
+		}
+		return v.Enabled
+	}).(pulumi.BoolPtrOutput)
+}
+
+// Days the flow log group keeps records (default 90; a CloudWatch Logs retention period).
+func (o FlowLogsPtrOutput) RetentionDays() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *FlowLogs) *int {
+		if v == nil {
+			return nil
+		}
+		return v.RetentionDays
+	}).(pulumi.IntPtrOutput)
+}
+
+// Which flows: `ALL` (default), `ACCEPT` or `REJECT` (rejected flows only: cheaper, and what security
+// reviews look at first).
+func (o FlowLogsPtrOutput) TrafficType() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *FlowLogs) *string {
+		if v == nil {
+			return nil
+		}
+		return v.TrafficType
+	}).(pulumi.StringPtrOutput)
+}
+
 // The internet-facing load balancer.
 type LoadBalancer struct {
+	// Access logs to an S3 bucket of the platform (on by default; `{ enabled: false }` turns them off).
+	AccessLogs *AccessLogs `pulumi:"accessLogs"`
 	// An ACM certificate ARN. With it: HTTPS on 443 with `sslPolicy`, and port 80 redirects to 443. Without it:
 	// HTTP on 80 only, and the engine shows a warning.
 	CertificateArn *string `pulumi:"certificateArn"`
@@ -1242,6 +1723,8 @@ type LoadBalancerInput interface {
 
 // The internet-facing load balancer.
 type LoadBalancerArgs struct {
+	// Access logs to an S3 bucket of the platform (on by default; `{ enabled: false }` turns them off).
+	AccessLogs AccessLogsPtrInput `pulumi:"accessLogs"`
 	// An ACM certificate ARN. With it: HTTPS on 443 with `sslPolicy`, and port 80 redirects to 443. Without it:
 	// HTTP on 80 only, and the engine shows a warning.
 	CertificateArn pulumi.StringPtrInput `pulumi:"certificateArn"`
@@ -1329,6 +1812,11 @@ func (o LoadBalancerOutput) ToLoadBalancerPtrOutputWithContext(ctx context.Conte
 	}).(LoadBalancerPtrOutput)
 }
 
+// Access logs to an S3 bucket of the platform (on by default; `{ enabled: false }` turns them off).
+func (o LoadBalancerOutput) AccessLogs() AccessLogsPtrOutput {
+	return o.ApplyT(func(v LoadBalancer) *AccessLogs { return v.AccessLogs }).(AccessLogsPtrOutput)
+}
+
 // An ACM certificate ARN. With it: HTTPS on 443 with `sslPolicy`, and port 80 redirects to 443. Without it:
 // HTTP on 80 only, and the engine shows a warning.
 func (o LoadBalancerOutput) CertificateArn() pulumi.StringPtrOutput {
@@ -1367,6 +1855,16 @@ func (o LoadBalancerPtrOutput) Elem() LoadBalancerOutput {
 		var ret LoadBalancer
 		return ret
 	}).(LoadBalancerOutput)
+}
+
+// Access logs to an S3 bucket of the platform (on by default; `{ enabled: false }` turns them off).
+func (o LoadBalancerPtrOutput) AccessLogs() AccessLogsPtrOutput {
+	return o.ApplyT(func(v *LoadBalancer) *AccessLogs {
+		if v == nil {
+			return nil
+		}
+		return v.AccessLogs
+	}).(AccessLogsPtrOutput)
 }
 
 // An ACM certificate ARN. With it: HTTPS on 443 with `sslPolicy`, and port 80 redirects to 443. Without it:
@@ -1422,6 +1920,10 @@ type Service struct {
 	Image *string `pulumi:"image"`
 	// The tag (or `sha256:` digest) to run from the platform's ECR repository (default `latest`).
 	ImageTag *string `pulumi:"imageTag"`
+	// Whether a tag of the platform's ECR repository can be pushed again: `IMMUTABLE` (default: a tag always
+	// names the image it was first pushed as, so a deploy, a rollback or a new task of a running revision never
+	// picks up different code under the same tag; deploy versioned tags) or `MUTABLE`.
+	ImageTagMutability *string `pulumi:"imageTagMutability"`
 	// Days the service's logs are kept (default 30; a CloudWatch Logs retention value).
 	LogRetentionDays *int `pulumi:"logRetentionDays"`
 	// Most tasks autoscaling may run (default 12).
@@ -1492,6 +1994,10 @@ type ServiceArgs struct {
 	Image pulumi.StringPtrInput `pulumi:"image"`
 	// The tag (or `sha256:` digest) to run from the platform's ECR repository (default `latest`).
 	ImageTag pulumi.StringPtrInput `pulumi:"imageTag"`
+	// Whether a tag of the platform's ECR repository can be pushed again: `IMMUTABLE` (default: a tag always
+	// names the image it was first pushed as, so a deploy, a rollback or a new task of a running revision never
+	// picks up different code under the same tag; deploy versioned tags) or `MUTABLE`.
+	ImageTagMutability pulumi.StringPtrInput `pulumi:"imageTagMutability"`
 	// Days the service's logs are kept (default 30; a CloudWatch Logs retention value).
 	LogRetentionDays pulumi.IntPtrInput `pulumi:"logRetentionDays"`
 	// Most tasks autoscaling may run (default 12).
@@ -1652,6 +2158,13 @@ func (o ServiceOutput) Image() pulumi.StringPtrOutput {
 // The tag (or `sha256:` digest) to run from the platform's ECR repository (default `latest`).
 func (o ServiceOutput) ImageTag() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v Service) *string { return v.ImageTag }).(pulumi.StringPtrOutput)
+}
+
+// Whether a tag of the platform's ECR repository can be pushed again: `IMMUTABLE` (default: a tag always
+// names the image it was first pushed as, so a deploy, a rollback or a new task of a running revision never
+// picks up different code under the same tag; deploy versioned tags) or `MUTABLE`.
+func (o ServiceOutput) ImageTagMutability() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Service) *string { return v.ImageTagMutability }).(pulumi.StringPtrOutput)
 }
 
 // Days the service's logs are kept (default 30; a CloudWatch Logs retention value).
@@ -1844,6 +2357,18 @@ func (o ServicePtrOutput) ImageTag() pulumi.StringPtrOutput {
 			return nil
 		}
 		return v.ImageTag
+	}).(pulumi.StringPtrOutput)
+}
+
+// Whether a tag of the platform's ECR repository can be pushed again: `IMMUTABLE` (default: a tag always
+// names the image it was first pushed as, so a deploy, a rollback or a new task of a running revision never
+// picks up different code under the same tag; deploy versioned tags) or `MUTABLE`.
+func (o ServicePtrOutput) ImageTagMutability() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Service) *string {
+		if v == nil {
+			return nil
+		}
+		return v.ImageTagMutability
 	}).(pulumi.StringPtrOutput)
 }
 
@@ -2158,6 +2683,8 @@ func (o WafPtrOutput) RateLimit() pulumi.IntPtrOutput {
 }
 
 func init() {
+	pulumi.RegisterInputType(reflect.TypeOf((*AccessLogsInput)(nil)).Elem(), AccessLogsArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*AccessLogsPtrInput)(nil)).Elem(), AccessLogsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AlarmsInput)(nil)).Elem(), AlarmsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AlarmsPtrInput)(nil)).Elem(), AlarmsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*CostAssumptionsInput)(nil)).Elem(), CostAssumptionsArgs{})
@@ -2166,12 +2693,16 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*DatabasePtrInput)(nil)).Elem(), DatabaseArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*DeploymentInput)(nil)).Elem(), DeploymentArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*DeploymentPtrInput)(nil)).Elem(), DeploymentArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*FlowLogsInput)(nil)).Elem(), FlowLogsArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*FlowLogsPtrInput)(nil)).Elem(), FlowLogsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*LoadBalancerInput)(nil)).Elem(), LoadBalancerArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*LoadBalancerPtrInput)(nil)).Elem(), LoadBalancerArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ServiceInput)(nil)).Elem(), ServiceArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ServicePtrInput)(nil)).Elem(), ServiceArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*WafInput)(nil)).Elem(), WafArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*WafPtrInput)(nil)).Elem(), WafArgs{})
+	pulumi.RegisterOutputType(AccessLogsOutput{})
+	pulumi.RegisterOutputType(AccessLogsPtrOutput{})
 	pulumi.RegisterOutputType(AlarmsOutput{})
 	pulumi.RegisterOutputType(AlarmsPtrOutput{})
 	pulumi.RegisterOutputType(CostAssumptionsOutput{})
@@ -2182,6 +2713,8 @@ func init() {
 	pulumi.RegisterOutputType(DatabasePtrOutput{})
 	pulumi.RegisterOutputType(DeploymentOutput{})
 	pulumi.RegisterOutputType(DeploymentPtrOutput{})
+	pulumi.RegisterOutputType(FlowLogsOutput{})
+	pulumi.RegisterOutputType(FlowLogsPtrOutput{})
 	pulumi.RegisterOutputType(LoadBalancerOutput{})
 	pulumi.RegisterOutputType(LoadBalancerPtrOutput{})
 	pulumi.RegisterOutputType(ServiceOutput{})

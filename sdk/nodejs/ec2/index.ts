@@ -10,6 +10,11 @@ export type ElasticIp = import("./elasticIp").ElasticIp;
 export const ElasticIp: typeof import("./elasticIp").ElasticIp = null as any;
 utilities.lazyLoad(exports, ["ElasticIp"], () => require("./elasticIp"));
 
+export { FlowLogArgs } from "./flowLog";
+export type FlowLog = import("./flowLog").FlowLog;
+export const FlowLog: typeof import("./flowLog").FlowLog = null as any;
+utilities.lazyLoad(exports, ["FlowLog"], () => require("./flowLog"));
+
 export { InternetGatewayArgs } from "./internetGateway";
 export type InternetGateway = import("./internetGateway").InternetGateway;
 export const InternetGateway: typeof import("./internetGateway").InternetGateway = null as any;
@@ -47,6 +52,8 @@ const _module = {
         switch (type) {
             case "orderapi:ec2:ElasticIp":
                 return new ElasticIp(name, <any>undefined, { urn })
+            case "orderapi:ec2:FlowLog":
+                return new FlowLog(name, <any>undefined, { urn })
             case "orderapi:ec2:InternetGateway":
                 return new InternetGateway(name, <any>undefined, { urn })
             case "orderapi:ec2:NatGateway":

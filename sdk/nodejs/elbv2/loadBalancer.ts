@@ -2,6 +2,8 @@
 // *** Do not edit by hand unless you're certain you know what you are doing! ***
 
 import * as pulumi from "@pulumi/pulumi";
+import * as inputs from "../types/input";
+import * as outputs from "../types/output";
 import * as utilities from "../utilities";
 
 /**
@@ -44,6 +46,10 @@ export class LoadBalancer extends pulumi.CustomResource {
         return obj['__pulumiType'] === LoadBalancer.__pulumiType;
     }
 
+    /**
+     * Access logs to S3. Absent: access logs are off.
+     */
+    declare public readonly accessLogs: pulumi.Output<outputs.elbv2.LoadBalancerAccessLogs | undefined>;
     /**
      * The load balancer's ARN.
      */
@@ -123,6 +129,7 @@ export class LoadBalancer extends pulumi.CustomResource {
             if (args?.subnets === undefined && !opts.urn) {
                 throw new Error("Missing required property 'subnets'");
             }
+            resourceInputs["accessLogs"] = args?.accessLogs;
             resourceInputs["deletionProtection"] = args?.deletionProtection;
             resourceInputs["dropInvalidHeaderFields"] = args?.dropInvalidHeaderFields;
             resourceInputs["http2"] = args?.http2;
@@ -139,6 +146,7 @@ export class LoadBalancer extends pulumi.CustomResource {
             resourceInputs["vpcId"] = undefined /*out*/;
             resourceInputs["zoneId"] = undefined /*out*/;
         } else {
+            resourceInputs["accessLogs"] = undefined /*out*/;
             resourceInputs["arn"] = undefined /*out*/;
             resourceInputs["arnSuffix"] = undefined /*out*/;
             resourceInputs["deletionProtection"] = undefined /*out*/;
@@ -164,6 +172,10 @@ export class LoadBalancer extends pulumi.CustomResource {
  * The set of arguments for constructing a LoadBalancer resource.
  */
 export interface LoadBalancerArgs {
+    /**
+     * Access logs to S3. Absent: access logs are off.
+     */
+    accessLogs?: pulumi.Input<inputs.elbv2.LoadBalancerAccessLogsArgs | undefined>;
     /**
      * Whether AWS refuses to delete the load balancer (default false). While on, `pulumi destroy` fails: set it
      * to false and run `pulumi up` first.

@@ -66,6 +66,12 @@ export class Cluster extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly clusterResourceId: pulumi.Output<string>;
     /**
+     * Copy the cluster's tags to its snapshots, automated and manual (default false). Changed in place. Absent
+     * means false: states recorded before this input existed lack it and diff clean against a program that
+     * leaves it out.
+     */
+    declare public readonly copyTagsToSnapshot: pulumi.Output<boolean | undefined>;
+    /**
      * Name of the database created with the cluster (1-64 letters, digits and underscores, a letter first);
      * absent = none. A change replaces the cluster.
      */
@@ -168,6 +174,7 @@ export class Cluster extends pulumi.CustomResource {
             resourceInputs["applyImmediately"] = args?.applyImmediately;
             resourceInputs["backupRetentionPeriod"] = args?.backupRetentionPeriod;
             resourceInputs["clusterIdentifier"] = args?.clusterIdentifier;
+            resourceInputs["copyTagsToSnapshot"] = args?.copyTagsToSnapshot;
             resourceInputs["databaseName"] = args?.databaseName;
             resourceInputs["dbSubnetGroupName"] = args?.dbSubnetGroupName;
             resourceInputs["deletionProtection"] = args?.deletionProtection;
@@ -196,6 +203,7 @@ export class Cluster extends pulumi.CustomResource {
             resourceInputs["backupRetentionPeriod"] = undefined /*out*/;
             resourceInputs["clusterIdentifier"] = undefined /*out*/;
             resourceInputs["clusterResourceId"] = undefined /*out*/;
+            resourceInputs["copyTagsToSnapshot"] = undefined /*out*/;
             resourceInputs["databaseName"] = undefined /*out*/;
             resourceInputs["dbSubnetGroupName"] = undefined /*out*/;
             resourceInputs["deletionProtection"] = undefined /*out*/;
@@ -239,6 +247,12 @@ export interface ClusterArgs {
      * `-`). Defaults to the resource name, lowercased, plus a random suffix. Changing it replaces the cluster.
      */
     clusterIdentifier?: pulumi.Input<string | undefined>;
+    /**
+     * Copy the cluster's tags to its snapshots, automated and manual (default false). Changed in place. Absent
+     * means false: states recorded before this input existed lack it and diff clean against a program that
+     * leaves it out.
+     */
+    copyTagsToSnapshot?: pulumi.Input<boolean | undefined>;
     /**
      * Name of the database created with the cluster (1-64 letters, digits and underscores, a letter first);
      * absent = none. A change replaces the cluster.

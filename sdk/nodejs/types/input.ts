@@ -6,6 +6,23 @@ import * as inputs from "../types/input";
 import * as outputs from "../types/output";
 
 /**
+ * The load balancer's access logs: one record per request (client, path, status, latencies, WAF action) to an
+ * S3 bucket of the platform — encrypted (SSE-S3, the only encryption ALB log delivery supports), private, TLS
+ * only, objects expiring after `retentionDays`, writable only by the region's ELB log delivery, emptied and
+ * deleted with the platform. On by default.
+ */
+export interface AccessLogsArgs {
+    /**
+     * Whether requests are logged (default `true`).
+     */
+    enabled?: pulumi.Input<boolean | undefined>;
+    /**
+     * Days a log object is kept before S3 expires it (default 90, 1-3650).
+     */
+    retentionDays?: pulumi.Input<number | undefined>;
+}
+
+/**
  * Who hears about trouble, and when.
  */
 export interface AlarmsArgs {
@@ -18,6 +35,13 @@ export interface AlarmsArgs {
      */
     email?: pulumi.Input<string | undefined>;
     /**
+     * Whether the platform's alarm topic is encrypted at rest (default `true`). The platform creates a
+     * customer-managed KMS key for it (rotated yearly) whose policy lets CloudWatch alarms publish: the
+     * AWS-managed key `alias/aws/sns` cannot be used, as its policy does not allow CloudWatch, so alarm
+     * notifications would silently fail.
+     */
+    encryptTopic?: pulumi.Input<boolean | undefined>;
+    /**
      * 5xx responses, as a percentage of requests over 5 minutes, that raise the error-rate alarm (default 5).
      */
     errorRatePercent?: pulumi.Input<number | undefined>;
@@ -25,6 +49,11 @@ export interface AlarmsArgs {
      * An existing SNS topic ARN that also receives every alarm and recovery.
      */
     topicArn?: pulumi.Input<string | undefined>;
+    /**
+     * A KMS key ARN of your own to encrypt the alarm topic with, instead of the platform's key. Its key policy
+     * must allow `cloudwatch.amazonaws.com` `kms:GenerateDataKey*` and `kms:Decrypt`.
+     */
+    topicKmsKeyArn?: pulumi.Input<string | undefined>;
     /**
      * Requests the WAF blocks in 5 minutes that raise the blocked-requests alarm (default 1000).
      */
@@ -36,6 +65,11 @@ export interface AlarmsArgs {
  * on one of these as an assumption. Prices come from the provider's price table for the region.
  */
 export interface CostAssumptionsArgs {
+    /**
+     * GB of load balancer access logs written to S3 per month (default 2; only with
+     * `loadBalancer.accessLogs`), stored for `loadBalancer.accessLogs.retentionDays`.
+     */
+    accessLogGbPerMonth?: pulumi.Input<number | undefined>;
     /**
      * Average load balancer capacity units (LCUs) in use (default 1): the highest of new connections/s ÷ 25,
      * active connections ÷ 3000, processed GB/h, rule evaluations/s ÷ 1000.
@@ -63,6 +97,11 @@ export interface CostAssumptionsArgs {
      * GB of images kept in the ECR repository (default 5; the lifecycle policy keeps the last 50 images).
      */
     ecrStorageGb?: pulumi.Input<number | undefined>;
+    /**
+     * GB of VPC flow log records delivered to CloudWatch Logs per month (default 5; only with `flowLogs`), priced
+     * as vended logs and stored for `flowLogs.retentionDays`.
+     */
+    flowLogGbPerMonth?: pulumi.Input<number | undefined>;
     /**
      * GB per month sent to the internet, e.g. API responses (default 0: data transfer out is left out of the
      * estimate unless assumed here).
@@ -96,6 +135,11 @@ export interface DatabaseArgs {
      * Daily backup window, UTC `hh24:mi-hh24:mi`, at least 30 minutes (default `03:00-04:00`).
      */
     backupWindow?: pulumi.Input<string | undefined>;
+    /**
+     * Whether the cluster's tags are copied to its snapshots, automated and manual (default `true`), so a
+     * snapshot stays attributable (environment, owner, cost allocation) after the cluster is gone.
+     */
+    copyTagsToSnapshot?: pulumi.Input<boolean | undefined>;
     /**
      * The database created in the cluster (default `orders`): a letter, then letters, digits or underscores,
      * at most 64.
@@ -163,9 +207,34 @@ export interface DeploymentArgs {
 }
 
 /**
+ * VPC flow logs: every network flow of the VPC (accepted and rejected) to a CloudWatch Logs group of the
+ * platform, delivered by a role that may write only there. On by default, as AWS Security Hub's EC2.6 control
+ * and the CIS AWS Foundations benchmark ask.
+ */
+export interface FlowLogsArgs {
+    /**
+     * Whether the VPC's flows are logged (default `true`).
+     */
+    enabled?: pulumi.Input<boolean | undefined>;
+    /**
+     * Days the flow log group keeps records (default 90; a CloudWatch Logs retention period).
+     */
+    retentionDays?: pulumi.Input<number | undefined>;
+    /**
+     * Which flows: `ALL` (default), `ACCEPT` or `REJECT` (rejected flows only: cheaper, and what security
+     * reviews look at first).
+     */
+    trafficType?: pulumi.Input<string | undefined>;
+}
+
+/**
  * The internet-facing load balancer.
  */
 export interface LoadBalancerArgs {
+    /**
+     * Access logs to an S3 bucket of the platform (on by default; `{ enabled: false }` turns them off).
+     */
+    accessLogs?: pulumi.Input<inputs.AccessLogsArgs | undefined>;
     /**
      * An ACM certificate ARN. With it: HTTPS on 443 with `sslPolicy`, and port 80 redirects to 443. Without it:
      * HTTP on 80 only, and the engine shows a warning.
@@ -223,6 +292,12 @@ export interface ServiceArgs {
      * The tag (or `sha256:` digest) to run from the platform's ECR repository (default `latest`).
      */
     imageTag?: pulumi.Input<string | undefined>;
+    /**
+     * Whether a tag of the platform's ECR repository can be pushed again: `IMMUTABLE` (default: a tag always
+     * names the image it was first pushed as, so a deploy, a rollback or a new task of a running revision never
+     * picks up different code under the same tag; deploy versioned tags) or `MUTABLE`.
+     */
+    imageTagMutability?: pulumi.Input<string | undefined>;
     /**
      * Days the service's logs are kept (default 30; a CloudWatch Logs retention value).
      */
@@ -1044,6 +1119,26 @@ export namespace elbv2 {
     }
 
     /**
+     * Where an application load balancer writes its access logs.
+     */
+    export interface LoadBalancerAccessLogsArgs {
+        /**
+         * The S3 bucket (its name: 3-63 lowercase letters, digits, dots and hyphens) in the load balancer's region.
+         * Its policy must let Elastic Load Balancing write to it, and it must use SSE-S3 encryption (not SSE-KMS).
+         */
+        bucket: pulumi.Input<string>;
+        /**
+         * Whether access logs are written (default true). While false, `bucket` and `prefix` are not applied.
+         */
+        enabled?: pulumi.Input<boolean | undefined>;
+        /**
+         * The key prefix of the log objects (`<prefix>/AWSLogs/<account>/…`); must not start or end with `/` nor
+         * contain `AWSLogs`. Absent: the objects start at `AWSLogs/`.
+         */
+        prefix?: pulumi.Input<string | undefined>;
+    }
+
+    /**
      * An HTTP redirect. Each URI part defaults to the request's own (`#{protocol}`, `#{port}`, `#{host}`,
      * `/#{path}`, `#{query}`); at least one must differ, or the redirect would loop.
      */
@@ -1146,7 +1241,7 @@ export namespace iam {
     }
 
     /**
-     * The principals of a trust statement (at least one, of any kind).
+     * The principals of a trust or resource policy statement (at least one, of any kind).
      */
     export interface PrincipalArgs {
         /**
@@ -1201,6 +1296,71 @@ export namespace iam {
         principal: pulumi.Input<inputs.iam.PrincipalArgs>;
         /**
          * An optional statement id: letters and digits only, unique within the document.
+         */
+        sid?: pulumi.Input<string | undefined>;
+    }
+}
+
+export namespace kms {
+    /**
+     * The principals of a trust or resource policy statement (at least one, of any kind).
+     */
+    export interface PrincipalArgs {
+        /**
+         * AWS principals: account ids (`123456789012`), IAM/STS ARNs (`arn:aws:iam::123456789012:role/x`) or `*`.
+         */
+        aws?: pulumi.Input<pulumi.Input<string>[] | undefined>;
+        /**
+         * Federated principals: SAML/OIDC provider ARNs or web identity providers such as
+         * `cognito-identity.amazonaws.com`.
+         */
+        federated?: pulumi.Input<pulumi.Input<string>[] | undefined>;
+        /**
+         * AWS service principals, e.g. `ecs-tasks.amazonaws.com`.
+         */
+        service?: pulumi.Input<pulumi.Input<string>[] | undefined>;
+    }
+
+    /**
+     * A resource-based policy (a KMS key policy): who may do what with the resource it is attached to.
+     */
+    export interface ResourcePolicyDocumentArgs {
+        /**
+         * The statements, in order (at least one).
+         */
+        statements: pulumi.Input<pulumi.Input<inputs.kms.ResourcePolicyStatementArgs>[]>;
+        /**
+         * The policy language version: `2012-10-17` (the default; policy variables need it) or `2008-10-17`.
+         */
+        version?: pulumi.Input<string | undefined>;
+    }
+
+    /**
+     * One statement of a resource-based policy.
+     */
+    export interface ResourcePolicyStatementArgs {
+        /**
+         * Actions as `service:Action` (wildcards `*` and `?` allowed, e.g. `kms:GenerateDataKey*`), or `*`.
+         */
+        actions: pulumi.Input<pulumi.Input<string>[]>;
+        /**
+         * Conditions: operator (e.g. `StringEquals`) → condition key (e.g. `aws:SourceAccount`) → values.
+         */
+        condition?: pulumi.Input<{[key: string]: pulumi.Input<{[key: string]: pulumi.Input<pulumi.Input<string>[]>}>} | undefined>;
+        /**
+         * `Allow` (the default) or `Deny`.
+         */
+        effect?: pulumi.Input<string | undefined>;
+        /**
+         * Who the statement applies to.
+         */
+        principal: pulumi.Input<inputs.kms.PrincipalArgs>;
+        /**
+         * Resources as ARNs, or `*` (in a KMS key policy, `*` means the key itself).
+         */
+        resources: pulumi.Input<pulumi.Input<string>[]>;
+        /**
+         * An optional statement id: letters, digits and spaces, unique within the document.
          */
         sid?: pulumi.Input<string | undefined>;
     }

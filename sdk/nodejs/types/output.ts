@@ -791,6 +791,26 @@ export namespace elbv2 {
     }
 
     /**
+     * Where an application load balancer writes its access logs.
+     */
+    export interface LoadBalancerAccessLogs {
+        /**
+         * The S3 bucket (its name: 3-63 lowercase letters, digits, dots and hyphens) in the load balancer's region.
+         * Its policy must let Elastic Load Balancing write to it, and it must use SSE-S3 encryption (not SSE-KMS).
+         */
+        bucket: string;
+        /**
+         * Whether access logs are written (default true). While false, `bucket` and `prefix` are not applied.
+         */
+        enabled?: boolean;
+        /**
+         * The key prefix of the log objects (`<prefix>/AWSLogs/<account>/…`); must not start or end with `/` nor
+         * contain `AWSLogs`. Absent: the objects start at `AWSLogs/`.
+         */
+        prefix?: string;
+    }
+
+    /**
      * An HTTP redirect. Each URI part defaults to the request's own (`#{protocol}`, `#{port}`, `#{host}`,
      * `/#{path}`, `#{query}`); at least one must differ, or the redirect would loop.
      */
@@ -894,7 +914,7 @@ export namespace iam {
     }
 
     /**
-     * The principals of a trust statement (at least one, of any kind).
+     * The principals of a trust or resource policy statement (at least one, of any kind).
      */
     export interface Principal {
         /**
@@ -949,6 +969,72 @@ export namespace iam {
         principal: outputs.iam.Principal;
         /**
          * An optional statement id: letters and digits only, unique within the document.
+         */
+        sid?: string;
+    }
+
+}
+
+export namespace kms {
+    /**
+     * The principals of a trust or resource policy statement (at least one, of any kind).
+     */
+    export interface Principal {
+        /**
+         * AWS principals: account ids (`123456789012`), IAM/STS ARNs (`arn:aws:iam::123456789012:role/x`) or `*`.
+         */
+        aws?: string[];
+        /**
+         * Federated principals: SAML/OIDC provider ARNs or web identity providers such as
+         * `cognito-identity.amazonaws.com`.
+         */
+        federated?: string[];
+        /**
+         * AWS service principals, e.g. `ecs-tasks.amazonaws.com`.
+         */
+        service?: string[];
+    }
+
+    /**
+     * A resource-based policy (a KMS key policy): who may do what with the resource it is attached to.
+     */
+    export interface ResourcePolicyDocument {
+        /**
+         * The statements, in order (at least one).
+         */
+        statements: outputs.kms.ResourcePolicyStatement[];
+        /**
+         * The policy language version: `2012-10-17` (the default; policy variables need it) or `2008-10-17`.
+         */
+        version?: string;
+    }
+
+    /**
+     * One statement of a resource-based policy.
+     */
+    export interface ResourcePolicyStatement {
+        /**
+         * Actions as `service:Action` (wildcards `*` and `?` allowed, e.g. `kms:GenerateDataKey*`), or `*`.
+         */
+        actions: string[];
+        /**
+         * Conditions: operator (e.g. `StringEquals`) → condition key (e.g. `aws:SourceAccount`) → values.
+         */
+        condition?: {[key: string]: {[key: string]: string[]}};
+        /**
+         * `Allow` (the default) or `Deny`.
+         */
+        effect?: string;
+        /**
+         * Who the statement applies to.
+         */
+        principal: outputs.kms.Principal;
+        /**
+         * Resources as ARNs, or `*` (in a KMS key policy, `*` means the key itself).
+         */
+        resources: string[];
+        /**
+         * An optional statement id: letters, digits and spaces, unique within the document.
          */
         sid?: string;
     }

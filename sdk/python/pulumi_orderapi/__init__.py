@@ -29,10 +29,14 @@ if typing.TYPE_CHECKING:
     elbv2 = __elbv2
     import pulumi_orderapi.iam as __iam
     iam = __iam
+    import pulumi_orderapi.kms as __kms
+    kms = __kms
     import pulumi_orderapi.logs as __logs
     logs = __logs
     import pulumi_orderapi.rds as __rds
     rds = __rds
+    import pulumi_orderapi.s3 as __s3
+    s3 = __s3
     import pulumi_orderapi.secretsmanager as __secretsmanager
     secretsmanager = __secretsmanager
     import pulumi_orderapi.sns as __sns
@@ -50,8 +54,10 @@ else:
     ecs = _utilities.lazy_import('pulumi_orderapi.ecs')
     elbv2 = _utilities.lazy_import('pulumi_orderapi.elbv2')
     iam = _utilities.lazy_import('pulumi_orderapi.iam')
+    kms = _utilities.lazy_import('pulumi_orderapi.kms')
     logs = _utilities.lazy_import('pulumi_orderapi.logs')
     rds = _utilities.lazy_import('pulumi_orderapi.rds')
+    s3 = _utilities.lazy_import('pulumi_orderapi.s3')
     secretsmanager = _utilities.lazy_import('pulumi_orderapi.secretsmanager')
     sns = _utilities.lazy_import('pulumi_orderapi.sns')
     ssm = _utilities.lazy_import('pulumi_orderapi.ssm')
@@ -84,6 +90,7 @@ _utilities.register(
   "fqn": "pulumi_orderapi.ec2",
   "classes": {
    "orderapi:ec2:ElasticIp": "ElasticIp",
+   "orderapi:ec2:FlowLog": "FlowLog",
    "orderapi:ec2:InternetGateway": "InternetGateway",
    "orderapi:ec2:NatGateway": "NatGateway",
    "orderapi:ec2:RouteTable": "RouteTable",
@@ -139,6 +146,14 @@ _utilities.register(
  },
  {
   "pkg": "orderapi",
+  "mod": "kms",
+  "fqn": "pulumi_orderapi.kms",
+  "classes": {
+   "orderapi:kms:Key": "Key"
+  }
+ },
+ {
+  "pkg": "orderapi",
   "mod": "logs",
   "fqn": "pulumi_orderapi.logs",
   "classes": {
@@ -154,6 +169,14 @@ _utilities.register(
    "orderapi:rds:Cluster": "Cluster",
    "orderapi:rds:ClusterInstance": "ClusterInstance",
    "orderapi:rds:DbSubnetGroup": "DbSubnetGroup"
+  }
+ },
+ {
+  "pkg": "orderapi",
+  "mod": "s3",
+  "fqn": "pulumi_orderapi.s3",
+  "classes": {
+   "orderapi:s3:Bucket": "Bucket"
   }
  },
  {

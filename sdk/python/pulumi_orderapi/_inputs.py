@@ -15,6 +15,8 @@ else:
 from . import _utilities
 
 __all__ = [
+    'AccessLogsArgs',
+    'AccessLogsArgsDict',
     'AlarmsArgs',
     'AlarmsArgsDict',
     'CostAssumptionsArgs',
@@ -23,6 +25,8 @@ __all__ = [
     'DatabaseArgsDict',
     'DeploymentArgs',
     'DeploymentArgsDict',
+    'FlowLogsArgs',
+    'FlowLogsArgsDict',
     'LoadBalancerArgs',
     'LoadBalancerArgsDict',
     'ServiceArgs',
@@ -30,6 +34,66 @@ __all__ = [
     'WafArgs',
     'WafArgsDict',
 ]
+
+class AccessLogsArgsDict(TypedDict):
+    """
+    The load balancer's access logs: one record per request (client, path, status, latencies, WAF action) to an
+    S3 bucket of the platform — encrypted (SSE-S3, the only encryption ALB log delivery supports), private, TLS
+    only, objects expiring after `retentionDays`, writable only by the region's ELB log delivery, emptied and
+    deleted with the platform. On by default.
+    """
+    enabled: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
+    """
+    Whether requests are logged (default `true`).
+    """
+    retention_days: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+    """
+    Days a log object is kept before S3 expires it (default 90, 1-3650).
+    """
+
+@pulumi.input_type
+class AccessLogsArgs:
+    def __init__(__self__, *,
+                 enabled: pulumi.Input[Optional[_builtins.bool]] = None,
+                 retention_days: pulumi.Input[Optional[_builtins.int]] = None):
+        """
+        The load balancer's access logs: one record per request (client, path, status, latencies, WAF action) to an
+        S3 bucket of the platform — encrypted (SSE-S3, the only encryption ALB log delivery supports), private, TLS
+        only, objects expiring after `retentionDays`, writable only by the region's ELB log delivery, emptied and
+        deleted with the platform. On by default.
+
+        :param pulumi.Input[_builtins.bool] enabled: Whether requests are logged (default `true`).
+        :param pulumi.Input[_builtins.int] retention_days: Days a log object is kept before S3 expires it (default 90, 1-3650).
+        """
+        if enabled is not None:
+            pulumi.set(__self__, "enabled", enabled)
+        if retention_days is not None:
+            pulumi.set(__self__, "retention_days", retention_days)
+
+    @_builtins.property
+    @pulumi.getter
+    def enabled(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        Whether requests are logged (default `true`).
+        """
+        return pulumi.get(self, "enabled")
+
+    @enabled.setter
+    def enabled(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "enabled", value)
+
+    @_builtins.property
+    @pulumi.getter(name="retentionDays")
+    def retention_days(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        Days a log object is kept before S3 expires it (default 90, 1-3650).
+        """
+        return pulumi.get(self, "retention_days")
+
+    @retention_days.setter
+    def retention_days(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "retention_days", value)
+
 
 class AlarmsArgsDict(TypedDict):
     """
@@ -43,6 +107,13 @@ class AlarmsArgsDict(TypedDict):
     """
     An email address subscribed to the platform's alarm topic (AWS sends a confirmation mail first).
     """
+    encrypt_topic: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
+    """
+    Whether the platform's alarm topic is encrypted at rest (default `true`). The platform creates a
+    customer-managed KMS key for it (rotated yearly) whose policy lets CloudWatch alarms publish: the
+    AWS-managed key `alias/aws/sns` cannot be used, as its policy does not allow CloudWatch, so alarm
+    notifications would silently fail.
+    """
     error_rate_percent: NotRequired[pulumi.Input[Optional[_builtins.float]]]
     """
     5xx responses, as a percentage of requests over 5 minutes, that raise the error-rate alarm (default 5).
@@ -50,6 +121,11 @@ class AlarmsArgsDict(TypedDict):
     topic_arn: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
     An existing SNS topic ARN that also receives every alarm and recovery.
+    """
+    topic_kms_key_arn: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    A KMS key ARN of your own to encrypt the alarm topic with, instead of the platform's key. Its key policy
+    must allow `cloudwatch.amazonaws.com` `kms:GenerateDataKey*` and `kms:Decrypt`.
     """
     waf_blocked_threshold: NotRequired[pulumi.Input[Optional[_builtins.float]]]
     """
@@ -61,26 +137,38 @@ class AlarmsArgs:
     def __init__(__self__, *,
                  db_connections_threshold: pulumi.Input[Optional[_builtins.float]] = None,
                  email: pulumi.Input[Optional[_builtins.str]] = None,
+                 encrypt_topic: pulumi.Input[Optional[_builtins.bool]] = None,
                  error_rate_percent: pulumi.Input[Optional[_builtins.float]] = None,
                  topic_arn: pulumi.Input[Optional[_builtins.str]] = None,
+                 topic_kms_key_arn: pulumi.Input[Optional[_builtins.str]] = None,
                  waf_blocked_threshold: pulumi.Input[Optional[_builtins.float]] = None):
         """
         Who hears about trouble, and when.
 
         :param pulumi.Input[_builtins.float] db_connections_threshold: Database connections (maximum over 5 minutes) that raise the connections alarm (default 500).
         :param pulumi.Input[_builtins.str] email: An email address subscribed to the platform's alarm topic (AWS sends a confirmation mail first).
+        :param pulumi.Input[_builtins.bool] encrypt_topic: Whether the platform's alarm topic is encrypted at rest (default `true`). The platform creates a
+               customer-managed KMS key for it (rotated yearly) whose policy lets CloudWatch alarms publish: the
+               AWS-managed key `alias/aws/sns` cannot be used, as its policy does not allow CloudWatch, so alarm
+               notifications would silently fail.
         :param pulumi.Input[_builtins.float] error_rate_percent: 5xx responses, as a percentage of requests over 5 minutes, that raise the error-rate alarm (default 5).
         :param pulumi.Input[_builtins.str] topic_arn: An existing SNS topic ARN that also receives every alarm and recovery.
+        :param pulumi.Input[_builtins.str] topic_kms_key_arn: A KMS key ARN of your own to encrypt the alarm topic with, instead of the platform's key. Its key policy
+               must allow `cloudwatch.amazonaws.com` `kms:GenerateDataKey*` and `kms:Decrypt`.
         :param pulumi.Input[_builtins.float] waf_blocked_threshold: Requests the WAF blocks in 5 minutes that raise the blocked-requests alarm (default 1000).
         """
         if db_connections_threshold is not None:
             pulumi.set(__self__, "db_connections_threshold", db_connections_threshold)
         if email is not None:
             pulumi.set(__self__, "email", email)
+        if encrypt_topic is not None:
+            pulumi.set(__self__, "encrypt_topic", encrypt_topic)
         if error_rate_percent is not None:
             pulumi.set(__self__, "error_rate_percent", error_rate_percent)
         if topic_arn is not None:
             pulumi.set(__self__, "topic_arn", topic_arn)
+        if topic_kms_key_arn is not None:
+            pulumi.set(__self__, "topic_kms_key_arn", topic_kms_key_arn)
         if waf_blocked_threshold is not None:
             pulumi.set(__self__, "waf_blocked_threshold", waf_blocked_threshold)
 
@@ -109,6 +197,21 @@ class AlarmsArgs:
         pulumi.set(self, "email", value)
 
     @_builtins.property
+    @pulumi.getter(name="encryptTopic")
+    def encrypt_topic(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        Whether the platform's alarm topic is encrypted at rest (default `true`). The platform creates a
+        customer-managed KMS key for it (rotated yearly) whose policy lets CloudWatch alarms publish: the
+        AWS-managed key `alias/aws/sns` cannot be used, as its policy does not allow CloudWatch, so alarm
+        notifications would silently fail.
+        """
+        return pulumi.get(self, "encrypt_topic")
+
+    @encrypt_topic.setter
+    def encrypt_topic(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "encrypt_topic", value)
+
+    @_builtins.property
     @pulumi.getter(name="errorRatePercent")
     def error_rate_percent(self) -> pulumi.Input[Optional[_builtins.float]]:
         """
@@ -133,6 +236,19 @@ class AlarmsArgs:
         pulumi.set(self, "topic_arn", value)
 
     @_builtins.property
+    @pulumi.getter(name="topicKmsKeyArn")
+    def topic_kms_key_arn(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        A KMS key ARN of your own to encrypt the alarm topic with, instead of the platform's key. Its key policy
+        must allow `cloudwatch.amazonaws.com` `kms:GenerateDataKey*` and `kms:Decrypt`.
+        """
+        return pulumi.get(self, "topic_kms_key_arn")
+
+    @topic_kms_key_arn.setter
+    def topic_kms_key_arn(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "topic_kms_key_arn", value)
+
+    @_builtins.property
     @pulumi.getter(name="wafBlockedThreshold")
     def waf_blocked_threshold(self) -> pulumi.Input[Optional[_builtins.float]]:
         """
@@ -149,6 +265,11 @@ class CostAssumptionsArgsDict(TypedDict):
     """
     Usage the monthly cost estimate assumes. Every field is optional; the estimate marks each line that depends
     on one of these as an assumption. Prices come from the provider's price table for the region.
+    """
+    access_log_gb_per_month: NotRequired[pulumi.Input[Optional[_builtins.float]]]
+    """
+    GB of load balancer access logs written to S3 per month (default 2; only with
+    `loadBalancer.accessLogs`), stored for `loadBalancer.accessLogs.retentionDays`.
     """
     alb_average_lcus: NotRequired[pulumi.Input[Optional[_builtins.float]]]
     """
@@ -177,6 +298,11 @@ class CostAssumptionsArgsDict(TypedDict):
     """
     GB of images kept in the ECR repository (default 5; the lifecycle policy keeps the last 50 images).
     """
+    flow_log_gb_per_month: NotRequired[pulumi.Input[Optional[_builtins.float]]]
+    """
+    GB of VPC flow log records delivered to CloudWatch Logs per month (default 5; only with `flowLogs`), priced
+    as vended logs and stored for `flowLogs.retentionDays`.
+    """
     internet_egress_gb_per_month: NotRequired[pulumi.Input[Optional[_builtins.float]]]
     """
     GB per month sent to the internet, e.g. API responses (default 0: data transfer out is left out of the
@@ -200,12 +326,14 @@ class CostAssumptionsArgsDict(TypedDict):
 @pulumi.input_type
 class CostAssumptionsArgs:
     def __init__(__self__, *,
+                 access_log_gb_per_month: pulumi.Input[Optional[_builtins.float]] = None,
                  alb_average_lcus: pulumi.Input[Optional[_builtins.float]] = None,
                  aurora_io_requests_per_month: pulumi.Input[Optional[_builtins.float]] = None,
                  aurora_storage_gb: pulumi.Input[Optional[_builtins.float]] = None,
                  average_task_count: pulumi.Input[Optional[_builtins.float]] = None,
                  container_insights_metrics: pulumi.Input[Optional[_builtins.float]] = None,
                  ecr_storage_gb: pulumi.Input[Optional[_builtins.float]] = None,
+                 flow_log_gb_per_month: pulumi.Input[Optional[_builtins.float]] = None,
                  internet_egress_gb_per_month: pulumi.Input[Optional[_builtins.float]] = None,
                  log_ingested_gb_per_month: pulumi.Input[Optional[_builtins.float]] = None,
                  nat_data_processed_gb_per_month: pulumi.Input[Optional[_builtins.float]] = None,
@@ -214,6 +342,8 @@ class CostAssumptionsArgs:
         Usage the monthly cost estimate assumes. Every field is optional; the estimate marks each line that depends
         on one of these as an assumption. Prices come from the provider's price table for the region.
 
+        :param pulumi.Input[_builtins.float] access_log_gb_per_month: GB of load balancer access logs written to S3 per month (default 2; only with
+               `loadBalancer.accessLogs`), stored for `loadBalancer.accessLogs.retentionDays`.
         :param pulumi.Input[_builtins.float] alb_average_lcus: Average load balancer capacity units (LCUs) in use (default 1): the highest of new connections/s ÷ 25,
                active connections ÷ 3000, processed GB/h, rule evaluations/s ÷ 1000.
         :param pulumi.Input[_builtins.float] aurora_io_requests_per_month: Aurora storage I/O requests per month (default 50000000).
@@ -223,6 +353,8 @@ class CostAssumptionsArgs:
         :param pulumi.Input[_builtins.float] container_insights_metrics: CloudWatch metrics Container Insights publishes for the cluster (default 30: cluster, service and task
                family dimensions), billed as custom metrics.
         :param pulumi.Input[_builtins.float] ecr_storage_gb: GB of images kept in the ECR repository (default 5; the lifecycle policy keeps the last 50 images).
+        :param pulumi.Input[_builtins.float] flow_log_gb_per_month: GB of VPC flow log records delivered to CloudWatch Logs per month (default 5; only with `flowLogs`), priced
+               as vended logs and stored for `flowLogs.retentionDays`.
         :param pulumi.Input[_builtins.float] internet_egress_gb_per_month: GB per month sent to the internet, e.g. API responses (default 0: data transfer out is left out of the
                estimate unless assumed here).
         :param pulumi.Input[_builtins.float] log_ingested_gb_per_month: GB of logs ingested per month into CloudWatch Logs (default 10): the service's log group, the Aurora log
@@ -231,6 +363,8 @@ class CostAssumptionsArgs:
                Secrets Manager, SSM and any other traffic from the tasks to AWS APIs or the internet.
         :param pulumi.Input[_builtins.float] waf_requests_per_month: Requests per month the web ACL inspects (default 10000000).
         """
+        if access_log_gb_per_month is not None:
+            pulumi.set(__self__, "access_log_gb_per_month", access_log_gb_per_month)
         if alb_average_lcus is not None:
             pulumi.set(__self__, "alb_average_lcus", alb_average_lcus)
         if aurora_io_requests_per_month is not None:
@@ -243,6 +377,8 @@ class CostAssumptionsArgs:
             pulumi.set(__self__, "container_insights_metrics", container_insights_metrics)
         if ecr_storage_gb is not None:
             pulumi.set(__self__, "ecr_storage_gb", ecr_storage_gb)
+        if flow_log_gb_per_month is not None:
+            pulumi.set(__self__, "flow_log_gb_per_month", flow_log_gb_per_month)
         if internet_egress_gb_per_month is not None:
             pulumi.set(__self__, "internet_egress_gb_per_month", internet_egress_gb_per_month)
         if log_ingested_gb_per_month is not None:
@@ -251,6 +387,19 @@ class CostAssumptionsArgs:
             pulumi.set(__self__, "nat_data_processed_gb_per_month", nat_data_processed_gb_per_month)
         if waf_requests_per_month is not None:
             pulumi.set(__self__, "waf_requests_per_month", waf_requests_per_month)
+
+    @_builtins.property
+    @pulumi.getter(name="accessLogGbPerMonth")
+    def access_log_gb_per_month(self) -> pulumi.Input[Optional[_builtins.float]]:
+        """
+        GB of load balancer access logs written to S3 per month (default 2; only with
+        `loadBalancer.accessLogs`), stored for `loadBalancer.accessLogs.retentionDays`.
+        """
+        return pulumi.get(self, "access_log_gb_per_month")
+
+    @access_log_gb_per_month.setter
+    def access_log_gb_per_month(self, value: pulumi.Input[Optional[_builtins.float]]):
+        pulumi.set(self, "access_log_gb_per_month", value)
 
     @_builtins.property
     @pulumi.getter(name="albAverageLcus")
@@ -328,6 +477,19 @@ class CostAssumptionsArgs:
         pulumi.set(self, "ecr_storage_gb", value)
 
     @_builtins.property
+    @pulumi.getter(name="flowLogGbPerMonth")
+    def flow_log_gb_per_month(self) -> pulumi.Input[Optional[_builtins.float]]:
+        """
+        GB of VPC flow log records delivered to CloudWatch Logs per month (default 5; only with `flowLogs`), priced
+        as vended logs and stored for `flowLogs.retentionDays`.
+        """
+        return pulumi.get(self, "flow_log_gb_per_month")
+
+    @flow_log_gb_per_month.setter
+    def flow_log_gb_per_month(self, value: pulumi.Input[Optional[_builtins.float]]):
+        pulumi.set(self, "flow_log_gb_per_month", value)
+
+    @_builtins.property
     @pulumi.getter(name="internetEgressGbPerMonth")
     def internet_egress_gb_per_month(self) -> pulumi.Input[Optional[_builtins.float]]:
         """
@@ -391,6 +553,11 @@ class DatabaseArgsDict(TypedDict):
     """
     Daily backup window, UTC `hh24:mi-hh24:mi`, at least 30 minutes (default `03:00-04:00`).
     """
+    copy_tags_to_snapshot: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
+    """
+    Whether the cluster's tags are copied to its snapshots, automated and manual (default `true`), so a
+    snapshot stays attributable (environment, owner, cost allocation) after the cluster is gone.
+    """
     database_name: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
     The database created in the cluster (default `orders`): a letter, then letters, digits or underscores,
@@ -427,6 +594,7 @@ class DatabaseArgs:
     def __init__(__self__, *,
                  backup_retention_days: pulumi.Input[Optional[_builtins.int]] = None,
                  backup_window: pulumi.Input[Optional[_builtins.str]] = None,
+                 copy_tags_to_snapshot: pulumi.Input[Optional[_builtins.bool]] = None,
                  database_name: pulumi.Input[Optional[_builtins.str]] = None,
                  deletion_protection: pulumi.Input[Optional[_builtins.bool]] = None,
                  engine_version: pulumi.Input[Optional[_builtins.str]] = None,
@@ -439,6 +607,8 @@ class DatabaseArgs:
 
         :param pulumi.Input[_builtins.int] backup_retention_days: Days automated backups are kept (default 7, 1-35).
         :param pulumi.Input[_builtins.str] backup_window: Daily backup window, UTC `hh24:mi-hh24:mi`, at least 30 minutes (default `03:00-04:00`).
+        :param pulumi.Input[_builtins.bool] copy_tags_to_snapshot: Whether the cluster's tags are copied to its snapshots, automated and manual (default `true`), so a
+               snapshot stays attributable (environment, owner, cost allocation) after the cluster is gone.
         :param pulumi.Input[_builtins.str] database_name: The database created in the cluster (default `orders`): a letter, then letters, digits or underscores,
                at most 64.
         :param pulumi.Input[_builtins.bool] deletion_protection: Refuse deletion while on (default false, so `pulumi destroy` works; turn on for production data).
@@ -453,6 +623,8 @@ class DatabaseArgs:
             pulumi.set(__self__, "backup_retention_days", backup_retention_days)
         if backup_window is not None:
             pulumi.set(__self__, "backup_window", backup_window)
+        if copy_tags_to_snapshot is not None:
+            pulumi.set(__self__, "copy_tags_to_snapshot", copy_tags_to_snapshot)
         if database_name is not None:
             pulumi.set(__self__, "database_name", database_name)
         if deletion_protection is not None:
@@ -491,6 +663,19 @@ class DatabaseArgs:
     @backup_window.setter
     def backup_window(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "backup_window", value)
+
+    @_builtins.property
+    @pulumi.getter(name="copyTagsToSnapshot")
+    def copy_tags_to_snapshot(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        Whether the cluster's tags are copied to its snapshots, automated and manual (default `true`), so a
+        snapshot stays attributable (environment, owner, cost allocation) after the cluster is gone.
+        """
+        return pulumi.get(self, "copy_tags_to_snapshot")
+
+    @copy_tags_to_snapshot.setter
+    def copy_tags_to_snapshot(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "copy_tags_to_snapshot", value)
 
     @_builtins.property
     @pulumi.getter(name="databaseName")
@@ -733,9 +918,94 @@ class DeploymentArgs:
         pulumi.set(self, "strategy", value)
 
 
+class FlowLogsArgsDict(TypedDict):
+    """
+    VPC flow logs: every network flow of the VPC (accepted and rejected) to a CloudWatch Logs group of the
+    platform, delivered by a role that may write only there. On by default, as AWS Security Hub's EC2.6 control
+    and the CIS AWS Foundations benchmark ask.
+    """
+    enabled: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
+    """
+    Whether the VPC's flows are logged (default `true`).
+    """
+    retention_days: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+    """
+    Days the flow log group keeps records (default 90; a CloudWatch Logs retention period).
+    """
+    traffic_type: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Which flows: `ALL` (default), `ACCEPT` or `REJECT` (rejected flows only: cheaper, and what security
+    reviews look at first).
+    """
+
+@pulumi.input_type
+class FlowLogsArgs:
+    def __init__(__self__, *,
+                 enabled: pulumi.Input[Optional[_builtins.bool]] = None,
+                 retention_days: pulumi.Input[Optional[_builtins.int]] = None,
+                 traffic_type: pulumi.Input[Optional[_builtins.str]] = None):
+        """
+        VPC flow logs: every network flow of the VPC (accepted and rejected) to a CloudWatch Logs group of the
+        platform, delivered by a role that may write only there. On by default, as AWS Security Hub's EC2.6 control
+        and the CIS AWS Foundations benchmark ask.
+
+        :param pulumi.Input[_builtins.bool] enabled: Whether the VPC's flows are logged (default `true`).
+        :param pulumi.Input[_builtins.int] retention_days: Days the flow log group keeps records (default 90; a CloudWatch Logs retention period).
+        :param pulumi.Input[_builtins.str] traffic_type: Which flows: `ALL` (default), `ACCEPT` or `REJECT` (rejected flows only: cheaper, and what security
+               reviews look at first).
+        """
+        if enabled is not None:
+            pulumi.set(__self__, "enabled", enabled)
+        if retention_days is not None:
+            pulumi.set(__self__, "retention_days", retention_days)
+        if traffic_type is not None:
+            pulumi.set(__self__, "traffic_type", traffic_type)
+
+    @_builtins.property
+    @pulumi.getter
+    def enabled(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        Whether the VPC's flows are logged (default `true`).
+        """
+        return pulumi.get(self, "enabled")
+
+    @enabled.setter
+    def enabled(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "enabled", value)
+
+    @_builtins.property
+    @pulumi.getter(name="retentionDays")
+    def retention_days(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        Days the flow log group keeps records (default 90; a CloudWatch Logs retention period).
+        """
+        return pulumi.get(self, "retention_days")
+
+    @retention_days.setter
+    def retention_days(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "retention_days", value)
+
+    @_builtins.property
+    @pulumi.getter(name="trafficType")
+    def traffic_type(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Which flows: `ALL` (default), `ACCEPT` or `REJECT` (rejected flows only: cheaper, and what security
+        reviews look at first).
+        """
+        return pulumi.get(self, "traffic_type")
+
+    @traffic_type.setter
+    def traffic_type(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "traffic_type", value)
+
+
 class LoadBalancerArgsDict(TypedDict):
     """
     The internet-facing load balancer.
+    """
+    access_logs: NotRequired[pulumi.Input[Optional['AccessLogsArgsDict']]]
+    """
+    Access logs to an S3 bucket of the platform (on by default; `{ enabled: false }` turns them off).
     """
     certificate_arn: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
@@ -754,23 +1024,39 @@ class LoadBalancerArgsDict(TypedDict):
 @pulumi.input_type
 class LoadBalancerArgs:
     def __init__(__self__, *,
+                 access_logs: pulumi.Input[Optional['AccessLogsArgs']] = None,
                  certificate_arn: pulumi.Input[Optional[_builtins.str]] = None,
                  idle_timeout_seconds: pulumi.Input[Optional[_builtins.int]] = None,
                  ssl_policy: pulumi.Input[Optional[_builtins.str]] = None):
         """
         The internet-facing load balancer.
 
+        :param pulumi.Input['AccessLogsArgs'] access_logs: Access logs to an S3 bucket of the platform (on by default; `{ enabled: false }` turns them off).
         :param pulumi.Input[_builtins.str] certificate_arn: An ACM certificate ARN. With it: HTTPS on 443 with `sslPolicy`, and port 80 redirects to 443. Without it:
                HTTP on 80 only, and the engine shows a warning.
         :param pulumi.Input[_builtins.int] idle_timeout_seconds: Seconds an idle connection stays open (default 60, 1-4000).
         :param pulumi.Input[_builtins.str] ssl_policy: TLS policy of the HTTPS listener (default `ELBSecurityPolicy-TLS13-1-2-2021-06`).
         """
+        if access_logs is not None:
+            pulumi.set(__self__, "access_logs", access_logs)
         if certificate_arn is not None:
             pulumi.set(__self__, "certificate_arn", certificate_arn)
         if idle_timeout_seconds is not None:
             pulumi.set(__self__, "idle_timeout_seconds", idle_timeout_seconds)
         if ssl_policy is not None:
             pulumi.set(__self__, "ssl_policy", ssl_policy)
+
+    @_builtins.property
+    @pulumi.getter(name="accessLogs")
+    def access_logs(self) -> pulumi.Input[Optional['AccessLogsArgs']]:
+        """
+        Access logs to an S3 bucket of the platform (on by default; `{ enabled: false }` turns them off).
+        """
+        return pulumi.get(self, "access_logs")
+
+    @access_logs.setter
+    def access_logs(self, value: pulumi.Input[Optional['AccessLogsArgs']]):
+        pulumi.set(self, "access_logs", value)
 
     @_builtins.property
     @pulumi.getter(name="certificateArn")
@@ -852,6 +1138,12 @@ class ServiceArgsDict(TypedDict):
     """
     The tag (or `sha256:` digest) to run from the platform's ECR repository (default `latest`).
     """
+    image_tag_mutability: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Whether a tag of the platform's ECR repository can be pushed again: `IMMUTABLE` (default: a tag always
+    names the image it was first pushed as, so a deploy, a rollback or a new task of a running revision never
+    picks up different code under the same tag; deploy versioned tags) or `MUTABLE`.
+    """
     log_retention_days: NotRequired[pulumi.Input[Optional[_builtins.int]]]
     """
     Days the service's logs are kept (default 30; a CloudWatch Logs retention value).
@@ -928,6 +1220,7 @@ class ServiceArgs:
                  health_check_path: pulumi.Input[Optional[_builtins.str]] = None,
                  image: pulumi.Input[Optional[_builtins.str]] = None,
                  image_tag: pulumi.Input[Optional[_builtins.str]] = None,
+                 image_tag_mutability: pulumi.Input[Optional[_builtins.str]] = None,
                  log_retention_days: pulumi.Input[Optional[_builtins.int]] = None,
                  max_count: pulumi.Input[Optional[_builtins.int]] = None,
                  memory: pulumi.Input[Optional[_builtins.int]] = None,
@@ -956,6 +1249,9 @@ class ServiceArgs:
         :param pulumi.Input[_builtins.str] image: A full image URI (e.g. `123456789012.dkr.ecr.us-east-1.amazonaws.com/orders:1.4.2`). When unset, the
                service runs `imageTag` from the platform's own ECR repository. Set either this or `imageTag`, not both.
         :param pulumi.Input[_builtins.str] image_tag: The tag (or `sha256:` digest) to run from the platform's ECR repository (default `latest`).
+        :param pulumi.Input[_builtins.str] image_tag_mutability: Whether a tag of the platform's ECR repository can be pushed again: `IMMUTABLE` (default: a tag always
+               names the image it was first pushed as, so a deploy, a rollback or a new task of a running revision never
+               picks up different code under the same tag; deploy versioned tags) or `MUTABLE`.
         :param pulumi.Input[_builtins.int] log_retention_days: Days the service's logs are kept (default 30; a CloudWatch Logs retention value).
         :param pulumi.Input[_builtins.int] max_count: Most tasks autoscaling may run (default 12).
         :param pulumi.Input[_builtins.int] memory: Task memory in MiB (default 1024); must be allowed for `cpu` on Fargate.
@@ -996,6 +1292,8 @@ class ServiceArgs:
             pulumi.set(__self__, "image", image)
         if image_tag is not None:
             pulumi.set(__self__, "image_tag", image_tag)
+        if image_tag_mutability is not None:
+            pulumi.set(__self__, "image_tag_mutability", image_tag_mutability)
         if log_retention_days is not None:
             pulumi.set(__self__, "log_retention_days", log_retention_days)
         if max_count is not None:
@@ -1134,6 +1432,20 @@ class ServiceArgs:
     @image_tag.setter
     def image_tag(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "image_tag", value)
+
+    @_builtins.property
+    @pulumi.getter(name="imageTagMutability")
+    def image_tag_mutability(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Whether a tag of the platform's ECR repository can be pushed again: `IMMUTABLE` (default: a tag always
+        names the image it was first pushed as, so a deploy, a rollback or a new task of a running revision never
+        picks up different code under the same tag; deploy versioned tags) or `MUTABLE`.
+        """
+        return pulumi.get(self, "image_tag_mutability")
+
+    @image_tag_mutability.setter
+    def image_tag_mutability(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "image_tag_mutability", value)
 
     @_builtins.property
     @pulumi.getter(name="logRetentionDays")

@@ -28,7 +28,9 @@ class OrderApiPlatformArgs:
                  cost_assumptions: pulumi.Input[Optional['CostAssumptionsArgs']] = None,
                  database: pulumi.Input[Optional['DatabaseArgs']] = None,
                  deployment: pulumi.Input[Optional['DeploymentArgs']] = None,
+                 flow_logs: pulumi.Input[Optional['FlowLogsArgs']] = None,
                  load_balancer: pulumi.Input[Optional['LoadBalancerArgs']] = None,
+                 map_public_ip_on_launch: pulumi.Input[Optional[_builtins.bool]] = None,
                  service: pulumi.Input[Optional['ServiceArgs']] = None,
                  tags: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  vpc_cidr: pulumi.Input[Optional[_builtins.str]] = None,
@@ -46,7 +48,11 @@ class OrderApiPlatformArgs:
                items: average task count, NAT and log volumes, load balancer capacity units, WAF requests, storage.
         :param pulumi.Input['DatabaseArgs'] database: The Aurora MySQL cluster: version, size, readers, backups, windows, protection.
         :param pulumi.Input['DeploymentArgs'] deployment: How new revisions reach production (default blue/green with a 10-minute bake and alarm rollback).
+        :param pulumi.Input['FlowLogsArgs'] flow_logs: VPC flow logs to CloudWatch Logs (on by default; `{ enabled: false }` turns them off).
         :param pulumi.Input['LoadBalancerArgs'] load_balancer: The internet-facing load balancer: HTTPS certificate, TLS policy, idle timeout.
+        :param pulumi.Input[_builtins.bool] map_public_ip_on_launch: Whether instances launched in the public subnets get a public IPv4 address automatically (default
+               `false`). Nothing the platform runs needs one there: the load balancer and the NAT gateways get their
+               addresses explicitly, and the tasks run in the private subnets.
         :param pulumi.Input['ServiceArgs'] service: The order API's containers: image, size, counts, routes, configuration, Spot split, autoscaling.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags merged onto every resource, under the standard tags (`ManagedBy`, `Environment`,
                `EnvironmentSuffix`, `orderapi:platform`).
@@ -66,8 +72,12 @@ class OrderApiPlatformArgs:
             pulumi.set(__self__, "database", database)
         if deployment is not None:
             pulumi.set(__self__, "deployment", deployment)
+        if flow_logs is not None:
+            pulumi.set(__self__, "flow_logs", flow_logs)
         if load_balancer is not None:
             pulumi.set(__self__, "load_balancer", load_balancer)
+        if map_public_ip_on_launch is not None:
+            pulumi.set(__self__, "map_public_ip_on_launch", map_public_ip_on_launch)
         if service is not None:
             pulumi.set(__self__, "service", service)
         if tags is not None:
@@ -165,6 +175,18 @@ class OrderApiPlatformArgs:
         pulumi.set(self, "deployment", value)
 
     @_builtins.property
+    @pulumi.getter(name="flowLogs")
+    def flow_logs(self) -> pulumi.Input[Optional['FlowLogsArgs']]:
+        """
+        VPC flow logs to CloudWatch Logs (on by default; `{ enabled: false }` turns them off).
+        """
+        return pulumi.get(self, "flow_logs")
+
+    @flow_logs.setter
+    def flow_logs(self, value: pulumi.Input[Optional['FlowLogsArgs']]):
+        pulumi.set(self, "flow_logs", value)
+
+    @_builtins.property
     @pulumi.getter(name="loadBalancer")
     def load_balancer(self) -> pulumi.Input[Optional['LoadBalancerArgs']]:
         """
@@ -175,6 +197,20 @@ class OrderApiPlatformArgs:
     @load_balancer.setter
     def load_balancer(self, value: pulumi.Input[Optional['LoadBalancerArgs']]):
         pulumi.set(self, "load_balancer", value)
+
+    @_builtins.property
+    @pulumi.getter(name="mapPublicIpOnLaunch")
+    def map_public_ip_on_launch(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        Whether instances launched in the public subnets get a public IPv4 address automatically (default
+        `false`). Nothing the platform runs needs one there: the load balancer and the NAT gateways get their
+        addresses explicitly, and the tasks run in the private subnets.
+        """
+        return pulumi.get(self, "map_public_ip_on_launch")
+
+    @map_public_ip_on_launch.setter
+    def map_public_ip_on_launch(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "map_public_ip_on_launch", value)
 
     @_builtins.property
     @pulumi.getter
@@ -240,7 +276,9 @@ class OrderApiPlatform(pulumi.ComponentResource):
                  deployment: pulumi.Input[Optional[Union['DeploymentArgs', 'DeploymentArgsDict']]] = None,
                  environment: pulumi.Input[Optional[_builtins.str]] = None,
                  environment_suffix: pulumi.Input[Optional[_builtins.str]] = None,
+                 flow_logs: pulumi.Input[Optional[Union['FlowLogsArgs', 'FlowLogsArgsDict']]] = None,
                  load_balancer: pulumi.Input[Optional[Union['LoadBalancerArgs', 'LoadBalancerArgsDict']]] = None,
+                 map_public_ip_on_launch: pulumi.Input[Optional[_builtins.bool]] = None,
                  service: pulumi.Input[Optional[Union['ServiceArgs', 'ServiceArgsDict']]] = None,
                  tags: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  vpc_cidr: pulumi.Input[Optional[_builtins.str]] = None,
@@ -261,7 +299,11 @@ class OrderApiPlatform(pulumi.ComponentResource):
                10 characters. Part of every resource name (`<type>-<environment>-<suffix>`) and the `Environment` tag.
         :param pulumi.Input[_builtins.str] environment_suffix: A short suffix that makes names unique per deployment, e.g. `x7k2`: 1-8 lowercase letters or digits.
                Part of every resource name and the `EnvironmentSuffix` tag.
+        :param pulumi.Input[Union['FlowLogsArgs', 'FlowLogsArgsDict']] flow_logs: VPC flow logs to CloudWatch Logs (on by default; `{ enabled: false }` turns them off).
         :param pulumi.Input[Union['LoadBalancerArgs', 'LoadBalancerArgsDict']] load_balancer: The internet-facing load balancer: HTTPS certificate, TLS policy, idle timeout.
+        :param pulumi.Input[_builtins.bool] map_public_ip_on_launch: Whether instances launched in the public subnets get a public IPv4 address automatically (default
+               `false`). Nothing the platform runs needs one there: the load balancer and the NAT gateways get their
+               addresses explicitly, and the tasks run in the private subnets.
         :param pulumi.Input[Union['ServiceArgs', 'ServiceArgsDict']] service: The order API's containers: image, size, counts, routes, configuration, Spot split, autoscaling.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags merged onto every resource, under the standard tags (`ManagedBy`, `Environment`,
                `EnvironmentSuffix`, `orderapi:platform`).
@@ -300,7 +342,9 @@ class OrderApiPlatform(pulumi.ComponentResource):
                  deployment: pulumi.Input[Optional[Union['DeploymentArgs', 'DeploymentArgsDict']]] = None,
                  environment: pulumi.Input[Optional[_builtins.str]] = None,
                  environment_suffix: pulumi.Input[Optional[_builtins.str]] = None,
+                 flow_logs: pulumi.Input[Optional[Union['FlowLogsArgs', 'FlowLogsArgsDict']]] = None,
                  load_balancer: pulumi.Input[Optional[Union['LoadBalancerArgs', 'LoadBalancerArgsDict']]] = None,
+                 map_public_ip_on_launch: pulumi.Input[Optional[_builtins.bool]] = None,
                  service: pulumi.Input[Optional[Union['ServiceArgs', 'ServiceArgsDict']]] = None,
                  tags: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  vpc_cidr: pulumi.Input[Optional[_builtins.str]] = None,
@@ -327,11 +371,14 @@ class OrderApiPlatform(pulumi.ComponentResource):
             if environment_suffix is None and not opts.urn:
                 raise TypeError("Missing required property 'environment_suffix'")
             __props__.__dict__["environment_suffix"] = environment_suffix
+            __props__.__dict__["flow_logs"] = flow_logs
             __props__.__dict__["load_balancer"] = load_balancer
+            __props__.__dict__["map_public_ip_on_launch"] = map_public_ip_on_launch
             __props__.__dict__["service"] = service
             __props__.__dict__["tags"] = tags
             __props__.__dict__["vpc_cidr"] = vpc_cidr
             __props__.__dict__["waf"] = waf
+            __props__.__dict__["access_log_bucket"] = None
             __props__.__dict__["alarm_topic_arn"] = None
             __props__.__dict__["alb_arn"] = None
             __props__.__dict__["alb_dns_name"] = None
@@ -345,6 +392,7 @@ class OrderApiPlatform(pulumi.ComponentResource):
             __props__.__dict__["ecs_cluster_name"] = None
             __props__.__dict__["ecs_service_arn"] = None
             __props__.__dict__["estimated_monthly_cost"] = None
+            __props__.__dict__["flow_log_group_name"] = None
             __props__.__dict__["green_target_group_arn"] = None
             __props__.__dict__["internet_gateway_id"] = None
             __props__.__dict__["listener_rule_arn"] = None
@@ -361,6 +409,15 @@ class OrderApiPlatform(pulumi.ComponentResource):
             __props__,
             opts,
             remote=True)
+
+    @_builtins.property
+    @pulumi.getter(name="accessLogBucket")
+    def access_log_bucket(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        The S3 bucket holding the load balancer's access logs, under `alb/AWSLogs/<account>/` (absent when
+        `loadBalancer.accessLogs.enabled` is false).
+        """
+        return pulumi.get(self, "access_log_bucket")
 
     @_builtins.property
     @pulumi.getter(name="alarmTopicArn")
@@ -475,6 +532,14 @@ class OrderApiPlatform(pulumi.ComponentResource):
         absent when the provider has no price table for the region). See `costBreakdown`.
         """
         return pulumi.get(self, "estimated_monthly_cost")
+
+    @_builtins.property
+    @pulumi.getter(name="flowLogGroupName")
+    def flow_log_group_name(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        The CloudWatch Logs group holding the VPC's flow logs (absent when `flowLogs.enabled` is false).
+        """
+        return pulumi.get(self, "flow_log_group_name")
 
     @_builtins.property
     @pulumi.getter(name="greenTargetGroupArn")

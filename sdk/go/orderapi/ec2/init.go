@@ -23,6 +23,8 @@ func (m *module) Construct(ctx *pulumi.Context, name, typ, urn string) (r pulumi
 	switch typ {
 	case "orderapi:ec2:ElasticIp":
 		r = &ElasticIp{}
+	case "orderapi:ec2:FlowLog":
+		r = &FlowLog{}
 	case "orderapi:ec2:InternetGateway":
 		r = &InternetGateway{}
 	case "orderapi:ec2:NatGateway":

@@ -16,6 +16,8 @@ import (
 type LoadBalancer struct {
 	pulumi.CustomResourceState
 
+	// Access logs to S3. Absent: access logs are off.
+	AccessLogs LoadBalancerAccessLogsPtrOutput `pulumi:"accessLogs"`
 	// The load balancer's ARN.
 	Arn pulumi.StringOutput `pulumi:"arn"`
 	// The ARN's suffix `app/<name>/<id>`, the `LoadBalancer` dimension of its CloudWatch metrics.
@@ -101,6 +103,8 @@ func LoadBalancerExists(ctx *pulumi.Context,
 }
 
 type loadBalancerArgs struct {
+	// Access logs to S3. Absent: access logs are off.
+	AccessLogs *LoadBalancerAccessLogs `pulumi:"accessLogs"`
 	// Whether AWS refuses to delete the load balancer (default false). While on, `pulumi destroy` fails: set it
 	// to false and run `pulumi up` first.
 	DeletionProtection *bool `pulumi:"deletionProtection"`
@@ -127,6 +131,8 @@ type loadBalancerArgs struct {
 
 // The set of arguments for constructing a LoadBalancer resource.
 type LoadBalancerArgs struct {
+	// Access logs to S3. Absent: access logs are off.
+	AccessLogs LoadBalancerAccessLogsPtrInput
 	// Whether AWS refuses to delete the load balancer (default false). While on, `pulumi destroy` fails: set it
 	// to false and run `pulumi up` first.
 	DeletionProtection pulumi.BoolPtrInput
@@ -236,6 +242,11 @@ func (o LoadBalancerOutput) ToLoadBalancerOutput() LoadBalancerOutput {
 
 func (o LoadBalancerOutput) ToLoadBalancerOutputWithContext(ctx context.Context) LoadBalancerOutput {
 	return o
+}
+
+// Access logs to S3. Absent: access logs are off.
+func (o LoadBalancerOutput) AccessLogs() LoadBalancerAccessLogsPtrOutput {
+	return o.ApplyT(func(v *LoadBalancer) LoadBalancerAccessLogsPtrOutput { return v.AccessLogs }).(LoadBalancerAccessLogsPtrOutput)
 }
 
 // The load balancer's ARN.

@@ -690,6 +690,192 @@ func (o HealthCheckPtrOutput) UnhealthyThreshold() pulumi.IntPtrOutput {
 	}).(pulumi.IntPtrOutput)
 }
 
+// Where an application load balancer writes its access logs.
+type LoadBalancerAccessLogs struct {
+	// The S3 bucket (its name: 3-63 lowercase letters, digits, dots and hyphens) in the load balancer's region.
+	// Its policy must let Elastic Load Balancing write to it, and it must use SSE-S3 encryption (not SSE-KMS).
+	Bucket string `pulumi:"bucket"`
+	// Whether access logs are written (default true). While false, `bucket` and `prefix` are not applied.
+	Enabled *bool `pulumi:"enabled"`
+	// The key prefix of the log objects (`<prefix>/AWSLogs/<account>/…`); must not start or end with `/` nor
+	// contain `AWSLogs`. Absent: the objects start at `AWSLogs/`.
+	Prefix *string `pulumi:"prefix"`
+}
+
+// LoadBalancerAccessLogsInput is an input type that accepts LoadBalancerAccessLogsArgs and LoadBalancerAccessLogsOutput values.
+// You can construct a concrete instance of `LoadBalancerAccessLogsInput` via:
+//
+//	LoadBalancerAccessLogsArgs{...}
+type LoadBalancerAccessLogsInput interface {
+	pulumi.Input
+
+	ToLoadBalancerAccessLogsOutput() LoadBalancerAccessLogsOutput
+	ToLoadBalancerAccessLogsOutputWithContext(context.Context) LoadBalancerAccessLogsOutput
+}
+
+// Where an application load balancer writes its access logs.
+type LoadBalancerAccessLogsArgs struct {
+	// The S3 bucket (its name: 3-63 lowercase letters, digits, dots and hyphens) in the load balancer's region.
+	// Its policy must let Elastic Load Balancing write to it, and it must use SSE-S3 encryption (not SSE-KMS).
+	Bucket pulumi.StringInput `pulumi:"bucket"`
+	// Whether access logs are written (default true). While false, `bucket` and `prefix` are not applied.
+	Enabled pulumi.BoolPtrInput `pulumi:"enabled"`
+	// The key prefix of the log objects (`<prefix>/AWSLogs/<account>/…`); must not start or end with `/` nor
+	// contain `AWSLogs`. Absent: the objects start at `AWSLogs/`.
+	Prefix pulumi.StringPtrInput `pulumi:"prefix"`
+}
+
+func (LoadBalancerAccessLogsArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*LoadBalancerAccessLogs)(nil)).Elem()
+}
+
+func (i LoadBalancerAccessLogsArgs) ToLoadBalancerAccessLogsOutput() LoadBalancerAccessLogsOutput {
+	return i.ToLoadBalancerAccessLogsOutputWithContext(context.Background())
+}
+
+func (i LoadBalancerAccessLogsArgs) ToLoadBalancerAccessLogsOutputWithContext(ctx context.Context) LoadBalancerAccessLogsOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(LoadBalancerAccessLogsOutput)
+}
+
+func (i LoadBalancerAccessLogsArgs) ToLoadBalancerAccessLogsPtrOutput() LoadBalancerAccessLogsPtrOutput {
+	return i.ToLoadBalancerAccessLogsPtrOutputWithContext(context.Background())
+}
+
+func (i LoadBalancerAccessLogsArgs) ToLoadBalancerAccessLogsPtrOutputWithContext(ctx context.Context) LoadBalancerAccessLogsPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(LoadBalancerAccessLogsOutput).ToLoadBalancerAccessLogsPtrOutputWithContext(ctx)
+}
+
+// LoadBalancerAccessLogsPtrInput is an input type that accepts LoadBalancerAccessLogsArgs, LoadBalancerAccessLogsPtr and LoadBalancerAccessLogsPtrOutput values.
+// You can construct a concrete instance of `LoadBalancerAccessLogsPtrInput` via:
+//
+//	        LoadBalancerAccessLogsArgs{...}
+//
+//	or:
+//
+//	        nil
+type LoadBalancerAccessLogsPtrInput interface {
+	pulumi.Input
+
+	ToLoadBalancerAccessLogsPtrOutput() LoadBalancerAccessLogsPtrOutput
+	ToLoadBalancerAccessLogsPtrOutputWithContext(context.Context) LoadBalancerAccessLogsPtrOutput
+}
+
+type loadBalancerAccessLogsPtrType LoadBalancerAccessLogsArgs
+
+func LoadBalancerAccessLogsPtr(v *LoadBalancerAccessLogsArgs) LoadBalancerAccessLogsPtrInput {
+	return (*loadBalancerAccessLogsPtrType)(v)
+}
+
+func (*loadBalancerAccessLogsPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**LoadBalancerAccessLogs)(nil)).Elem()
+}
+
+func (i *loadBalancerAccessLogsPtrType) ToLoadBalancerAccessLogsPtrOutput() LoadBalancerAccessLogsPtrOutput {
+	return i.ToLoadBalancerAccessLogsPtrOutputWithContext(context.Background())
+}
+
+func (i *loadBalancerAccessLogsPtrType) ToLoadBalancerAccessLogsPtrOutputWithContext(ctx context.Context) LoadBalancerAccessLogsPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(LoadBalancerAccessLogsPtrOutput)
+}
+
+// Where an application load balancer writes its access logs.
+type LoadBalancerAccessLogsOutput struct{ *pulumi.OutputState }
+
+func (LoadBalancerAccessLogsOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*LoadBalancerAccessLogs)(nil)).Elem()
+}
+
+func (o LoadBalancerAccessLogsOutput) ToLoadBalancerAccessLogsOutput() LoadBalancerAccessLogsOutput {
+	return o
+}
+
+func (o LoadBalancerAccessLogsOutput) ToLoadBalancerAccessLogsOutputWithContext(ctx context.Context) LoadBalancerAccessLogsOutput {
+	return o
+}
+
+func (o LoadBalancerAccessLogsOutput) ToLoadBalancerAccessLogsPtrOutput() LoadBalancerAccessLogsPtrOutput {
+	return o.ToLoadBalancerAccessLogsPtrOutputWithContext(context.Background())
+}
+
+func (o LoadBalancerAccessLogsOutput) ToLoadBalancerAccessLogsPtrOutputWithContext(ctx context.Context) LoadBalancerAccessLogsPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v LoadBalancerAccessLogs) *LoadBalancerAccessLogs {
+		return &v
+	}).(LoadBalancerAccessLogsPtrOutput)
+}
+
+// The S3 bucket (its name: 3-63 lowercase letters, digits, dots and hyphens) in the load balancer's region.
+// Its policy must let Elastic Load Balancing write to it, and it must use SSE-S3 encryption (not SSE-KMS).
+func (o LoadBalancerAccessLogsOutput) Bucket() pulumi.StringOutput {
+	return o.ApplyT(func(v LoadBalancerAccessLogs) string { return v.Bucket }).(pulumi.StringOutput)
+}
+
+// Whether access logs are written (default true). While false, `bucket` and `prefix` are not applied.
+func (o LoadBalancerAccessLogsOutput) Enabled() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v LoadBalancerAccessLogs) *bool { return v.Enabled }).(pulumi.BoolPtrOutput)
+}
+
+// The key prefix of the log objects (`<prefix>/AWSLogs/<account>/…`); must not start or end with `/` nor
+// contain `AWSLogs`. Absent: the objects start at `AWSLogs/`.
+func (o LoadBalancerAccessLogsOutput) Prefix() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v LoadBalancerAccessLogs) *string { return v.Prefix }).(pulumi.StringPtrOutput)
+}
+
+type LoadBalancerAccessLogsPtrOutput struct{ *pulumi.OutputState }
+
+func (LoadBalancerAccessLogsPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**LoadBalancerAccessLogs)(nil)).Elem()
+}
+
+func (o LoadBalancerAccessLogsPtrOutput) ToLoadBalancerAccessLogsPtrOutput() LoadBalancerAccessLogsPtrOutput {
+	return o
+}
+
+func (o LoadBalancerAccessLogsPtrOutput) ToLoadBalancerAccessLogsPtrOutputWithContext(ctx context.Context) LoadBalancerAccessLogsPtrOutput {
+	return o
+}
+
+func (o LoadBalancerAccessLogsPtrOutput) Elem() LoadBalancerAccessLogsOutput {
+	return o.ApplyT(func(v *LoadBalancerAccessLogs) LoadBalancerAccessLogs {
+		if v != nil {
+			return *v
+		}
+		var ret LoadBalancerAccessLogs
+		return ret
+	}).(LoadBalancerAccessLogsOutput)
+}
+
+// The S3 bucket (its name: 3-63 lowercase letters, digits, dots and hyphens) in the load balancer's region.
+// Its policy must let Elastic Load Balancing write to it, and it must use SSE-S3 encryption (not SSE-KMS).
+func (o LoadBalancerAccessLogsPtrOutput) Bucket() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *LoadBalancerAccessLogs) *string {
+		if v == nil {
+			return nil
+		}
+		return &v.Bucket
+	}).(pulumi.StringPtrOutput)
+}
+
+// Whether access logs are written (default true). While false, `bucket` and `prefix` are not applied.
+func (o LoadBalancerAccessLogsPtrOutput) Enabled() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *LoadBalancerAccessLogs) *bool {
+		if v == nil {
+			return nil
+		}
+		return v.Enabled
+	}).(pulumi.BoolPtrOutput)
+}
+
+// The key prefix of the log objects (`<prefix>/AWSLogs/<account>/…`); must not start or end with `/` nor
+// contain `AWSLogs`. Absent: the objects start at `AWSLogs/`.
+func (o LoadBalancerAccessLogsPtrOutput) Prefix() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *LoadBalancerAccessLogs) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Prefix
+	}).(pulumi.StringPtrOutput)
+}
+
 // An HTTP redirect. Each URI part defaults to the request's own (`#{protocol}`, `#{port}`, `#{host}`,
 // `/#{path}`, `#{query}`); at least one must differ, or the redirect would loop.
 type RedirectAction struct {
@@ -1208,6 +1394,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*FixedResponsePtrInput)(nil)).Elem(), FixedResponseArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*HealthCheckInput)(nil)).Elem(), HealthCheckArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*HealthCheckPtrInput)(nil)).Elem(), HealthCheckArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*LoadBalancerAccessLogsInput)(nil)).Elem(), LoadBalancerAccessLogsArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*LoadBalancerAccessLogsPtrInput)(nil)).Elem(), LoadBalancerAccessLogsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*RedirectActionInput)(nil)).Elem(), RedirectActionArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*RedirectActionPtrInput)(nil)).Elem(), RedirectActionArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*WeightedForwardInput)(nil)).Elem(), WeightedForwardArgs{})
@@ -1221,6 +1409,8 @@ func init() {
 	pulumi.RegisterOutputType(FixedResponsePtrOutput{})
 	pulumi.RegisterOutputType(HealthCheckOutput{})
 	pulumi.RegisterOutputType(HealthCheckPtrOutput{})
+	pulumi.RegisterOutputType(LoadBalancerAccessLogsOutput{})
+	pulumi.RegisterOutputType(LoadBalancerAccessLogsPtrOutput{})
 	pulumi.RegisterOutputType(RedirectActionOutput{})
 	pulumi.RegisterOutputType(RedirectActionPtrOutput{})
 	pulumi.RegisterOutputType(WeightedForwardOutput{})

@@ -258,7 +258,7 @@ func (o PolicyStatementArrayOutput) Index(i pulumi.IntInput) PolicyStatementOutp
 	}).(PolicyStatementOutput)
 }
 
-// The principals of a trust statement (at least one, of any kind).
+// The principals of a trust or resource policy statement (at least one, of any kind).
 type Principal struct {
 	// AWS principals: account ids (`123456789012`), IAM/STS ARNs (`arn:aws:iam::123456789012:role/x`) or `*`.
 	Aws []string `pulumi:"aws"`
@@ -280,7 +280,7 @@ type PrincipalInput interface {
 	ToPrincipalOutputWithContext(context.Context) PrincipalOutput
 }
 
-// The principals of a trust statement (at least one, of any kind).
+// The principals of a trust or resource policy statement (at least one, of any kind).
 type PrincipalArgs struct {
 	// AWS principals: account ids (`123456789012`), IAM/STS ARNs (`arn:aws:iam::123456789012:role/x`) or `*`.
 	Aws pulumi.StringArrayInput `pulumi:"aws"`
@@ -303,7 +303,7 @@ func (i PrincipalArgs) ToPrincipalOutputWithContext(ctx context.Context) Princip
 	return pulumi.ToOutputWithContext(ctx, i).(PrincipalOutput)
 }
 
-// The principals of a trust statement (at least one, of any kind).
+// The principals of a trust or resource policy statement (at least one, of any kind).
 type PrincipalOutput struct{ *pulumi.OutputState }
 
 func (PrincipalOutput) ElementType() reflect.Type {

@@ -26,6 +26,10 @@ type Cluster struct {
 	ClusterIdentifier pulumi.StringPtrOutput `pulumi:"clusterIdentifier"`
 	// The cluster's immutable resource ID (`cluster-…`), used in IAM policies.
 	ClusterResourceId pulumi.StringOutput `pulumi:"clusterResourceId"`
+	// Copy the cluster's tags to its snapshots, automated and manual (default false). Changed in place. Absent
+	// means false: states recorded before this input existed lack it and diff clean against a program that
+	// leaves it out.
+	CopyTagsToSnapshot pulumi.BoolPtrOutput `pulumi:"copyTagsToSnapshot"`
 	// Name of the database created with the cluster (1-64 letters, digits and underscores, a letter first);
 	// absent = none. A change replaces the cluster.
 	DatabaseName pulumi.StringPtrOutput `pulumi:"databaseName"`
@@ -129,6 +133,10 @@ type clusterArgs struct {
 	// Cluster identifier (1-63 lowercase letters, digits and hyphens; a letter first; no `--`; not ending in
 	// `-`). Defaults to the resource name, lowercased, plus a random suffix. Changing it replaces the cluster.
 	ClusterIdentifier *string `pulumi:"clusterIdentifier"`
+	// Copy the cluster's tags to its snapshots, automated and manual (default false). Changed in place. Absent
+	// means false: states recorded before this input existed lack it and diff clean against a program that
+	// leaves it out.
+	CopyTagsToSnapshot *bool `pulumi:"copyTagsToSnapshot"`
 	// Name of the database created with the cluster (1-64 letters, digits and underscores, a letter first);
 	// absent = none. A change replaces the cluster.
 	DatabaseName *string `pulumi:"databaseName"`
@@ -178,6 +186,10 @@ type ClusterArgs struct {
 	// Cluster identifier (1-63 lowercase letters, digits and hyphens; a letter first; no `--`; not ending in
 	// `-`). Defaults to the resource name, lowercased, plus a random suffix. Changing it replaces the cluster.
 	ClusterIdentifier pulumi.StringPtrInput
+	// Copy the cluster's tags to its snapshots, automated and manual (default false). Changed in place. Absent
+	// means false: states recorded before this input existed lack it and diff clean against a program that
+	// leaves it out.
+	CopyTagsToSnapshot pulumi.BoolPtrInput
 	// Name of the database created with the cluster (1-64 letters, digits and underscores, a letter first);
 	// absent = none. A change replaces the cluster.
 	DatabaseName pulumi.StringPtrInput
@@ -329,6 +341,13 @@ func (o ClusterOutput) ClusterIdentifier() pulumi.StringPtrOutput {
 // The cluster's immutable resource ID (`cluster-…`), used in IAM policies.
 func (o ClusterOutput) ClusterResourceId() pulumi.StringOutput {
 	return o.ApplyT(func(v *Cluster) pulumi.StringOutput { return v.ClusterResourceId }).(pulumi.StringOutput)
+}
+
+// Copy the cluster's tags to its snapshots, automated and manual (default false). Changed in place. Absent
+// means false: states recorded before this input existed lack it and diff clean against a program that
+// leaves it out.
+func (o ClusterOutput) CopyTagsToSnapshot() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *Cluster) pulumi.BoolPtrOutput { return v.CopyTagsToSnapshot }).(pulumi.BoolPtrOutput)
 }
 
 // Name of the database created with the cluster (1-64 letters, digits and underscores, a letter first);

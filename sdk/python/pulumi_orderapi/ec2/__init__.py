@@ -7,6 +7,7 @@ from .. import _utilities
 import typing
 # Export this package's modules as members:
 from .elastic_ip import *
+from .flow_log import *
 from .internet_gateway import *
 from .nat_gateway import *
 from .route_table import *

@@ -23,6 +23,8 @@ __all__ = [
     'FixedResponseArgsDict',
     'HealthCheckArgs',
     'HealthCheckArgsDict',
+    'LoadBalancerAccessLogsArgs',
+    'LoadBalancerAccessLogsArgsDict',
     'RedirectActionArgs',
     'RedirectActionArgsDict',
     'WeightedForwardArgs',
@@ -457,6 +459,85 @@ class HealthCheckArgs:
     @unhealthy_threshold.setter
     def unhealthy_threshold(self, value: pulumi.Input[Optional[_builtins.int]]):
         pulumi.set(self, "unhealthy_threshold", value)
+
+
+class LoadBalancerAccessLogsArgsDict(TypedDict):
+    """
+    Where an application load balancer writes its access logs.
+    """
+    bucket: pulumi.Input[_builtins.str]
+    """
+    The S3 bucket (its name: 3-63 lowercase letters, digits, dots and hyphens) in the load balancer's region.
+    Its policy must let Elastic Load Balancing write to it, and it must use SSE-S3 encryption (not SSE-KMS).
+    """
+    enabled: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
+    """
+    Whether access logs are written (default true). While false, `bucket` and `prefix` are not applied.
+    """
+    prefix: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    The key prefix of the log objects (`<prefix>/AWSLogs/<account>/…`); must not start or end with `/` nor
+    contain `AWSLogs`. Absent: the objects start at `AWSLogs/`.
+    """
+
+@pulumi.input_type
+class LoadBalancerAccessLogsArgs:
+    def __init__(__self__, *,
+                 bucket: pulumi.Input[_builtins.str],
+                 enabled: pulumi.Input[Optional[_builtins.bool]] = None,
+                 prefix: pulumi.Input[Optional[_builtins.str]] = None):
+        """
+        Where an application load balancer writes its access logs.
+
+        :param pulumi.Input[_builtins.str] bucket: The S3 bucket (its name: 3-63 lowercase letters, digits, dots and hyphens) in the load balancer's region.
+               Its policy must let Elastic Load Balancing write to it, and it must use SSE-S3 encryption (not SSE-KMS).
+        :param pulumi.Input[_builtins.bool] enabled: Whether access logs are written (default true). While false, `bucket` and `prefix` are not applied.
+        :param pulumi.Input[_builtins.str] prefix: The key prefix of the log objects (`<prefix>/AWSLogs/<account>/…`); must not start or end with `/` nor
+               contain `AWSLogs`. Absent: the objects start at `AWSLogs/`.
+        """
+        pulumi.set(__self__, "bucket", bucket)
+        if enabled is not None:
+            pulumi.set(__self__, "enabled", enabled)
+        if prefix is not None:
+            pulumi.set(__self__, "prefix", prefix)
+
+    @_builtins.property
+    @pulumi.getter
+    def bucket(self) -> pulumi.Input[_builtins.str]:
+        """
+        The S3 bucket (its name: 3-63 lowercase letters, digits, dots and hyphens) in the load balancer's region.
+        Its policy must let Elastic Load Balancing write to it, and it must use SSE-S3 encryption (not SSE-KMS).
+        """
+        return pulumi.get(self, "bucket")
+
+    @bucket.setter
+    def bucket(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "bucket", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def enabled(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        Whether access logs are written (default true). While false, `bucket` and `prefix` are not applied.
+        """
+        return pulumi.get(self, "enabled")
+
+    @enabled.setter
+    def enabled(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "enabled", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def prefix(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        The key prefix of the log objects (`<prefix>/AWSLogs/<account>/…`); must not start or end with `/` nor
+        contain `AWSLogs`. Absent: the objects start at `AWSLogs/`.
+        """
+        return pulumi.get(self, "prefix")
+
+    @prefix.setter
+    def prefix(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "prefix", value)
 
 
 class RedirectActionArgsDict(TypedDict):

@@ -13,6 +13,8 @@ if sys.version_info >= (3, 11):
 else:
     from typing_extensions import NotRequired, TypedDict, TypeAlias
 from .. import _utilities
+from . import outputs
+from ._inputs import *
 
 __all__ = ['LoadBalancerArgs', 'LoadBalancer']
 
@@ -20,6 +22,7 @@ __all__ = ['LoadBalancerArgs', 'LoadBalancer']
 class LoadBalancerArgs:
     def __init__(__self__, *,
                  subnets: pulumi.Input[Sequence[pulumi.Input[_builtins.str]]],
+                 access_logs: pulumi.Input[Optional['LoadBalancerAccessLogsArgs']] = None,
                  deletion_protection: pulumi.Input[Optional[_builtins.bool]] = None,
                  drop_invalid_header_fields: pulumi.Input[Optional[_builtins.bool]] = None,
                  http2: pulumi.Input[Optional[_builtins.bool]] = None,
@@ -33,6 +36,7 @@ class LoadBalancerArgs:
 
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] subnets: The subnets (`subnet-…`), at least two, each in a different availability zone (AWS checks the zones).
                Changed in place.
+        :param pulumi.Input['LoadBalancerAccessLogsArgs'] access_logs: Access logs to S3. Absent: access logs are off.
         :param pulumi.Input[_builtins.bool] deletion_protection: Whether AWS refuses to delete the load balancer (default false). While on, `pulumi destroy` fails: set it
                to false and run `pulumi up` first.
         :param pulumi.Input[_builtins.bool] drop_invalid_header_fields: Whether requests with invalid HTTP header names are dropped instead of routed (default false).
@@ -46,6 +50,8 @@ class LoadBalancerArgs:
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags, in addition to the provider's default tags and the `ManagedBy` ownership tag.
         """
         pulumi.set(__self__, "subnets", subnets)
+        if access_logs is not None:
+            pulumi.set(__self__, "access_logs", access_logs)
         if deletion_protection is not None:
             pulumi.set(__self__, "deletion_protection", deletion_protection)
         if drop_invalid_header_fields is not None:
@@ -75,6 +81,18 @@ class LoadBalancerArgs:
     @subnets.setter
     def subnets(self, value: pulumi.Input[Sequence[pulumi.Input[_builtins.str]]]):
         pulumi.set(self, "subnets", value)
+
+    @_builtins.property
+    @pulumi.getter(name="accessLogs")
+    def access_logs(self) -> pulumi.Input[Optional['LoadBalancerAccessLogsArgs']]:
+        """
+        Access logs to S3. Absent: access logs are off.
+        """
+        return pulumi.get(self, "access_logs")
+
+    @access_logs.setter
+    def access_logs(self, value: pulumi.Input[Optional['LoadBalancerAccessLogsArgs']]):
+        pulumi.set(self, "access_logs", value)
 
     @_builtins.property
     @pulumi.getter(name="deletionProtection")
@@ -182,6 +200,7 @@ class LoadBalancer(pulumi.CustomResource):
     def __init__(__self__,
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
+                 access_logs: pulumi.Input[Optional[Union['LoadBalancerAccessLogsArgs', 'LoadBalancerAccessLogsArgsDict', 'outputs.LoadBalancerAccessLogs']]] = None,
                  deletion_protection: pulumi.Input[Optional[_builtins.bool]] = None,
                  drop_invalid_header_fields: pulumi.Input[Optional[_builtins.bool]] = None,
                  http2: pulumi.Input[Optional[_builtins.bool]] = None,
@@ -197,6 +216,7 @@ class LoadBalancer(pulumi.CustomResource):
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
+        :param pulumi.Input[Union['LoadBalancerAccessLogsArgs', 'LoadBalancerAccessLogsArgsDict', 'outputs.LoadBalancerAccessLogs']] access_logs: Access logs to S3. Absent: access logs are off.
         :param pulumi.Input[_builtins.bool] deletion_protection: Whether AWS refuses to delete the load balancer (default false). While on, `pulumi destroy` fails: set it
                to false and run `pulumi up` first.
         :param pulumi.Input[_builtins.bool] drop_invalid_header_fields: Whether requests with invalid HTTP header names are dropped instead of routed (default false).
@@ -235,6 +255,7 @@ class LoadBalancer(pulumi.CustomResource):
     def _internal_init(__self__,
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
+                 access_logs: pulumi.Input[Optional[Union['LoadBalancerAccessLogsArgs', 'LoadBalancerAccessLogsArgsDict', 'outputs.LoadBalancerAccessLogs']]] = None,
                  deletion_protection: pulumi.Input[Optional[_builtins.bool]] = None,
                  drop_invalid_header_fields: pulumi.Input[Optional[_builtins.bool]] = None,
                  http2: pulumi.Input[Optional[_builtins.bool]] = None,
@@ -253,6 +274,7 @@ class LoadBalancer(pulumi.CustomResource):
                 raise TypeError('__props__ is only valid when passed in combination with a valid opts.id to get an existing resource')
             __props__ = LoadBalancerArgs.__new__(LoadBalancerArgs)
 
+            __props__.__dict__["access_logs"] = access_logs
             __props__.__dict__["deletion_protection"] = deletion_protection
             __props__.__dict__["drop_invalid_header_fields"] = drop_invalid_header_fields
             __props__.__dict__["http2"] = http2
@@ -292,6 +314,7 @@ class LoadBalancer(pulumi.CustomResource):
 
         __props__ = LoadBalancerArgs.__new__(LoadBalancerArgs)
 
+        __props__.__dict__["access_logs"] = None
         __props__.__dict__["arn"] = None
         __props__.__dict__["arn_suffix"] = None
         __props__.__dict__["deletion_protection"] = None
@@ -314,6 +337,14 @@ class LoadBalancer(pulumi.CustomResource):
             opts: Optional[pulumi.ResourceOptions] = None) -> pulumi.Output[bool]:
         __props__: dict = {}
         return pulumi.runtime.exists_resource(None, 'orderapi:elbv2:LoadBalancer', id, __props__, opts or pulumi.ResourceOptions())
+
+    @_builtins.property
+    @pulumi.getter(name="accessLogs")
+    def access_logs(self) -> pulumi.Output[Optional['outputs.LoadBalancerAccessLogs']]:
+        """
+        Access logs to S3. Absent: access logs are off.
+        """
+        return pulumi.get(self, "access_logs")
 
     @_builtins.property
     @pulumi.getter

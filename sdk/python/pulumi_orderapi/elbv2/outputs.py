@@ -20,6 +20,7 @@ __all__ = [
     'Condition',
     'FixedResponse',
     'HealthCheck',
+    'LoadBalancerAccessLogs',
     'RedirectAction',
     'WeightedForward',
     'WeightedTargetGroup',
@@ -374,6 +375,57 @@ class HealthCheck(dict):
         Consecutive failures that make a healthy target unhealthy, 2-10 (default 2).
         """
         return pulumi.get(self, "unhealthy_threshold")
+
+
+@pulumi.output_type
+class LoadBalancerAccessLogs(dict):
+    """
+    Where an application load balancer writes its access logs.
+    """
+    def __init__(__self__, *,
+                 bucket: _builtins.str,
+                 enabled: Optional[_builtins.bool] = None,
+                 prefix: Optional[_builtins.str] = None):
+        """
+        Where an application load balancer writes its access logs.
+
+        :param _builtins.str bucket: The S3 bucket (its name: 3-63 lowercase letters, digits, dots and hyphens) in the load balancer's region.
+               Its policy must let Elastic Load Balancing write to it, and it must use SSE-S3 encryption (not SSE-KMS).
+        :param _builtins.bool enabled: Whether access logs are written (default true). While false, `bucket` and `prefix` are not applied.
+        :param _builtins.str prefix: The key prefix of the log objects (`<prefix>/AWSLogs/<account>/…`); must not start or end with `/` nor
+               contain `AWSLogs`. Absent: the objects start at `AWSLogs/`.
+        """
+        pulumi.set(__self__, "bucket", bucket)
+        if enabled is not None:
+            pulumi.set(__self__, "enabled", enabled)
+        if prefix is not None:
+            pulumi.set(__self__, "prefix", prefix)
+
+    @_builtins.property
+    @pulumi.getter
+    def bucket(self) -> _builtins.str:
+        """
+        The S3 bucket (its name: 3-63 lowercase letters, digits, dots and hyphens) in the load balancer's region.
+        Its policy must let Elastic Load Balancing write to it, and it must use SSE-S3 encryption (not SSE-KMS).
+        """
+        return pulumi.get(self, "bucket")
+
+    @_builtins.property
+    @pulumi.getter
+    def enabled(self) -> Optional[_builtins.bool]:
+        """
+        Whether access logs are written (default true). While false, `bucket` and `prefix` are not applied.
+        """
+        return pulumi.get(self, "enabled")
+
+    @_builtins.property
+    @pulumi.getter
+    def prefix(self) -> Optional[_builtins.str]:
+        """
+        The key prefix of the log objects (`<prefix>/AWSLogs/<account>/…`); must not start or end with `/` nor
+        contain `AWSLogs`. Absent: the objects start at `AWSLogs/`.
+        """
+        return pulumi.get(self, "prefix")
 
 
 @pulumi.output_type

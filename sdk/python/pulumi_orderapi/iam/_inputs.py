@@ -194,7 +194,7 @@ class PolicyStatementArgs:
 
 class PrincipalArgsDict(TypedDict):
     """
-    The principals of a trust statement (at least one, of any kind).
+    The principals of a trust or resource policy statement (at least one, of any kind).
     """
     aws: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]]
     """
@@ -217,7 +217,7 @@ class PrincipalArgs:
                  federated: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  service: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None):
         """
-        The principals of a trust statement (at least one, of any kind).
+        The principals of a trust or resource policy statement (at least one, of any kind).
 
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] aws: AWS principals: account ids (`123456789012`), IAM/STS ARNs (`arn:aws:iam::123456789012:role/x`) or `*`.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] federated: Federated principals: SAML/OIDC provider ARNs or web identity providers such as

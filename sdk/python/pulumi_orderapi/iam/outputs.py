@@ -131,14 +131,14 @@ class PolicyStatement(dict):
 @pulumi.output_type
 class Principal(dict):
     """
-    The principals of a trust statement (at least one, of any kind).
+    The principals of a trust or resource policy statement (at least one, of any kind).
     """
     def __init__(__self__, *,
                  aws: Optional[Sequence[_builtins.str]] = None,
                  federated: Optional[Sequence[_builtins.str]] = None,
                  service: Optional[Sequence[_builtins.str]] = None):
         """
-        The principals of a trust statement (at least one, of any kind).
+        The principals of a trust or resource policy statement (at least one, of any kind).
 
         :param Sequence[_builtins.str] aws: AWS principals: account ids (`123456789012`), IAM/STS ARNs (`arn:aws:iam::123456789012:role/x`) or `*`.
         :param Sequence[_builtins.str] federated: Federated principals: SAML/OIDC provider ARNs or web identity providers such as

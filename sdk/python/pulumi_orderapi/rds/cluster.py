@@ -22,6 +22,7 @@ class ClusterArgs:
                  apply_immediately: pulumi.Input[Optional[_builtins.bool]] = None,
                  backup_retention_period: pulumi.Input[Optional[_builtins.int]] = None,
                  cluster_identifier: pulumi.Input[Optional[_builtins.str]] = None,
+                 copy_tags_to_snapshot: pulumi.Input[Optional[_builtins.bool]] = None,
                  database_name: pulumi.Input[Optional[_builtins.str]] = None,
                  db_subnet_group_name: pulumi.Input[Optional[_builtins.str]] = None,
                  deletion_protection: pulumi.Input[Optional[_builtins.bool]] = None,
@@ -44,6 +45,9 @@ class ClusterArgs:
         :param pulumi.Input[_builtins.int] backup_retention_period: Days automated backups are kept (1-35, default 7).
         :param pulumi.Input[_builtins.str] cluster_identifier: Cluster identifier (1-63 lowercase letters, digits and hyphens; a letter first; no `--`; not ending in
                `-`). Defaults to the resource name, lowercased, plus a random suffix. Changing it replaces the cluster.
+        :param pulumi.Input[_builtins.bool] copy_tags_to_snapshot: Copy the cluster's tags to its snapshots, automated and manual (default false). Changed in place. Absent
+               means false: states recorded before this input existed lack it and diff clean against a program that
+               leaves it out.
         :param pulumi.Input[_builtins.str] database_name: Name of the database created with the cluster (1-64 letters, digits and underscores, a letter first);
                absent = none. A change replaces the cluster.
         :param pulumi.Input[_builtins.str] db_subnet_group_name: The DB subnet group the cluster's instances are placed in (default: the default VPC's group). A change
@@ -74,6 +78,8 @@ class ClusterArgs:
             pulumi.set(__self__, "backup_retention_period", backup_retention_period)
         if cluster_identifier is not None:
             pulumi.set(__self__, "cluster_identifier", cluster_identifier)
+        if copy_tags_to_snapshot is not None:
+            pulumi.set(__self__, "copy_tags_to_snapshot", copy_tags_to_snapshot)
         if database_name is not None:
             pulumi.set(__self__, "database_name", database_name)
         if db_subnet_group_name is not None:
@@ -141,6 +147,20 @@ class ClusterArgs:
     @cluster_identifier.setter
     def cluster_identifier(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "cluster_identifier", value)
+
+    @_builtins.property
+    @pulumi.getter(name="copyTagsToSnapshot")
+    def copy_tags_to_snapshot(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        Copy the cluster's tags to its snapshots, automated and manual (default false). Changed in place. Absent
+        means false: states recorded before this input existed lack it and diff clean against a program that
+        leaves it out.
+        """
+        return pulumi.get(self, "copy_tags_to_snapshot")
+
+    @copy_tags_to_snapshot.setter
+    def copy_tags_to_snapshot(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "copy_tags_to_snapshot", value)
 
     @_builtins.property
     @pulumi.getter(name="databaseName")
@@ -340,6 +360,7 @@ class Cluster(pulumi.CustomResource):
                  apply_immediately: pulumi.Input[Optional[_builtins.bool]] = None,
                  backup_retention_period: pulumi.Input[Optional[_builtins.int]] = None,
                  cluster_identifier: pulumi.Input[Optional[_builtins.str]] = None,
+                 copy_tags_to_snapshot: pulumi.Input[Optional[_builtins.bool]] = None,
                  database_name: pulumi.Input[Optional[_builtins.str]] = None,
                  db_subnet_group_name: pulumi.Input[Optional[_builtins.str]] = None,
                  deletion_protection: pulumi.Input[Optional[_builtins.bool]] = None,
@@ -365,6 +386,9 @@ class Cluster(pulumi.CustomResource):
         :param pulumi.Input[_builtins.int] backup_retention_period: Days automated backups are kept (1-35, default 7).
         :param pulumi.Input[_builtins.str] cluster_identifier: Cluster identifier (1-63 lowercase letters, digits and hyphens; a letter first; no `--`; not ending in
                `-`). Defaults to the resource name, lowercased, plus a random suffix. Changing it replaces the cluster.
+        :param pulumi.Input[_builtins.bool] copy_tags_to_snapshot: Copy the cluster's tags to its snapshots, automated and manual (default false). Changed in place. Absent
+               means false: states recorded before this input existed lack it and diff clean against a program that
+               leaves it out.
         :param pulumi.Input[_builtins.str] database_name: Name of the database created with the cluster (1-64 letters, digits and underscores, a letter first);
                absent = none. A change replaces the cluster.
         :param pulumi.Input[_builtins.str] db_subnet_group_name: The DB subnet group the cluster's instances are placed in (default: the default VPC's group). A change
@@ -416,6 +440,7 @@ class Cluster(pulumi.CustomResource):
                  apply_immediately: pulumi.Input[Optional[_builtins.bool]] = None,
                  backup_retention_period: pulumi.Input[Optional[_builtins.int]] = None,
                  cluster_identifier: pulumi.Input[Optional[_builtins.str]] = None,
+                 copy_tags_to_snapshot: pulumi.Input[Optional[_builtins.bool]] = None,
                  database_name: pulumi.Input[Optional[_builtins.str]] = None,
                  db_subnet_group_name: pulumi.Input[Optional[_builtins.str]] = None,
                  deletion_protection: pulumi.Input[Optional[_builtins.bool]] = None,
@@ -443,6 +468,7 @@ class Cluster(pulumi.CustomResource):
             __props__.__dict__["apply_immediately"] = apply_immediately
             __props__.__dict__["backup_retention_period"] = backup_retention_period
             __props__.__dict__["cluster_identifier"] = cluster_identifier
+            __props__.__dict__["copy_tags_to_snapshot"] = copy_tags_to_snapshot
             __props__.__dict__["database_name"] = database_name
             __props__.__dict__["db_subnet_group_name"] = db_subnet_group_name
             __props__.__dict__["deletion_protection"] = deletion_protection
@@ -492,6 +518,7 @@ class Cluster(pulumi.CustomResource):
         __props__.__dict__["backup_retention_period"] = None
         __props__.__dict__["cluster_identifier"] = None
         __props__.__dict__["cluster_resource_id"] = None
+        __props__.__dict__["copy_tags_to_snapshot"] = None
         __props__.__dict__["database_name"] = None
         __props__.__dict__["db_subnet_group_name"] = None
         __props__.__dict__["deletion_protection"] = None
@@ -560,6 +587,16 @@ class Cluster(pulumi.CustomResource):
         The cluster's immutable resource ID (`cluster-…`), used in IAM policies.
         """
         return pulumi.get(self, "cluster_resource_id")
+
+    @_builtins.property
+    @pulumi.getter(name="copyTagsToSnapshot")
+    def copy_tags_to_snapshot(self) -> pulumi.Output[Optional[_builtins.bool]]:
+        """
+        Copy the cluster's tags to its snapshots, automated and manual (default false). Changed in place. Absent
+        means false: states recorded before this input existed lack it and diff clean against a program that
+        leaves it out.
+        """
+        return pulumi.get(self, "copy_tags_to_snapshot")
 
     @_builtins.property
     @pulumi.getter(name="databaseName")
