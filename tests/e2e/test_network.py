@@ -186,12 +186,13 @@ def test_vpc(network: Network, ec2: Any) -> None:
 
 
 def test_subnets(network: Network) -> None:
-    """Three public subnets (public IPs on launch) in 3 AZs, a private one beside each, disjoint CIDRs in the VPC."""
+    """Three public subnets in 3 AZs, a private one beside each, disjoint CIDRs in the VPC; no subnet gives
+    instances a public IP on launch (the hardening default: the ALB and the NAT gateways get theirs explicitly)."""
     vpc = network.vpc()
     public, private = network.public_subnets(), network.private_subnets()
     for subnet in public + private:
         assert subnet["VpcId"] == vpc["VpcId"], f"{subnet['SubnetId']} is not in {vpc['VpcId']}"
-    for subnets, wanted in ((public, True), (private, False)):
+    for subnets, wanted in ((public, False), (private, False)):
         flags = {s["SubnetId"]: s["MapPublicIpOnLaunch"] for s in subnets}
         assert set(flags.values()) == {wanted}, f"MapPublicIpOnLaunch must be {wanted}: {flags}"
 
