@@ -897,15 +897,19 @@ class Auditor:
         ]
 
     def _keys(self) -> list[Live]:
-        """KMS keys not scheduled for deletion (a destroyed key stays listed, `PendingDeletion`, for its window)."""
+        """The platform's KMS keys: those with the ownership tag (CreateKey tags a key in the same call, so every key
+        the platform creates carries it from the start; moto makes untagged keys of its own, e.g. the default keys
+        of encrypted secrets and clusters). A destroyed key stays listed, `PendingDeletion`, for its window: gone."""
         kms = self.client("kms")
         out = []
         for k in e2e.list_all(kms, "list_keys", "Keys"):
             meta = kms.describe_key(KeyId=k["KeyId"])["KeyMetadata"]
-            if meta.get("KeyState") == "PendingDeletion" or meta.get("KeyManager") == "AWS":
+            if meta.get("KeyState") == "PendingDeletion":
                 continue
             tags = _tags(kms.list_resource_tags(KeyId=k["KeyId"]).get("Tags"), "TagKey", "TagValue")
-            out.append(Live("kms:key", k["KeyId"], _ids(k["KeyId"], k.get("KeyArn")), tags))
+            live = Live("kms:key", k["KeyId"], _ids(k["KeyId"], k.get("KeyArn")), tags)
+            if live.tagged:
+                out.append(live)
         return out
 
     def _buckets(self) -> list[Live]:
