@@ -61,6 +61,8 @@ BACKUP_RETENTION, BACKUP_WINDOW, MAINTENANCE_WINDOW = 7, "03:00-04:00", "sun:05:
 DATABASE_NAME, READER_COUNT = "orders", 2
 ERROR_RATE_PERCENT, DB_CONNECTIONS_THRESHOLD = 5.0, 500.0
 NAMESPACE = f"OrderApi/{NAME}"
+#: The account moto answers for (STS GetCallerIdentity).
+ACCOUNT = "123456789012"
 PARAMETER_PATH = f"/param-{NAME}/"
 
 COMPONENT = "orderapi:index:OrderApiPlatform"
@@ -489,7 +491,8 @@ def test_names_and_tags_on_every_taggable_resource(deployed: dict[str, Any], aws
         group_arn = log_group["arn"].removesuffix(":*")
         tagged[f"logs {group}"] = aws.logs.list_tags_for_resource(resourceArn=group_arn)["tags"]
     key_id = aws.kms.describe_key(KeyId=f"alias/kms-alarms-{NAME}")["KeyMetadata"]["KeyId"]
-    tagged[f"s3 s3-alblogs-{NAME}"] = as_dict(aws.s3.get_bucket_tagging(Bucket=f"s3-alblogs-{NAME}")["TagSet"])
+    bucket = f"s3-alblogs-{ACCOUNT}-{REGION}-{NAME}"
+    tagged[f"s3 {bucket}"] = as_dict(aws.s3.get_bucket_tagging(Bucket=bucket)["TagSet"])
     tagged[f"kms kms-alarms-{NAME}"] = as_dict(aws.kms.list_resource_tags(KeyId=key_id)["Tags"], "TagKey", "TagValue")
     repository = aws.ecr.describe_repositories(repositoryNames=[f"ecr-{NAME}"])["repositories"][0]
     tagged[f"ecr ecr-{NAME}"] = as_dict(aws.ecr.list_tags_for_resource(resourceArn=repository["repositoryArn"])["tags"])
@@ -851,7 +854,8 @@ def test_hardening_defaults(deployed: dict[str, Any], aws: Aws) -> None:
 
     # Access logs: the load balancer writes to the platform's private, encrypted, expiring bucket.
     bucket = deployed["accessLogBucket"]
-    assert bucket == f"s3-alblogs-{NAME}"
+    # Bucket names are global across AWS: the account and region keep the platform's from colliding.
+    assert bucket == f"s3-alblogs-{ACCOUNT}-{REGION}-{NAME}"
     attributes = {
         a["Key"]: a["Value"]
         for a in aws.elbv2.describe_load_balancer_attributes(LoadBalancerArn=deployed["albArn"])["Attributes"]

@@ -41,6 +41,16 @@ pub fn build<'a>(scope: &Scope<'a>, net: &Network<'a>) -> Audit<'a> {
     }
 }
 
+/// The access log bucket's name, `s3-alblogs-<account>-<region>-<env>-<suffix>`: bucket names are global across
+/// every AWS account and region, so a name without the account and region could already be someone else's (and
+/// `up` would fail part-way on it); with them it can only collide with this account's own deployment.
+pub fn access_log_bucket_name(scope: &Scope<'_>) -> String {
+    scope.naming().qualified(
+        "s3",
+        &format!("alblogs-{}-{}", scope.plan.account, scope.region()),
+    )
+}
+
 /// The bucket of the load balancer's access logs: SSE-S3 (the only encryption ALB log delivery supports), every
 /// public access blocked, ACLs off, TLS only, objects expiring after the retention, writable under the prefix
 /// only by the region's Elastic Load Balancing log delivery; emptied and deleted with the platform.
@@ -51,7 +61,7 @@ fn access_log_bucket<'a>(scope: &Scope<'a>) -> Option<Handle<'a>> {
             Props::of::<Bucket>(scope.logical("access-logs"))
                 .arg(
                     "bucket",
-                    scope.naming().qualified("s3", "alblogs"),
+                    access_log_bucket_name(scope),
                     "loadBalancer.accessLogs",
                 )
                 .set("encryption", "AES256")

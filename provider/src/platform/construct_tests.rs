@@ -716,7 +716,7 @@ fn arns_of_another_region_or_partition_are_refused_before_anything_exists() {
         let zones = ["us-east-1a", "us-east-1b", "us-east-1c"]
             .map(String::from)
             .to_vec();
-        plan_in("us-east-1", zones, args)
+        plan_in("us-east-1", "123456789012", zones, args)
     };
     let cert = |region: &str, partition: &str| {
         serde_json::json!({"loadBalancer": {"certificateArn":
@@ -898,7 +898,10 @@ async fn hardening_defaults_are_on_and_each_can_be_switched_off() {
     );
     // Access logs: the platform's bucket (private, SSE-S3, expiring, ELB delivery under `alb/`), then the ALB.
     let bucket = find(&children, "orders-access-logs");
-    assert_eq!(json(&bucket.inputs["bucket"]), "s3-alblogs-prod-x7k2");
+    assert_eq!(
+        json(&bucket.inputs["bucket"]),
+        "s3-alblogs-123456789012-us-east-1-prod-x7k2"
+    );
     assert_eq!(json(&bucket.inputs["encryption"]), "AES256");
     assert_eq!(json(&bucket.inputs["blockPublicAccess"]), true);
     assert_eq!(json(&bucket.inputs["expirationDays"]), 90);
@@ -908,7 +911,7 @@ async fn hardening_defaults_are_on_and_each_can_be_switched_off() {
     let alb = find(&children, "orders-alb");
     assert_eq!(
         json(&alb.inputs["accessLogs"]),
-        serde_json::json!({"bucket": "s3-alblogs-prod-x7k2", "prefix": "alb", "enabled": true})
+        serde_json::json!({"bucket": "s3-alblogs-123456789012-us-east-1-prod-x7k2", "prefix": "alb", "enabled": true})
     );
     assert!(
         alb.dependencies["accessLogs"]
@@ -917,7 +920,7 @@ async fn hardening_defaults_are_on_and_each_can_be_switched_off() {
     );
     assert_eq!(
         built.outputs["accessLogBucket"],
-        Value::from("s3-alblogs-prod-x7k2")
+        Value::from("s3-alblogs-123456789012-us-east-1-prod-x7k2")
     );
 
     // Each switched off.

@@ -48,6 +48,8 @@ pub struct ConstructEnv {
 #[derive(Clone, Debug)]
 pub struct Plan {
     pub args: PlatformArgs,
+    /// The AWS account the credentials belong to (names that must be unique across all of AWS carry it).
+    pub account: String,
     /// The arguments with defaults filled in.
     pub settings: args::Settings,
     pub naming: Naming,
@@ -55,17 +57,27 @@ pub struct Plan {
     pub network: network::NetworkPlan,
 }
 
-/// Resolves zones and addresses; fails (before anything is registered) when the region lacks three zones or a
-/// requested zone does not exist.
+/// Resolves the account, zones and addresses; fails (before anything is registered) when the region lacks three
+/// zones or a requested zone does not exist.
 pub async fn plan(env: &ConstructEnv, args: PlatformArgs) -> Result<Plan, String> {
     let available = crate::resources::ec2::availability_zones(&env.aws)
         .await
         .map_err(|e| format!("cannot list the region's availability zones: {e}"))?;
-    plan_in(&env.aws.region, available, args)
+    let account = env
+        .aws
+        .account_id()
+        .await
+        .map_err(|e| format!("cannot tell the AWS account of the credentials: {e}"))?;
+    plan_in(&env.aws.region, &account, available, args)
 }
 
-/// [`plan`] given the region's `available` zones.
-pub fn plan_in(region: &str, available: Vec<String>, args: PlatformArgs) -> Result<Plan, String> {
+/// [`plan`] given the `account` and the region's `available` zones.
+pub fn plan_in(
+    region: &str,
+    account: &str,
+    available: Vec<String>,
+    args: PlatformArgs,
+) -> Result<Plan, String> {
     let mut f = Failures::default();
     let naming = Naming::new(&args.environment, &args.environment_suffix, &mut f);
     let zones = match &args.availability_zones {
@@ -108,6 +120,7 @@ pub fn plan_in(region: &str, available: Vec<String>, args: PlatformArgs) -> Resu
     })?;
     Ok(Plan {
         args,
+        account: account.to_string(),
         settings,
         naming,
         zones,

@@ -275,7 +275,7 @@ pub fn plan_offline(args: PlatformArgs) -> Plan {
     let zones = ["us-east-1a", "us-east-1b", "us-east-1c"]
         .map(String::from)
         .to_vec();
-    plan_in("us-east-1", zones, args).expect("plan")
+    plan_in("us-east-1", "123456789012", zones, args).expect("plan")
 }
 
 /// `plan` validated as the server validates it before Construct (panics when refused).

@@ -408,7 +408,7 @@ fn kinds_refusals(args: PlatformArgs) -> Option<Vec<String>> {
     let zones = ["us-east-1a", "us-east-1b", "us-east-1c"]
         .map(String::from)
         .to_vec();
-    let plan = plan_in("us-east-1", zones, args).ok()?;
+    let plan = plan_in("us-east-1", "123456789012", zones, args).ok()?;
     let recorder = Recorder::default();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -466,7 +466,7 @@ fn outcome(input: &Json) -> Result<Outcome, String> {
     let zones = ["us-east-1a", "us-east-1b", "us-east-1c"]
         .map(String::from)
         .to_vec();
-    let Ok(plan) = plan_in("us-east-1", zones, args.clone()) else {
+    let Ok(plan) = plan_in("us-east-1", "123456789012", zones, args.clone()) else {
         return Ok(Outcome::RefusedByComponent);
     };
     let validated = validate(&quiet_env(true), plan).map(|_| ());
