@@ -3,12 +3,12 @@
 //! access logs to.
 
 use super::child::{Handle, Props, Scope};
-use super::compute::iam::{allow, condition, inline, role, value_of};
+use super::compute::iam::{allow, inline, role, trust_for, value_of};
 use super::compute::{arn_parts, known};
 use super::network::Network;
 use crate::platform::args::ACCESS_LOG_PREFIX;
 use crate::resources::ec2::flow_log::FlowLog;
-use crate::resources::iam::policy::{PolicyDocument, TrustPolicyDocument};
+use crate::resources::iam::policy::PolicyDocument;
 use crate::resources::logs::log_group::LogGroup;
 use crate::resources::s3::bucket::Bucket;
 use crate::rpc::value::Value;
@@ -107,19 +107,11 @@ fn flow_logs<'a>(scope: &Scope<'a>, net: &Network<'a>) -> Option<FlowLogs<'a>> {
             return Ok(Value::Unknown);
         };
         let (partition, region, account) = arn_parts(&arn)?;
-        let mut trust = TrustPolicyDocument::service(FLOW_LOGS);
-        let mut conditions = condition("StringEquals", "aws:SourceAccount", vec![account.clone()]);
-        conditions.extend(condition(
-            "ArnLike",
-            "aws:SourceArn",
-            vec![format!(
-                "arn:{partition}:ec2:{region}:{account}:vpc-flow-log/*"
-            )],
-        ));
-        for s in &mut trust.statements {
-            s.condition = Some(conditions.clone());
-        }
-        value_of(&trust)
+        value_of(&trust_for(
+            FLOW_LOGS,
+            &account,
+            format!("arn:{partition}:ec2:{region}:{account}:vpc-flow-log/*"),
+        ))
     })
     .try_with("inlinePolicies", &[&log_group], |c| {
         let document = known(&c[0].output("arn")).map(|arn| {

@@ -304,6 +304,7 @@ pub struct Scope<'a> {
 }
 
 impl<'a> Scope<'a> {
+    /// A scope that checks each declared child with its kind's rules (what [`super::validate`] runs).
     pub fn new(
         monitor: &'a dyn Monitor,
         urn: &'a str,
@@ -311,16 +312,7 @@ impl<'a> Scope<'a> {
         plan: &'a Plan,
         tags: Value,
     ) -> Scope<'a> {
-        Scope {
-            monitor,
-            urn,
-            env,
-            plan,
-            tags,
-            declared: Mutex::new(vec![]),
-            refused: Mutex::new(vec![]),
-            registry: Some(Registry::all()),
-        }
+        Self::with_registry(monitor, urn, env, plan, tags, Some(Registry::all()))
     }
 
     /// A scope for a plan [`super::validate`] accepted: its children were checked there, with the same
@@ -332,6 +324,17 @@ impl<'a> Scope<'a> {
         plan: &'a Plan,
         tags: Value,
     ) -> Scope<'a> {
+        Self::with_registry(monitor, urn, env, plan, tags, None)
+    }
+
+    fn with_registry(
+        monitor: &'a dyn Monitor,
+        urn: &'a str,
+        env: &'a ConstructEnv,
+        plan: &'a Plan,
+        tags: Value,
+        registry: Option<Registry>,
+    ) -> Scope<'a> {
         Scope {
             monitor,
             urn,
@@ -340,7 +343,7 @@ impl<'a> Scope<'a> {
             tags,
             declared: Mutex::new(vec![]),
             refused: Mutex::new(vec![]),
-            registry: None,
+            registry,
         }
     }
 

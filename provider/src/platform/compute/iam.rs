@@ -50,6 +50,22 @@ fn known_all(values: &[Value]) -> Option<Vec<String>> {
         .collect()
 }
 
+/// A trust policy for one AWS `service` with the confused-deputy conditions AWS documents: the caller acts for
+/// `account` (`aws:SourceAccount`) and for a resource matching `source_arn` (`aws:SourceArn`).
+pub(crate) fn trust_for(service: &str, account: &str, source_arn: String) -> TrustPolicyDocument {
+    let mut trust = TrustPolicyDocument::service(service);
+    let mut conditions = condition(
+        "StringEquals",
+        "aws:SourceAccount",
+        vec![account.to_string()],
+    );
+    conditions.extend(condition("ArnLike", "aws:SourceArn", vec![source_arn]));
+    for s in &mut trust.statements {
+        s.condition = Some(conditions.clone());
+    }
+    trust
+}
+
 /// A typed document as a property value.
 pub(crate) fn value_of(document: &impl Serialize) -> Result<Value, String> {
     serde_json::to_value(document)
@@ -195,17 +211,11 @@ pub fn task_role<'a>(scope: &Scope<'a>, data: &Data<'a>) -> Props<'a> {
             return Ok(Value::Unknown);
         };
         let (partition, region, account) = arn_parts(&arn)?;
-        let mut trust = TrustPolicyDocument::service(ECS_TASKS);
-        let mut conditions = condition("StringEquals", "aws:SourceAccount", vec![account.clone()]);
-        conditions.extend(condition(
-            "ArnLike",
-            "aws:SourceArn",
-            vec![format!("arn:{partition}:ecs:{region}:{account}:*")],
-        ));
-        for s in &mut trust.statements {
-            s.condition = Some(conditions.clone());
-        }
-        value_of(&trust)
+        value_of(&trust_for(
+            ECS_TASKS,
+            &account,
+            format!("arn:{partition}:ecs:{region}:{account}:*"),
+        ))
     })
     .try_with(
         "inlinePolicies",
